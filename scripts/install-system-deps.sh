@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install what the test suite needs beyond Python packages: Chromium (Debian) and axe-core (npm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing: install it (Debian: apt-get install chromium) to run the browser tests" >&2
+  fi
+fi
+if [[ ! -f node_modules/axe-core/axe.min.js ]]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --no-audit --no-fund --silent
+  else
+    echo "npm is missing: install Node.js to run the accessibility tests" >&2
+  fi
+fi

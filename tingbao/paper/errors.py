@@ -1,0 +1,65 @@
+"""Exceptions raised by the paper part.
+
+PaperError
+ ├── InputError            the file cannot be read as an issue (the editor must fix it)
+ │    ├── EmptyInputError       nothing but white space
+ │    ├── TooLargeError         over the configured size limit
+ │    ├── UndecodableError      neither UTF-8 nor GB18030, or binary
+ │    ├── PdfEncryptedError     needs a password
+ │    ├── PdfNoTextError        scanned: no text layer, needs OCR
+ │    ├── PdfCorruptError       truncated or damaged
+ │    ├── PdfTimeoutError       the parser took too long or too much memory
+ │    └── NoArticlesError       readable, but no article was found
+ ├── SettingsError         a setting has a bad value
+ └── NotFoundError         no such issue or article in the store
+"""
+
+from __future__ import annotations
+
+
+class PaperError(Exception):
+    """Base of every error of the paper part."""
+
+
+class InputError(PaperError):
+    """The input file cannot be turned into an issue; the message says why and what to do."""
+
+
+class EmptyInputError(InputError):
+    """The file holds no text."""
+
+
+class TooLargeError(InputError):
+    """The file is over the size limit."""
+
+
+class UndecodableError(InputError):
+    """The bytes are not text in a known encoding."""
+
+
+class PdfEncryptedError(InputError):
+    """The PDF needs a password."""
+
+
+class PdfNoTextError(InputError):
+    """The PDF has no text layer (scanned pages)."""
+
+
+class PdfCorruptError(InputError):
+    """The PDF is truncated or damaged."""
+
+
+class PdfTimeoutError(InputError):
+    """Reading the PDF exceeded its time or memory limit."""
+
+
+class NoArticlesError(InputError):
+    """The text was read but no article could be found in it."""
+
+
+class SettingsError(PaperError):
+    """A setting has a value that cannot be used."""
+
+
+class NotFoundError(PaperError):
+    """The requested issue or article is not in the store."""
