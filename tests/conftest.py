@@ -1,0 +1,101 @@
+"""Fixtures shared by every part's tests: settings in a temporary data dir, a store, a sample issue."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tingbao.paper.assets import AssetStore
+from tingbao.paper.db import Database
+from tingbao.paper.model import Article, Contact, Issue, Section, make_article_id, make_issue_id
+from tingbao.paper.publish import LocalPublisher
+from tingbao.paper.settings import Settings, load_settings
+from tingbao.paper.store import IssueStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SAMPLE_TXT = SAMPLES / "jinhongqiao-2020-07.txt"
+
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for a fresh data dir, offline voice, no bot token."""
+    env = {"TINGBAO_TTS": "offline", "TINGBAO_BASE_URL": "http://127.0.0.1:8080/"}
+    return load_settings(env, data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    import tingbao.paper.assets  # noqa: F401  (declares its table)
+
+    database = Database(settings.database_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database.create_all()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def store(db: Database) -> IssueStore:
+    return IssueStore(db)
+
+
+@pytest.fixture
+def assets(db: Database) -> AssetStore:
+    return AssetStore(db)
+
+
+@pytest.fixture
+def publisher(settings: Settings) -> LocalPublisher:
+    return LocalPublisher(settings.public_dir)
+
+
+def build_issue(
+    paper: str = "jinhongqiao",
+    published: date = date(2020, 7, 30),
+    titles: tuple[str, ...] = ("虹桥镇召开2020年年中工作会议", "2020年虹桥镇精神文明建设推进大会召开"),
+    paragraphs: tuple[str, ...] = (
+        "7月27日，虹桥镇召开2020年年中工作会议。",
+        "会上强调，要为“十四五”发展开好局、起好步。新闻热线021-64059791。",
+    ),
+) -> Issue:
+    """Build a small issue by hand (for parts that do not test the parser)."""
+    issue_id = make_issue_id(paper, published)
+    articles = tuple(
+        Article(
+            id=make_article_id(issue_id, title),
+            title=title,
+            kicker="决战创全、决胜小康、奋斗有我" if n == 1 else None,
+            sections=(
+                Section(None, paragraphs[:1]),
+                Section("坚持经济工作“中心居中”", paragraphs[1:]),
+            ),
+        )
+        for n, title in enumerate(titles)
+    )
+    return Issue(
+        id=issue_id,
+        paper=paper,
+        title=f"金虹桥 {published.year}年{published.month}月{published.day}日",
+        published=published,
+        articles=articles,
+        contact=Contact(
+            hotline="021-64059791",
+            email="jinhongqiao@163.com",
+            address="闵行区吴中路1136号608室(信息办公室)",
+            editors=("刘芬", "汤美红", "李家齐", "肖婉"),
+        ),
+    )
+
+
+@pytest.fixture
+def small_issue() -> Issue:
+    """A hand-built two-article issue."""
+    return build_issue()

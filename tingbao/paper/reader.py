@@ -1,0 +1,131 @@
+"""Read a published file (text, Markdown or PDF) into an Issue: the paper part's front door."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from tingbao.paper.blocks import Block
+from tingbao.paper.cleanup import compile_patterns
+from tingbao.paper.dates import resolve_published
+from tingbao.paper.decode import decode_text
+from tingbao.paper.errors import EmptyInputError, InputError, NoArticlesError, TooLargeError
+from tingbao.paper.markdown import markdown_to_blocks
+from tingbao.paper.model import Article, Issue, make_article_id, make_issue_id
+from tingbao.paper.pdf import lines_to_blocks, run_extractor
+from tingbao.paper.plaintext import text_to_blocks
+from tingbao.paper.segment import Segmented, segment
+from tingbao.paper.settings import Settings
+
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+SUPPORTED = ".txt, .md or .pdf"
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """The issue read from a file, and what the reader had to guess."""
+
+    issue: Issue
+    warnings: tuple[str, ...] = ()
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError("no such file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}") from None
+    if path.is_dir():
+        raise InputError(f"this is a folder, not a file: send a {SUPPORTED} file")
+    if size > limit:
+        raise TooLargeError(
+            f"the file is {size / 1048576:.1f} MB, over the {limit / 1048576:g} MB limit: "
+            "split it or raise TINGBAO_MAX_INPUT_MB"
+        )
+    if size == 0:
+        raise EmptyInputError("the file is empty: it holds no text")
+    return path.read_bytes()
+
+
+def read_blocks(path: Path, settings: Settings) -> tuple[list[Block], str]:
+    """Return the blocks of a file and its plain text (for finding dates)."""
+    data = _read_bytes(path, settings.max_input_bytes)
+    boilerplate = compile_patterns(settings.boilerplate_patterns)
+    if data.startswith(b"%PDF-") or path.suffix.lower() == ".pdf":
+        if not data.startswith(b"%PDF-"):
+            raise InputError("the file is named .pdf but is not a PDF: export it again")
+        pages = run_extractor(path, settings.pdf_timeout_s, settings.pdf_memory_mb)
+        blocks = lines_to_blocks(pages, boilerplate)
+        return blocks, "\n".join(b.text for b in blocks)
+    text = decode_text(data)
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        return markdown_to_blocks(text, boilerplate), text
+    return text_to_blocks(text, boilerplate), text
+
+
+def _issue_title(paper_name: str, published: date, day_known: bool) -> str:
+    if day_known:
+        return f"{paper_name} {published.year}年{published.month}月{published.day}日"
+    return f"{paper_name} {published.year}年{published.month}月刊"
+
+
+def build_issue(
+    segmented: Segmented, settings: Settings, published: date, day_known: bool = True
+) -> Issue:
+    """Give the segmented articles their stable ids and wrap them in an Issue."""
+    issue_id = make_issue_id(settings.paper.slug, published)
+    articles: list[Article] = []
+    seen: set[str] = set()
+    for draft in segmented.articles:
+        article_id = make_article_id(issue_id, draft.title)
+        repeat = 1
+        while article_id in seen:
+            repeat += 1
+            article_id = make_article_id(issue_id, f"{draft.title}#{repeat}")
+        seen.add(article_id)
+        articles.append(
+            Article(
+                id=article_id,
+                title=draft.title,
+                kicker=draft.kicker,
+                subtitle=draft.subtitle,
+                kind=draft.kind,
+                sections=tuple(draft.sections),
+            )
+        )
+    return Issue(
+        id=issue_id,
+        paper=settings.paper.slug,
+        title=_issue_title(settings.paper.name, published, day_known),
+        published=published,
+        articles=tuple(articles),
+        contact=segmented.contact,
+    )
+
+
+def read_issue(path: Path, settings: Settings, published: date | None = None) -> ReadResult:
+    """Read, decode, clean and segment a file into an Issue, or raise an InputError."""
+    blocks, text = read_blocks(path, settings)
+    if not blocks:
+        raise EmptyInputError("no text is left once the masthead and boilerplate are removed")
+    segmented = segment(blocks, compile_patterns(settings.masthead_patterns))
+    if not segmented.articles:
+        raise NoArticlesError(
+            "no article title was found: put each title on its own line, "
+            "or use Markdown with # before each title"
+        )
+    warnings = list(segmented.warnings)
+    when = resolve_published(published, path.name, text)
+    if when is None:
+        raise InputError(
+            "no publication date found: give one with --published YYYY-MM-DD "
+            "or put it in the file name"
+        )
+    if when.source == "text":
+        warnings.append(
+            f"publication date {when.value.isoformat()} guessed from the text: "
+            "give --published or put the date in the file name to be sure"
+        )
+    return ReadResult(build_issue(segmented, settings, when.value, when.day_known), tuple(warnings))

@@ -1,0 +1,199 @@
+"""The `tingbao` command line: parse, ingest, list and show issues, build, run the services.
+
+Entry points only wire: each command loads settings, builds what it needs and calls one function.
+Bad input ends with exit status 1 and one line on stderr that names the file and the problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from tingbao.paper.errors import InputError, NotFoundError, PaperError, SettingsError
+from tingbao.paper.model import issue_to_dict
+from tingbao.paper.reader import read_issue
+from tingbao.paper.settings import Settings, load_settings
+from tingbao.worker.context import open_context
+
+log = logging.getLogger("tingbao")
+
+
+class CliError(Exception):
+    """A command failed in a way the user can fix; the message is the one line to print."""
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2020-07-30") from None
+
+
+def _read(
+    path: Path, settings: Settings, published: date | None
+) -> tuple[dict[str, object], list[str]]:
+    try:
+        result = read_issue(path, settings, published)
+    except InputError as exc:
+        raise CliError(f"{path}: {exc}") from None
+    return issue_to_dict(result.issue), list(result.warnings)
+
+
+def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
+    data, warnings = _read(Path(args.file), settings, args.published)
+    for warning in warnings:
+        print(f"warning: {args.file}: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_issue(data)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.file)
+    try:
+        result = read_issue(path, settings, args.published)
+    except InputError as exc:
+        raise CliError(f"{path}: {exc}") from None
+    for warning in result.warnings:
+        print(f"warning: {path}: {warning}", file=sys.stderr)
+    with open_context(settings) as ctx:
+        saved = ctx.issues.save_issue(result.issue, path.name)
+    words = {"new": "stored", "unchanged": "unchanged", "updated": "updated"}
+    print(f"{saved.issue.id}: {words[saved.status]} ({len(saved.issue.articles)} articles)")
+    return 0
+
+
+def cmd_issues(args: argparse.Namespace, settings: Settings) -> int:
+    with open_context(settings) as ctx:
+        rows = ctx.issues.list_issues()
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "title": r.title,
+                        "published": r.published.isoformat(),
+                        "articles": r.article_count,
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    if not rows:
+        print("no issues yet: drop a file into the inbox or run `tingbao ingest FILE`")
+    for row in rows:
+        print(
+            f"{row.id}  {row.published.isoformat()}  {row.article_count:>3} articles  {row.title}"
+        )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    with open_context(settings) as ctx:
+        try:
+            issue = ctx.issues.get_issue(args.issue)
+        except NotFoundError as exc:
+            raise CliError(str(exc)) from None
+    data = issue_to_dict(issue)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_issue(data)
+    return 0
+
+
+def _print_issue(data: dict[str, object]) -> None:
+    head = data["issue"]
+    articles = data["articles"]
+    contact = data["contact"]
+    assert isinstance(head, dict) and isinstance(articles, list) and isinstance(contact, dict)
+    print(f"{head['title']}  ({head['id']}, published {head['published']})")
+    for number, article in enumerate(articles, 1):
+        kicker = f"[{article['kicker']}] " if article.get("kicker") else ""
+        paragraphs = sum(len(s["paragraphs"]) for s in article["sections"])
+        print(
+            f"  {number}. {kicker}{article['title']}  ({article['kind']}, {paragraphs} paragraphs)"
+        )
+        for section in article["sections"]:
+            if section["heading"]:
+                print(f"       - {section['heading']}")
+    print(f"  hotline: {contact.get('hotline') or '-'}   e-mail: {contact.get('email') or '-'}")
+    print(f"  address: {contact.get('address') or '-'}")
+    print(f"  editors: {', '.join(contact.get('editors') or []) or '-'}")
+
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="tingbao", description="听报: a paper as feeds, audio, pages and a bot"
+    )
+    parser.add_argument(
+        "--data-dir", help="database, public/ and inbox (default: TINGBAO_DATA_DIR or ./data)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("parse", help="print what a file holds; stores nothing")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print JSON (the shape in DESIGN.md)")
+    p.add_argument("--published", type=_date, help="publication date YYYY-MM-DD")
+    p.set_defaults(handler=cmd_parse)
+
+    p = sub.add_parser("ingest", help="parse a file and store the issue")
+    p.add_argument("file")
+    p.add_argument("--published", type=_date, help="publication date YYYY-MM-DD")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("issues", help="list stored issues, newest first")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_issues)
+
+    p = sub.add_parser("show", help="show one stored issue")
+    p.add_argument("issue", help="issue id, as `tingbao issues` lists it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings(data_dir=args.data_dir)
+        handler: Command = args.handler
+        return handler(args, settings)
+    except CliError as exc:
+        print(f"tingbao: {exc}", file=sys.stderr)
+        return 1
+    except SettingsError as exc:
+        print(f"tingbao: bad setting: {exc}", file=sys.stderr)
+        return 1
+    except PaperError as exc:
+        print(f"tingbao: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
