@@ -99,3 +99,12 @@ def build_issue(
 def small_issue() -> Issue:
     """A hand-built two-article issue."""
     return build_issue()
+
+
+@pytest.fixture(scope="session")
+def sample_issue() -> Issue:
+    """The real sample issue, parsed from samples/ by the paper part."""
+    from tingbao.paper.reader import read_issue
+
+    env = {"TINGBAO_TTS": "offline"}
+    return read_issue(SAMPLE_TXT, load_settings(env, data_dir=ROOT / "data-unused")).issue

@@ -8,6 +8,7 @@ other line (including the last one of a page) continues into the next.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tingbao.paper.blocks import Block, Role
-from tingbao.paper.cleanup import clean_line, is_boilerplate, join_fragments
+from tingbao.paper.cleanup import clean_line, ends_sentence, is_boilerplate, join_fragments
 from tingbao.paper.errors import (
     PdfCorruptError,
     PdfEncryptedError,
@@ -25,6 +26,7 @@ from tingbao.paper.errors import (
     PdfTimeoutError,
 )
 
+_UNMAPPED = re.compile(r"\(cid:\d+\)")
 HEADLINE_RATIO = 1.4
 HEADING_RATIO = 1.12
 INDENT_CHARS = 1.2
@@ -107,6 +109,12 @@ def lines_to_blocks(pages: Sequence[Sequence[PdfLine]], boilerplate: Sequence[An
         raise PdfNoTextError(
             "the PDF has no text layer (scanned pages?): it needs OCR first, or send the text"
         )
+    text = "".join(line.text for page in pages for line in page)
+    if len("".join(_UNMAPPED.findall(text))) > len(text) / 2:
+        raise PdfNoTextError(
+            "the PDF's fonts do not say which characters they draw: "
+            "export it again with embedded fonts, or send the text"
+        )
     body = body_size(pages)
     lines = [(line, _role(line.size, body)) for page in pages for line in page]
     body_lines = [line for line, role in lines if role == "para"] or [line for line, _ in lines]
@@ -121,15 +129,24 @@ def lines_to_blocks(pages: Sequence[Sequence[PdfLine]], boilerplate: Sequence[An
             continue
         previous = blocks[-1] if blocks else None
         indented = role == "para" and line.x0 >= left + INDENT_CHARS * body
+        reaches_right = line.x1 >= right - SHORT_LINE_CHARS * line.size
+        # A short line that ends no sentence, after a sentence that filled its line, is a line of
+        # its own (the closing box, a byline), not the end of that paragraph.
+        stands_alone = (
+            open_line is not None
+            and ends_sentence(open_line.text)
+            and not reaches_right
+            and not ends_sentence(text)
+        )
         if (
             previous is not None
             and open_line is not None
             and previous.role == role
             and not indented
+            and not stands_alone
         ):
             blocks[-1] = Block(join_fragments(previous.text, text), role)
         else:
             blocks.append(Block(text, role))
-        reaches_right = line.x1 >= right - SHORT_LINE_CHARS * line.size
         open_line = line if reaches_right else None
     return blocks

@@ -37,6 +37,11 @@ class DraftArticle:
     kind: ArticleKind = "article"
     sections: list[Section] = field(default_factory=list)
 
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        """Return every paragraph so far."""
+        return tuple(p for s in self.sections for p in s.paragraphs)
+
     def add_heading(self, heading: str) -> None:
         self.sections.append(Section(heading, ()))
 
@@ -179,9 +184,10 @@ def segment(blocks: Sequence[Block], masthead: Sequence[re.Pattern[str]] = ()) -
         run = body[index:end]
         following = body[end].text if end < len(body) else None
         index = end
-        if BRIEF_MARKER.match(run[-1].text):
+        marker = next((n for n, b in enumerate(run) if BRIEF_MARKER.match(b.text)), None)
+        if marker is not None:
             in_briefs = True
-            run = run[:-1]
+            run = run[marker + 1 :]
             if not run:
                 continue
         if _opens_article(run, following, current, in_briefs):
