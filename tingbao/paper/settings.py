@@ -96,7 +96,8 @@ class Settings:
     telegram_token: Secret | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     admins: frozenset[int] = frozenset()
-    feed_max_items: int = 200
+    feed_max_items: int = 60
+    feed_tag_authority: str | None = None  # pins feed guids when the domain changes
     boilerplate_patterns: tuple[str, ...] = DEFAULT_BOILERPLATE_PATTERNS
     masthead_patterns: tuple[str, ...] = DEFAULT_MASTHEAD_PATTERNS
     max_input_bytes: int = 50 * MB
@@ -239,7 +240,8 @@ def load_settings(
         telegram_token=Secret(token.strip()) if token.strip() else None,
         telegram_base_url=env.get("TELEGRAM_BASE_URL") or "https://api.telegram.org/bot",
         admins=_admins(env.get("TINGBAO_ADMINS") or ""),
-        feed_max_items=_int(env, "TINGBAO_FEED_MAX_ITEMS", 200, minimum=1),
+        feed_max_items=_int(env, "TINGBAO_FEED_MAX_ITEMS", 60, minimum=1),
+        feed_tag_authority=env.get("TINGBAO_FEED_TAG_AUTHORITY") or None,
         boilerplate_patterns=_patterns(
             env, "TINGBAO_BOILERPLATE_PATTERNS", DEFAULT_BOILERPLATE_PATTERNS
         ),

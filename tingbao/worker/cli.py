@@ -7,6 +7,7 @@ Bad input ends with exit status 1 and one line on stderr that names the file and
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -14,13 +15,19 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from tingbao.bot.app import run_bot
+from tingbao.feeds.server import serve_public
 from tingbao.paper.errors import InputError, NotFoundError, PaperError, SettingsError
 from tingbao.paper.model import issue_to_dict
 from tingbao.paper.reader import read_issue
 from tingbao.paper.settings import Settings, load_settings
+from tingbao.worker.check import check
 from tingbao.worker.context import open_context
+from tingbao.worker.lock import AlreadyRunningError
+from tingbao.worker.run import run_forever, run_once
 
 log = logging.getLogger("tingbao")
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 
 
 class CliError(Exception):
@@ -133,6 +140,49 @@ def _print_issue(data: dict[str, object]) -> None:
     print(f"  editors: {', '.join(contact.get('editors') or []) or '-'}")
 
 
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    report = asyncio.run(run_once(settings, inbox=False))
+    return 1 if report.audio_failed else 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    if args.once:
+        report = asyncio.run(run_once(settings))
+        return 1 if report.audio_failed else 0
+    asyncio.run(run_forever(settings, serve=False, bot=False))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    samples = SAMPLES_DIR if args.demo else None
+    if samples is not None and not samples.is_dir():
+        raise CliError(f"--demo needs the samples folder {samples}: run it from the project")
+    print(f"tingbao: site and feeds at {settings.url('')} (Ctrl-C stops)", flush=True)
+    asyncio.run(run_forever(settings, serve=True, bot=True, demo_samples=samples))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    ok, checks = check(settings, voices=not args.no_voice)
+    for item in checks:
+        mark = "ok  " if item.ok else ("FAIL" if item.required else "warn")
+        print(f"{mark} {item.name}: {item.detail}")
+    print("healthy" if ok else "unhealthy")
+    return 0 if ok else 1
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    print(f"tingbao: serving {settings.public_dir} at {settings.url('')}", flush=True)
+    serve_public(settings)
+    return 0
+
+
+def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
+    with open_context(settings) as ctx:
+        ran = run_bot(settings, ctx.db, publisher=ctx.publisher)
+    return 0 if ran else 1
+
+
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
@@ -166,6 +216,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("issue", help="issue id, as `tingbao issues` lists it")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("build", help="make missing audio and rebuild feeds and pages")
+    p.set_defaults(handler=cmd_build)
+
+    p = sub.add_parser("worker", help="watch the inbox and keep every stage up to date")
+    p.add_argument("--once", action="store_true", help="do one pass and exit")
+    p.set_defaults(handler=cmd_worker)
+
+    p = sub.add_parser("run", help="worker, web server and bot in one process")
+    p.add_argument("--demo", action="store_true", help="put the project's samples in the inbox")
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("check", help="health check: exit 0 when healthy")
+    p.add_argument("--no-voice", action="store_true", help="skip the voice engine probes")
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("serve", help="serve public/ over HTTP (with Range support)")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("bot", help="run the Telegram bot")
+    p.set_defaults(handler=cmd_bot)
     return parser
 
 
@@ -183,6 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Command = args.handler
         return handler(args, settings)
     except CliError as exc:
+        print(f"tingbao: {exc}", file=sys.stderr)
+        return 1
+    except AlreadyRunningError as exc:
         print(f"tingbao: {exc}", file=sys.stderr)
         return 1
     except SettingsError as exc:

@@ -26,6 +26,7 @@ class Context:
 
 def _import_tables() -> None:
     """Import every module that declares tables, so create_all knows them all."""
+    import tingbao.bot.tables
     import tingbao.paper.assets
     import tingbao.paper.store  # noqa: F401
 

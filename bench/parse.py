@@ -1,0 +1,59 @@
+"""Benchmark: parse the sample (text and PDF) and a generated 100-page PDF; time and peak memory.
+
+Run: .venv/bin/python bench/parse.py   (PDF parsing runs in a child process: its peak RSS is the
+maximum over children, read from getrusage; the parent's peak is its own max RSS.)
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.paper.pdfgen import write_issue_pdf  # noqa: E402
+from tingbao.paper.reader import read_issue  # noqa: E402
+from tingbao.paper.settings import load_settings  # noqa: E402
+
+SAMPLE = ROOT / "samples" / "jinhongqiao-2020-07.txt"
+
+
+def timed(label: str, path: Path, runs: int) -> None:
+    settings = load_settings({}, data_dir=path.parent / "data")
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        issue = read_issue(path, settings).issue
+        times.append(time.perf_counter() - start)
+    chars = sum(a.char_count for a in issue.articles)
+    best, median = min(times), sorted(times)[len(times) // 2]
+    print(
+        f"{label:<28} {path.stat().st_size / 1024:>8.0f} KiB  {len(issue.articles):>4} articles "
+        f"{chars:>8} chars  best {best * 1000:>8.1f} ms  median {median * 1000:>8.1f} ms"
+    )
+
+
+def main() -> None:
+    settings = load_settings({}, data_dir="/tmp/unused")
+    issue = read_issue(SAMPLE, settings).issue
+    with tempfile.TemporaryDirectory() as folder:
+        sample_pdf = write_issue_pdf(issue, Path(folder) / "jinhongqiao-2020-07.pdf")
+        big_pdf = write_issue_pdf(issue, Path(folder) / "big-2020-07.pdf", repeat=49)
+        import pdfplumber
+
+        with pdfplumber.open(big_pdf) as pdf:
+            pages = len(pdf.pages)
+        timed("sample text", SAMPLE, 20)
+        timed("sample PDF", sample_pdf, 5)
+        timed(f"generated PDF ({pages} pages)", big_pdf, 3)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: parent {own:.0f} MiB, PDF child process {child:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""The pipeline: inbox file -> stored issue -> audio -> feeds and pages -> notification outbox.
+
+Every stage is idempotent and keyed by content: the store records, per issue, the hash of the
+input each stage last finished with, and a stage whose input hash is unchanged is skipped. Any
+stage may be killed at any point and redone: files are published atomically, rows are written
+after files, and the outbox is queued at most once per issue (the bot part guarantees that per
+subscriber).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tingbao.audio.errors import AudioError
+from tingbao.paper.assets import AssetStore
+from tingbao.paper.errors import InputError
+from tingbao.paper.model import Issue, short_hash
+from tingbao.paper.reader import read_issue
+from tingbao.paper.settings import Settings
+from tingbao.paper.store import IssueStore
+from tingbao.worker.faults import crash_point
+from tingbao.worker.inbox import move_done, move_failed, pending_files
+
+log = logging.getLogger("tingbao.worker")
+
+STAGE_AUDIO = "audio"
+STAGE_FEEDS = "feeds"
+STAGE_NOTIFIED = "notified"
+SITE = "_site"  # the pseudo-issue whose stages are the site-wide ones
+
+
+class AudioMaker(Protocol):
+    """What the pipeline needs of the audio part."""
+
+    async def render_issue(self, issue: Issue) -> Any:
+        """Make every missing or outdated audio file of an issue."""
+
+    async def upgrade_offline(self) -> int:
+        """Re-make offline audio with the online voice when it is reachable."""
+
+
+SiteBuilder = Callable[[], Any]  # renders feeds and pages from the stores
+Notifier = Callable[[str], int]  # queues the "new issue" message; returns rows added
+
+
+@dataclass
+class RunReport:
+    """What one pass did."""
+
+    stored: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    audio: list[str] = field(default_factory=list)
+    audio_failed: list[str] = field(default_factory=list)
+    site_built: bool = False
+    notified: dict[str, int] = field(default_factory=dict)
+
+
+def audio_input_hash(issue: Issue, settings: Settings) -> str:
+    """Return what the audio of an issue depends on: its content and the voice settings."""
+    parts = (issue.content_hash, settings.tts, settings.voice, settings.slow_rate, settings.paper)
+    return short_hash(repr(parts), 16)
+
+
+def site_input_hash(issues: list[Issue], assets: AssetStore) -> str:
+    """Return what the site depends on: every issue's content and every published file."""
+    found = assets.for_issues(i.id for i in issues)
+    signature = sorted(
+        (owner, role, a.path, a.size, a.content_key, a.engine or "")
+        for (owner, role), a in found.items()
+    )
+    return short_hash(repr(([(i.id, i.content_hash) for i in issues], signature)), 16)
+
+
+def due_stages(done: dict[str, str], audio_hash: str) -> list[str]:
+    """Return an issue's stages that are due, in order, from what is done (pure).
+
+    Audio is due when it was never made or made for other content or voice settings. The
+    notification is due once per issue, whatever its content: a correction is not news.
+    """
+    due: list[str] = []
+    if done.get(STAGE_AUDIO) != audio_hash:
+        due.append(STAGE_AUDIO)
+    if STAGE_NOTIFIED not in done:
+        due.append(STAGE_NOTIFIED)
+    return due
+
+
+class Pipeline:
+    """Run the stages; one pass at a time in this process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        issues: IssueStore,
+        assets: AssetStore,
+        audio: AudioMaker,
+        build_site: SiteBuilder,
+        notify: Notifier,
+    ) -> None:
+        self.settings = settings
+        self.issues = issues
+        self.assets = assets
+        self.audio = audio
+        self.build_site = build_site
+        self.notify = notify
+        self._lock = asyncio.Lock()
+
+    async def run_inbox(self) -> RunReport:
+        """Store every file waiting in the inbox, then bring every stage up to date."""
+        async with self._lock:
+            report = RunReport()
+            self._ingest(report)
+            await self._reconcile(report)
+            return report
+
+    async def reconcile(self) -> RunReport:
+        """Redo whatever stage is not done for the content it should be done for."""
+        async with self._lock:
+            report = RunReport()
+            await self._reconcile(report)
+            return report
+
+    async def upgrade(self) -> int:
+        """Replace offline audio with online audio where possible, then refresh the site."""
+        async with self._lock:
+            upgraded = await self.audio.upgrade_offline()
+            if upgraded:
+                log.info("upgraded %d offline audio files to the online voice", upgraded)
+                await self._reconcile(RunReport())
+            return upgraded
+
+    def _ingest(self, report: RunReport) -> None:
+        settings = self.settings
+        for item in pending_files(settings.inbox_dir):
+            path = item.path
+            try:
+                result = read_issue(path, settings)
+            except InputError as exc:
+                target = move_failed(path, settings.inbox_failed_dir, str(exc))
+                log.warning("inbox: %s failed: %s (moved to %s)", path.name, exc, target)
+                report.failed.append(path.name)
+                continue
+            for warning in result.warnings:
+                log.warning("inbox: %s: %s", path.name, warning)
+            saved = self.issues.save_issue(result.issue, path.name)
+            crash_point("inbox.stored")
+            move_done(path, settings.inbox_done_dir)
+            if saved.status == "unchanged":
+                log.info("inbox: %s is %s again, unchanged", path.name, saved.issue.id)
+                report.unchanged.append(saved.issue.id)
+            else:
+                log.info(
+                    "inbox: %s %s %s (%d articles)",
+                    path.name,
+                    "stored" if saved.status == "new" else "corrected",
+                    saved.issue.id,
+                    len(saved.issue.articles),
+                )
+                report.stored.append(saved.issue.id)
+
+    async def _reconcile(self, report: RunReport) -> None:
+        issues = self.issues.recent_issues()
+        ready: list[Issue] = []
+        for issue in issues:
+            audio_hash = audio_input_hash(issue, self.settings)
+            done = self.issues.stages(issue.id)
+            due = due_stages(done, audio_hash)
+            if STAGE_AUDIO in due:
+                try:
+                    await self.audio.render_issue(issue)
+                except AudioError as exc:  # keep the issue due; the next pass retries
+                    log.error("audio for %s failed, will retry: %s", issue.id, exc)
+                    report.audio_failed.append(issue.id)
+                    continue
+                self.issues.mark_stage(issue.id, STAGE_AUDIO, audio_hash)
+                log.info("audio for %s is ready", issue.id)
+                report.audio.append(issue.id)
+            if STAGE_NOTIFIED in due:
+                ready.append(issue)
+        site_hash = site_input_hash(issues, self.assets)
+        if not self.issues.stage_done(SITE, STAGE_FEEDS, site_hash):
+            built = self.build_site()
+            self.issues.mark_stage(SITE, STAGE_FEEDS, site_hash)
+            written = len(getattr(built, "written", ()))
+            log.info("feeds and pages built: %d files written", written)
+            report.site_built = True
+        for issue in ready:
+            crash_point("notify.before")
+            queued = self.notify(issue.id)
+            crash_point("notify.after")
+            self.issues.mark_stage(issue.id, STAGE_NOTIFIED, "1")
+            report.notified[issue.id] = queued
+            log.info("new issue %s: %d notifications queued", issue.id, queued)

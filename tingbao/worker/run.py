@@ -1,0 +1,150 @@
+"""Long-running modes: `tingbao worker [--once]`, `tingbao build`, and `tingbao run` (everything in
+one process: worker, the HTTP server for public/, and the bot when a token is set)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+from pathlib import Path
+
+from tingbao.bot.app import build_application, start_embedded, stop_embedded
+from tingbao.feeds.server import public_server
+from tingbao.paper.publish import LocalPublisher, Publisher
+from tingbao.paper.settings import Settings
+from tingbao.worker.context import Context, open_context
+from tingbao.worker.lock import WorkerLock
+from tingbao.worker.pipeline import RunReport
+from tingbao.worker.scheduler import make_scheduler
+from tingbao.worker.services import FaultPublisher, make_services
+
+log = logging.getLogger("tingbao.worker")
+FEEDS = ("feed.xml", "podcast.xml", "atom.xml")
+
+
+def sweep_temp_files(public_dir: Path) -> int:
+    """Remove temporary files that a killed writer left behind; return how many."""
+    removed = 0
+    if public_dir.is_dir():
+        for path in public_dir.rglob(".*.tmp"):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def prepare(settings: Settings) -> None:
+    """Create the data dir's folders and clear what a crash left half-done."""
+    for folder in (settings.inbox_dir, settings.inbox_done_dir, settings.inbox_failed_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    settings.public_dir.mkdir(parents=True, exist_ok=True)
+    swept = sweep_temp_files(settings.public_dir)
+    if swept:
+        log.info("removed %d temporary files left by an interrupted run", swept)
+
+
+def _publisher(ctx: Context) -> Publisher:
+    inner = LocalPublisher(ctx.settings.public_dir)
+    return FaultPublisher(inner) if os.environ.get("TINGBAO_FAULT") else inner
+
+
+def _summary(report: RunReport) -> str:
+    return (
+        f"stored {len(report.stored)}, unchanged {len(report.unchanged)}, "
+        f"failed {len(report.failed)}, audio made for {len(report.audio)} "
+        f"(failed {len(report.audio_failed)}), site {'rebuilt' if report.site_built else 'current'}"
+    )
+
+
+async def run_once(settings: Settings, *, inbox: bool = True) -> RunReport:
+    """Do one full pass (inbox, audio, site, outbox) and return what it did."""
+    lock = WorkerLock(settings.data_dir)
+    lock.acquire()
+    try:
+        prepare(settings)
+        with open_context(settings) as ctx:
+            services = make_services(ctx, _publisher(ctx))
+            try:
+                pipeline = services.pipeline
+                report = await (pipeline.run_inbox() if inbox else pipeline.reconcile())
+            finally:
+                services.close()
+        log.info("pass done: %s", _summary(report))
+        return report
+    finally:
+        lock.release()
+
+
+def site_urls(settings: Settings) -> list[str]:
+    """Return the URLs of the home page and the feeds."""
+    return [settings.url("")] + [settings.url(name) for name in FEEDS]
+
+
+async def run_forever(
+    settings: Settings, *, serve: bool, bot: bool, demo_samples: Path | None = None
+) -> None:
+    """Run the scheduler (and optionally the web server and bot) until SIGINT or SIGTERM."""
+    lock = WorkerLock(settings.data_dir)
+    lock.acquire()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        prepare(settings)
+        if demo_samples is not None:
+            copy_samples(demo_samples, settings)
+        with open_context(settings) as ctx:
+            services = make_services(ctx, _publisher(ctx))
+            pipeline = services.pipeline
+            server = public_server(settings) if serve else None
+            app = build_application(settings, ctx.db, publisher=ctx.publisher) if bot else None
+            first_pass = asyncio.Event()
+
+            async def inbox_job() -> None:
+                report = await pipeline.run_inbox()
+                if not first_pass.is_set():
+                    first_pass.set()
+                    log.info("first pass done: %s", _summary(report))
+                    if server is not None:
+                        for url in site_urls(settings):
+                            print(f"  {url}", flush=True)
+
+            scheduler = make_scheduler(settings, inbox_job, pipeline.reconcile, pipeline.upgrade)
+            try:
+                if server is not None:
+                    await server.start()
+                    log.info("serving %s at %s", settings.public_dir, settings.url(""))
+                if app is not None:
+                    await start_embedded(app)
+                    log.info("bot started")
+                scheduler.start()
+                await stop.wait()
+                log.info("stopping")
+            finally:
+                scheduler.shutdown(wait=False)
+                if app is not None:
+                    await stop_embedded(app)
+                if server is not None:
+                    await server.stop()
+                services.close()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        lock.release()
+
+
+def copy_samples(samples: Path, settings: Settings) -> int:
+    """Put the sample issues into the inbox unless they were processed already; return how many."""
+    copied = 0
+    for sample in sorted(samples.glob("*")):
+        if not sample.is_file() or sample.name.startswith("."):
+            continue
+        if (settings.inbox_done_dir / sample.name).exists() or (
+            settings.inbox_dir / sample.name
+        ).exists():
+            continue
+        shutil.copyfile(sample, settings.inbox_dir / sample.name)
+        copied += 1
+    return copied
