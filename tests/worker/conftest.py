@@ -1,0 +1,59 @@
+"""Worker test helpers: a small issue file that speaks in a second, and a counting audio maker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tingbao.paper.assets import ARTICLE_MP3, Asset, AssetStore
+from tingbao.paper.model import Issue
+from tingbao.paper.publish import Publisher
+
+SMALL_ISSUE = """金虹桥
+社区食堂开张
+7月1日，虹桥镇第一家社区食堂开张。
+食堂每天供应午餐，老人八折。
+消夏活动开始
+7月2日，社区消夏活动开始。
+本报编审团:
+刘芬
+投稿邮箱:news@example.cn
+新闻热线:021-64059791
+"""
+
+
+def write_small_issue(folder: Path, name: str = "news-2021-07-02.txt", extra: str = "") -> Path:
+    """Write a two-article issue file into folder (an inbox) and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(SMALL_ISSUE.replace("老人八折。", "老人八折。" + extra), encoding="utf-8")
+    return path
+
+
+@dataclass
+class CountingAudio:
+    """A fake audio maker: publishes a tiny file per article and counts what it was asked."""
+
+    assets: AssetStore
+    publisher: Publisher
+    rendered: list[str] = field(default_factory=list)
+    fail: bool = False
+
+    async def render_issue(self, issue: Issue) -> None:
+        from tingbao.audio.errors import SynthesisFailedError
+
+        if self.fail:
+            raise SynthesisFailedError("the voice is down")
+        self.rendered.append(issue.id)
+        for article in issue.articles:
+            path = f"audio/{issue.id}/{article.id}.mp3"
+            data = f"{article.id}:{issue.content_hash}".encode()
+            self.publisher.write_bytes(path, data)
+            self.assets.put(
+                Asset(
+                    article.id, issue.id, ARTICLE_MP3, path, len(data), "audio/mpeg", 1.0, "offline"
+                )
+            )
+
+    async def upgrade_offline(self) -> int:
+        return 0

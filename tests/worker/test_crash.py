@@ -1,0 +1,112 @@
+"""kill -9 at any stage, then start again: all finishes exactly once, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.worker.conftest import write_small_issue
+from tingbao.bot.subscribers import SubscriberStore
+from tingbao.paper.assets import AssetStore
+from tingbao.paper.db import Database
+from tingbao.paper.settings import load_settings
+from tingbao.paper.store import IssueStore
+
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+ISSUE = "jinhongqiao-2021-07-02"
+SUBSCRIBERS = list(range(1000, 1050))
+
+
+def worker_once(data_dir: Path, fault: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TINGBAO_TTS": "offline"}
+    env.pop("TINGBAO_FAULT", None)
+    if fault:
+        env["TINGBAO_FAULT"] = fault
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tingbao.worker.cli",
+            "--data-dir",
+            str(data_dir),
+            "worker",
+            "--once",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_complete(data_dir: Path) -> None:
+    settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=data_dir)
+    import tingbao.bot.tables  # noqa: F401
+
+    db = Database(settings.database_url)
+    try:
+        issue = IssueStore(db).get_issue(ISSUE)
+        assets = AssetStore(db).for_issue(ISSUE)
+        public = settings.public_dir
+        # every article has its four files and the issue its three, each complete on disk
+        assert len(assets) == 4 * len(issue.articles) + 3
+        for asset in assets:
+            assert (public / asset.path).stat().st_size == asset.size > 0
+        assert not list(public.rglob(".*.tmp")), "a half-written file was left behind"
+        feed = (public / "feed.xml").read_text(encoding="utf-8")
+        for asset in assets:
+            if asset.role == "mp3":
+                assert asset.path in feed
+        chapters = json.loads((public / f"audio/{ISSUE}/issue.chapters.json").read_text())
+        assert len(chapters["chapters"]) >= len(issue.articles)
+        from sqlalchemy import func, select
+
+        from tingbao.bot.tables import OutboxRow
+
+        with db.session() as session:
+            rows = session.execute(
+                select(OutboxRow.chat_id, func.count()).group_by(OutboxRow.chat_id)
+            ).all()
+        assert sorted(chat for chat, _ in rows) == SUBSCRIBERS
+        assert all(count == 1 for _, count in rows)
+        assert (settings.inbox_done_dir / "news-2021-07-02.txt").exists()
+    finally:
+        db.dispose()
+
+
+def prepare(data_dir: Path) -> None:
+    settings = load_settings({}, data_dir=data_dir)
+    import tingbao.bot.tables
+    import tingbao.paper.assets  # noqa: F401
+
+    data_dir.mkdir(parents=True)
+    db = Database(settings.database_url)
+    db.create_all()
+    SubscriberStore(db).add_many(SUBSCRIBERS)
+    db.dispose()
+    write_small_issue(settings.inbox_dir)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    ["inbox.stored:1", "publish.audio:2", "publish.audio:9", "publish.site:3", "notify.after:1"],
+)
+def test_kill_then_restart_completes_exactly_once(fault: str, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    prepare(data_dir)
+    crashed = worker_once(data_dir, fault)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    done = worker_once(data_dir)
+    assert done.returncode == 0, done.stderr
+    assert_complete(data_dir)
+    # and a third run does nothing at all
+    idle = worker_once(data_dir)
+    assert "stored 0, unchanged 0, failed 0, audio made for 0" in idle.stderr
+    assert "site current" in idle.stderr

@@ -1,0 +1,171 @@
+"""The pipeline: inbox handling, idempotence, corrections and the notification outbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_TXT
+from tests.worker.conftest import CountingAudio, write_small_issue
+from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.feeds.build import BuildReport, build_public
+from tingbao.paper.assets import AssetStore
+from tingbao.paper.db import Database
+from tingbao.paper.publish import LocalPublisher
+from tingbao.paper.settings import Settings
+from tingbao.paper.store import IssueStore
+from tingbao.worker.pipeline import (
+    STAGE_AUDIO,
+    STAGE_NOTIFIED,
+    Pipeline,
+    due_stages,
+)
+
+
+@pytest.mark.parametrize(
+    ("done", "due"),
+    [
+        ({}, [STAGE_AUDIO, STAGE_NOTIFIED]),
+        ({STAGE_AUDIO: "h"}, [STAGE_NOTIFIED]),
+        ({STAGE_AUDIO: "old"}, [STAGE_AUDIO, STAGE_NOTIFIED]),
+        ({STAGE_AUDIO: "h", STAGE_NOTIFIED: "1"}, []),
+        ({STAGE_AUDIO: "old", STAGE_NOTIFIED: "1"}, [STAGE_AUDIO]),  # a correction is not news
+    ],
+)
+def test_due_stages(done: dict[str, str], due: list[str]) -> None:
+    assert due_stages(done, "h") == due
+
+
+class World:
+    """A pipeline over a temporary data dir with a counting audio maker and real feeds."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        import tingbao.bot.tables  # noqa: F401
+
+        db.create_all()
+        self.settings = settings
+        self.db = db
+        self.issues = IssueStore(db)
+        self.assets = AssetStore(db)
+        self.publisher = LocalPublisher(settings.public_dir)
+        self.audio = CountingAudio(self.assets, self.publisher)
+        self.builds: list[BuildReport] = []
+        self.subscribers = SubscriberStore(db)
+        self.subscribers.add_many([101, 102, 103])
+        self.pipeline = Pipeline(
+            settings, self.issues, self.assets, self.audio, self.build, self.notify
+        )
+        self.notified: list[str] = []
+
+    def build(self) -> BuildReport:
+        report = build_public(self.settings, self.issues, self.assets, self.publisher)
+        self.builds.append(report)
+        return report
+
+    def notify(self, issue_id: str) -> int:
+        self.notified.append(issue_id)
+        return enqueue_new_issue(self.db, issue_id)
+
+    def outbox_rows(self) -> list[tuple[int, str]]:
+        from sqlalchemy import select
+
+        from tingbao.bot.tables import OutboxRow
+
+        with self.db.session() as session:
+            return sorted(session.execute(select(OutboxRow.chat_id, OutboxRow.issue_id)).all())  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def world(settings: Settings, db: Database) -> World:
+    return World(settings, db)
+
+
+async def test_drop_processes_everything_once(world: World) -> None:
+    inbox = world.settings.inbox_dir
+    write_small_issue(inbox)
+    report = await world.pipeline.run_inbox()
+    issue_id = "jinhongqiao-2021-07-02"
+    assert report.stored == [issue_id] and report.audio == [issue_id] and report.site_built
+    assert (world.settings.inbox_done_dir / "news-2021-07-02.txt").exists()
+    assert not list(inbox.glob("*.txt"))
+    assert world.publisher.exists("feed.xml") and world.publisher.exists("index.html")
+    assert [r for r in world.outbox_rows()] == [(101, issue_id), (102, issue_id), (103, issue_id)]
+    feed = world.publisher.read_bytes("feed.xml").decode()
+    assert f"audio/{issue_id}/" in feed  # the enclosure points at the published audio
+
+    # The same file dropped again: stored unchanged, no audio, no build, no second message.
+    write_small_issue(inbox)
+    again = await world.pipeline.run_inbox()
+    assert again.unchanged == [issue_id] and again.stored == []
+    assert world.audio.rendered == [issue_id]
+    assert len(world.builds) == 1 and not again.site_built
+    assert world.notified == [issue_id]
+    assert (world.settings.inbox_done_dir / "news-2021-07-02.2.txt").exists()
+
+
+async def test_corrected_drop_redoes_audio_only_and_keeps_ids(world: World) -> None:
+    inbox = world.settings.inbox_dir
+    write_small_issue(inbox)
+    await world.pipeline.run_inbox()
+    before = world.issues.get_issue("jinhongqiao-2021-07-02")
+    write_small_issue(inbox, extra="欢迎老人前来。")
+    report = await world.pipeline.run_inbox()
+    after = world.issues.get_issue(before.id)
+    assert report.stored == [before.id]
+    assert [a.id for a in after.articles] == [a.id for a in before.articles]
+    assert world.audio.rendered == [before.id, before.id]
+    assert report.site_built
+    assert world.notified == [before.id]  # no second "new issue" message
+    assert len(world.outbox_rows()) == 3
+
+
+async def test_bad_file_does_not_stop_good_ones(world: World) -> None:
+    inbox = world.settings.inbox_dir
+    inbox.mkdir(parents=True)
+    (inbox / "a-broken.txt").write_bytes(bytes(range(256)) * 8)
+    (inbox / "b-empty.md").write_bytes(b"")
+    write_small_issue(inbox, name="c-2021-07-02.txt")
+    report = await world.pipeline.run_inbox()
+    assert sorted(report.failed) == ["a-broken.txt", "b-empty.md"]
+    assert report.stored == ["jinhongqiao-2021-07-02"]
+    failed = world.settings.inbox_failed_dir
+    reason = (failed / "a-broken.txt.error.txt").read_text(encoding="utf-8")
+    assert reason.count("\n") == 1 and "binary" in reason
+    assert "empty" in (failed / "b-empty.md.error.txt").read_text(encoding="utf-8")
+    assert (failed / "a-broken.txt").exists()
+
+
+async def test_audio_failure_is_retried_and_not_announced(world: World) -> None:
+    write_small_issue(world.settings.inbox_dir)
+    world.audio.fail = True
+    report = await world.pipeline.run_inbox()
+    assert report.audio_failed == ["jinhongqiao-2021-07-02"]
+    assert world.notified == []
+    assert world.publisher.exists("feed.xml")  # text is published meanwhile
+    world.audio.fail = False
+    retry = await world.pipeline.reconcile()
+    assert retry.audio == ["jinhongqiao-2021-07-02"]
+    assert world.notified == ["jinhongqiao-2021-07-02"]
+
+
+async def test_sample_through_the_pipeline(world: World) -> None:
+    world.settings.inbox_dir.mkdir(parents=True)
+    (world.settings.inbox_dir / SAMPLE_TXT.name).write_bytes(SAMPLE_TXT.read_bytes())
+    report = await world.pipeline.run_inbox()
+    assert report.stored == ["jinhongqiao-2020-07-01"]
+    index = world.publisher.read_bytes("index.html").decode()
+    assert "虹桥镇召开2020年年中工作会议" in index
+
+
+def test_only_one_worker_per_data_dir(tmp_path: Path) -> None:
+    from tingbao.worker.lock import AlreadyRunningError, WorkerLock
+
+    first = WorkerLock(tmp_path)
+    first.acquire()
+    with pytest.raises(AlreadyRunningError, match="only one"):
+        WorkerLock(tmp_path).acquire()
+    first.release()
+    second = WorkerLock(tmp_path)
+    second.acquire()
+    second.release()

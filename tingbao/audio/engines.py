@@ -1,0 +1,67 @@
+"""Build the engines a deployment uses from its settings (TINGBAO_TTS=edge|offline|auto)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tingbao.audio.cache import DirectoryCache, PieceCache
+from tingbao.audio.edge import EdgeSynthesizer
+from tingbao.audio.offline import OfflineSynthesizer
+from tingbao.audio.speaker import Speaker
+from tingbao.audio.speech import Synthesizer
+from tingbao.paper.settings import Settings
+
+
+@dataclass
+class Engines:
+    """The speakers of a mode: auto has both, edge and offline one each; probe checks edge."""
+
+    mode: str
+    edge: Speaker | None
+    offline: Speaker | None
+    probe: Synthesizer | None  # the raw edge engine, for `edge_reachable` in every mode
+
+    def speakers(self) -> list[Speaker]:
+        """Return the speakers in use."""
+        return [s for s in (self.edge, self.offline) if s is not None]
+
+    def close(self) -> None:
+        """Stop worker processes."""
+        for speaker in self.speakers():
+            close = getattr(speaker.engine, "close", None)
+            if callable(close):
+                close()
+
+
+def cache_dir(settings: Settings) -> Path:
+    """Return where synthesized pieces are cached."""
+    return settings.data_dir / "cache" / "tts"
+
+
+def make_synthesizers(
+    settings: Settings,
+    *,
+    cache: PieceCache | None = None,
+    edge: Synthesizer | None = None,
+    offline: Synthesizer | None = None,
+    **speaker_options: Any,
+) -> Engines:
+    """Return the engines for settings.tts; pass edge/offline/cache to replace the real ones."""
+    cache = cache if cache is not None else DirectoryCache(cache_dir(settings))
+    edge_engine = edge if edge is not None else EdgeSynthesizer()
+    options: dict[str, Any] = {"concurrency": settings.tts_concurrency, **speaker_options}
+    edge_speaker = offline_speaker = None
+    if settings.tts in ("edge", "auto"):
+        edge_speaker = Speaker(edge_engine, cache, **options)
+    if settings.tts in ("offline", "auto"):
+        offline_engine = offline if offline is not None else OfflineSynthesizer()
+        # Offline failures are bugs, not outages: no breaker pause.
+        offline_options = {
+            **options,
+            "concurrency": max(options["concurrency"], 2),
+            "cooldown_s": 0,
+        }
+        offline_speaker = Speaker(offline_engine, cache, **offline_options)
+    return Engines(settings.tts, edge_speaker, offline_speaker, edge_engine)

@@ -1,0 +1,299 @@
+"""Audio for an issue: every article (normal, slow, voice note, transcript) and the episode.
+
+Idempotent: each file's row holds the content key of what it says (script, voice, rate, tags,
+preferred engine). A file whose key, path and size still match is left alone, so a second run
+makes no request and changes no byte; a corrected article re-renders that article only.
+Files are assembled in memory, verified, published atomically, and only then recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from tingbao.audio.engines import Engines, make_synthesizers
+from tingbao.audio.errors import SynthesisError
+from tingbao.audio.mp3 import parse_frames
+from tingbao.audio.render import Rendered, render_script
+from tingbao.audio.script import Script, article_script, issue_script, spoken_date
+from tingbao.audio.speaker import Speaker
+from tingbao.audio.speech import ENGINE_OFFLINE
+from tingbao.audio.tags import TagInfo, mp3_to_opus, tag_mp3
+from tingbao.audio.transcript import render_chapters_json, render_vtt
+from tingbao.paper import assets as roles
+from tingbao.paper.assets import Asset, AssetStore
+from tingbao.paper.model import Issue
+from tingbao.paper.publish import Publisher
+from tingbao.paper.settings import Settings
+from tingbao.paper.store import IssueStore
+
+NORMAL_RATE = "+0%"
+MIME_MP3 = "audio/mpeg"
+MIME_OGG = "audio/ogg"
+MIME_VTT = "text/vtt"
+MIME_CHAPTERS = "application/json+chapters"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One audio file to make and the files that come with it (role -> public path)."""
+
+    owner_id: str
+    kind: str  # "article", "slow" or "issue"
+    script: Script
+    rate: str
+    tags: TagInfo
+    files: dict[str, str]
+
+
+@dataclass
+class AudioReport:
+    """What a run did."""
+
+    issue_id: str
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    fallbacks: int = 0  # readings made offline because edge failed (auto mode)
+    upgraded: int = 0  # offline readings replaced by edge ones
+    requests: int = 0  # synthesis calls made, retries included
+    cache_hits: int = 0
+    audio_seconds: float = 0.0
+    engines: dict[str, str] = field(default_factory=dict)  # owner_id/kind -> engine
+
+
+def issue_dir(issue_id: str) -> str:
+    """Return the public folder of an issue's audio."""
+    return f"audio/{issue_id}"
+
+
+class AudioService:
+    """Make and publish the audio of issues; the worker calls render_issue and upgrade_offline."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        issues: IssueStore,
+        assets: AssetStore,
+        publisher: Publisher,
+        engines: Engines | None = None,
+    ) -> None:
+        self.settings = settings
+        self.issues = issues
+        self.assets = assets
+        self.publisher = publisher
+        self.engines = engines if engines is not None else make_synthesizers(settings)
+
+    def close(self) -> None:
+        """Stop the engines' worker processes."""
+        self.engines.close()
+
+    # -- planning -------------------------------------------------------------------------
+
+    def readings(self, issue: Issue) -> list[Reading]:
+        """Return every file an issue needs: per article normal and slow, then the episode."""
+        paper = self.settings.paper
+        limit = self.settings.tts_chunk_chars
+        album = f"{paper.name} {spoken_date(issue)}"
+        date = issue.published.isoformat()
+        folder = issue_dir(issue.id)
+        out: list[Reading] = []
+        total = len(issue.articles)
+        for n, article in enumerate(issue.articles, 1):
+            script = article_script(article, limit)
+            if not script.parts:
+                continue
+            tags = TagInfo(article.title, album, paper.name, date, f"{n}/{total}")
+            base = f"{folder}/{article.id}"
+            files = {
+                roles.ARTICLE_MP3: f"{base}.mp3",
+                roles.ARTICLE_VTT: f"{base}.vtt",
+                roles.ARTICLE_VOICE: f"{base}.ogg",
+            }
+            out.append(Reading(article.id, "article", script, NORMAL_RATE, tags, files))
+            slow = {roles.ARTICLE_MP3_SLOW: f"{base}.slow.mp3"}
+            out.append(Reading(article.id, "slow", script, self.settings.slow_rate, tags, slow))
+        script = issue_script(issue, paper.name, limit, paper.hotline, paper.email)
+        files = {
+            roles.ISSUE_MP3: f"{folder}/issue.mp3",
+            roles.ISSUE_VTT: f"{folder}/issue.vtt",
+            roles.ISSUE_CHAPTERS: f"{folder}/issue.chapters.json",
+        }
+        tags = TagInfo(script.title, album, paper.name, date)
+        out.append(Reading(issue.id, "issue", script, NORMAL_RATE, tags, files))
+        return out
+
+    def _preferred(self) -> Speaker:
+        speaker = self.engines.edge or self.engines.offline
+        assert speaker is not None, "make_synthesizers always returns a speaker"
+        return speaker
+
+    def content_key(self, reading: Reading) -> str:
+        """Return the key of a reading: what is said, by which voice and rate, with which tags."""
+        speaker = self._preferred()
+        voice = speaker.engine.voice_id(self.settings.voice)
+        tags = reading.tags
+        extra = (
+            speaker.name,
+            voice,
+            reading.rate,
+            reading.kind,
+            tags.title,
+            tags.album,
+            tags.artist,
+        )
+        return reading.script.key(*extra, tags.date, tags.track or "")
+
+    # -- running --------------------------------------------------------------------------
+
+    async def render_issue(self, issue: Issue, *, upgrade: bool = False) -> AudioReport:
+        """Make every missing or outdated file; with upgrade, redo offline-made ones by edge."""
+        report = AudioReport(issue.id)
+        before = [(s.stats.requests, s.stats.cache_hits) for s in self.engines.speakers()]
+        readings = self.readings(issue)
+        results = await asyncio.gather(
+            *(self._reading(issue, r, report, upgrade) for r in readings), return_exceptions=True
+        )
+        self._remove_dropped(issue, readings, report)
+        for speaker, (requests, hits) in zip(self.engines.speakers(), before, strict=True):
+            report.requests += speaker.stats.requests - requests
+            report.cache_hits += speaker.stats.cache_hits - hits
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return report
+
+    def _fresh(self, reading: Reading, key: str) -> list[Asset] | None:
+        """Return the reading's published assets if all are present and current, else None."""
+        found: list[Asset] = []
+        for role, path in reading.files.items():
+            asset = self.assets.get(reading.owner_id, role)
+            if asset is None or asset.content_key != key or asset.path != path:
+                return None
+            if not self.publisher.exists(path) or self.publisher.size(path) != asset.size:
+                return None
+            found.append(asset)
+        return found
+
+    async def _reading(
+        self, issue: Issue, reading: Reading, report: AudioReport, upgrade: bool
+    ) -> None:
+        key = self.content_key(reading)
+        current = self._fresh(reading, key)
+        made_offline = current is not None and any(a.engine == ENGINE_OFFLINE for a in current)
+        label = f"{reading.owner_id}/{reading.kind}"
+        if current is not None and not (upgrade and made_offline and self.engines.edge):
+            report.unchanged += len(current)
+            report.engines[label] = current[0].engine or ""
+            return
+        if upgrade and current is None:
+            return  # not upgrade work: the next ordinary run makes it
+        rendered = await self._render(reading, report, allow_fallback=not upgrade)
+        if upgrade:
+            report.upgraded += 1
+        report.engines[label] = rendered.engine
+        report.audio_seconds += rendered.duration_s
+        await self._publish(issue, reading, rendered, key, report)
+
+    async def _render(
+        self, reading: Reading, report: AudioReport, *, allow_fallback: bool
+    ) -> Rendered:
+        voice = self.settings.voice
+        limit = self.settings.tts_chunk_chars
+        edge, offline = self.engines.edge, self.engines.offline
+        first = edge or offline
+        assert first is not None
+        try:
+            return await render_script(
+                reading.script, lambda text: first.speak(text, voice, reading.rate), limit
+            )
+        except SynthesisError:
+            if first is offline or offline is None or not allow_fallback:
+                raise
+        report.fallbacks += 1
+        return await render_script(
+            reading.script, lambda text: offline.speak(text, voice, reading.rate), limit
+        )
+
+    async def _publish(
+        self, issue: Issue, reading: Reading, rendered: Rendered, key: str, report: AudioReport
+    ) -> None:
+        chapters = rendered.chapters if reading.kind == "issue" else ()
+        mp3 = tag_mp3(rendered.frames, reading.tags, rendered.duration_s, chapters)
+        # Verify before publishing: the tagged file must hold exactly the assembled frames.
+        if parse_frames(mp3).data != rendered.frames:
+            raise AssertionError("tagging changed the audio frames")
+        outputs: list[tuple[str, bytes, str]] = []
+        for role in reading.files:
+            if role == roles.ARTICLE_VOICE and reading.kind == "article":
+                outputs.append((role, await asyncio.to_thread(mp3_to_opus, mp3), MIME_OGG))
+            elif role.endswith("vtt"):
+                outputs.append((role, render_vtt(rendered.cues).encode("utf-8"), MIME_VTT))
+            elif role == roles.ISSUE_CHAPTERS and reading.kind == "issue":
+                chapters_json = render_chapters_json(rendered.chapters, reading.tags.title)
+                outputs.append((role, chapters_json.encode("utf-8"), MIME_CHAPTERS))
+            else:
+                outputs.append((role, mp3, MIME_MP3))
+        for role, data, mime in outputs:
+            path = reading.files[role]
+            self.publisher.write_bytes(path, data)
+            size = self.publisher.size(path)
+            if size != len(data):
+                raise OSError(f"published {path} has {size} bytes, expected {len(data)}")
+            timed = mime in (MIME_MP3, MIME_OGG)
+            self.assets.put(
+                Asset(
+                    owner_id=reading.owner_id,
+                    issue_id=issue.id,
+                    role=role,
+                    path=path,
+                    size=size,
+                    mime=mime,
+                    duration_s=round(rendered.duration_s, 3) if timed else None,
+                    engine=rendered.engine,
+                    content_key=key,
+                )
+            )
+            report.written.append(path)
+
+    def _remove_dropped(self, issue: Issue, readings: list[Reading], report: AudioReport) -> None:
+        """Delete the files of articles a correction removed."""
+        keep = {r.owner_id for r in readings}
+        dropped = {a.owner_id: a for a in self.assets.for_issue(issue.id) if a.owner_id not in keep}
+        for asset in self.assets.for_issue(issue.id):
+            if asset.owner_id in dropped:
+                self.publisher.delete(asset.path)
+                report.removed.append(asset.path)
+        for owner_id in dropped:
+            self.assets.remove_owner(owner_id)
+
+    async def upgrade_offline(self) -> int:
+        """Re-make offline audio with edge-tts once it is reachable; return files upgraded."""
+        if self.engines.edge is None or not await self.edge_reachable():
+            return 0
+        issue_ids = sorted({a.issue_id for a in self.assets.with_engine(ENGINE_OFFLINE)})
+        upgraded = 0
+        for issue_id in issue_ids:
+            issue = self.issues.find_issue(issue_id)
+            if issue is None:
+                continue
+            try:
+                report = await self.render_issue(issue, upgrade=True)
+            except SynthesisError:
+                break  # edge failed again: keep the offline audio, try at the next interval
+            upgraded += len(report.written)
+        return upgraded
+
+    async def edge_reachable(self, timeout_s: float = 15.0) -> bool:
+        """Return whether edge-tts answers a two-character request (a cheap health probe)."""
+        probe = self.engines.probe
+        if probe is None:
+            return False
+        try:
+            async with asyncio.timeout(timeout_s):
+                await probe.synthesize("你好。", self.settings.voice, NORMAL_RATE)
+        except (SynthesisError, TimeoutError):
+            return False
+        if self.engines.edge is not None:
+            self.engines.edge.reset()
+        return True

@@ -1,0 +1,80 @@
+"""ID3 tags (title, album, artist, chapters) and the OGG/Opus voice note."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mutagen.id3
+
+from tingbao.audio.transcript import Chapter
+
+_NO_OFFSET = 0xFFFFFFFF  # CHAP frames give times, not byte offsets
+_id3: Any = mutagen.id3  # untyped library: calls go through Any
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """What the tags say about a file."""
+
+    title: str
+    album: str
+    artist: str
+    date: str  # ISO date
+    track: str | None = None  # "2/5"
+
+
+def tag_mp3(
+    frames: bytes, info: TagInfo, duration_s: float, chapters: Sequence[Chapter] = ()
+) -> bytes:
+    """Return frames with an ID3v2.3 tag in front (deterministic: same input, same bytes)."""
+    tags = _id3.ID3()
+    tags.add(_id3.TIT2(encoding=3, text=[info.title]))
+    tags.add(_id3.TALB(encoding=3, text=[info.album]))
+    tags.add(_id3.TPE1(encoding=3, text=[info.artist]))
+    tags.add(_id3.TDRC(encoding=3, text=[info.date]))
+    tags.add(_id3.TLAN(encoding=3, text=["chi"]))
+    tags.add(_id3.TLEN(encoding=3, text=[str(round(duration_s * 1000))]))
+    if info.track:
+        tags.add(_id3.TRCK(encoding=3, text=[info.track]))
+    ids = [f"ch{n}" for n in range(len(chapters))]
+    for element_id, chapter in zip(ids, chapters, strict=True):
+        tags.add(
+            _id3.CHAP(
+                element_id=element_id,
+                start_time=round(chapter.start_s * 1000),
+                end_time=round(chapter.end_s * 1000),
+                start_offset=_NO_OFFSET,
+                end_offset=_NO_OFFSET,
+                sub_frames=[_id3.TIT2(encoding=3, text=[chapter.title])],
+            )
+        )
+    if ids:
+        tags.add(
+            _id3.CTOC(
+                element_id="toc",
+                flags=_id3.CTOCFlags.TOP_LEVEL | _id3.CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[_id3.TIT2(encoding=3, text=[info.title])],
+            )
+        )
+    buffer = io.BytesIO(frames)
+    tags.save(buffer, v2_version=3, padding=lambda _info: 0)
+    return buffer.getvalue()
+
+
+def mp3_to_opus(mp3: bytes) -> bytes:
+    """Return an OGG/Opus voice note (24 kHz mono) with the same sound as an MP3."""
+    import soundfile
+
+    pcm, rate = soundfile.read(io.BytesIO(mp3), dtype="int16")
+    # A real file, not BytesIO: libsndfile then runs without Python callbacks (and the GIL),
+    # so voice notes of several articles encode in parallel threads.
+    with tempfile.TemporaryDirectory(prefix="tingbao-opus-") as folder:
+        path = Path(folder) / "voice.ogg"
+        soundfile.write(path, pcm, rate, format="OGG", subtype="OPUS")
+        return path.read_bytes()

@@ -1,0 +1,86 @@
+"""Split text for speech: sentences at 。！？, and pieces of about N characters for one request."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from tingbao.audio.normalize import speakable
+
+_SENTENCE = re.compile(r"[^。！？!?]+(?:[。！？!?]+[”’」』）)\"']*)?|[。！？!?]+")
+_SOFT_BREAK = re.compile(r"(?<=[，；、,;：:])")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One sentence: as printed (for transcripts) and as spoken (for the engine)."""
+
+    shown: str
+    spoken: str
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text after each 。！？ (closing quotes stay with their sentence)."""
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def _cut_long(sentence: str, limit: int) -> list[str]:
+    """Cut a sentence longer than limit at commas, or hard when it has none."""
+    out: list[str] = []
+    current = ""
+    for clause in (c for c in _SOFT_BREAK.split(sentence) if c):
+        while len(clause) > limit:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(clause[:limit])
+            clause = clause[limit:]
+        if current and len(current) + len(clause) > limit:
+            out.append(current)
+            current = ""
+        current += clause
+    if current:
+        out.append(current)
+    return out
+
+
+def lines_of(text: str, limit: int) -> tuple[Line, ...]:
+    """Return the sentences of text, each cut to at most limit spoken characters."""
+    lines: list[Line] = []
+    for sentence in split_sentences(text):
+        spoken = speakable(sentence)
+        if not spoken:
+            continue
+        if len(spoken) <= limit:
+            lines.append(Line(sentence, spoken))
+            continue
+        for part in _cut_long(spoken, limit):
+            lines.append(Line(part, part))
+    return tuple(lines)
+
+
+def group_pieces(lines: Sequence[Line], limit: int) -> list[tuple[Line, ...]]:
+    """Group consecutive lines into pieces of at most limit spoken characters."""
+    pieces: list[tuple[Line, ...]] = []
+    current: list[Line] = []
+    size = 0
+    for line in lines:
+        if current and size + len(line.spoken) > limit:
+            pieces.append(tuple(current))
+            current, size = [], 0
+        current.append(line)
+        size += len(line.spoken)
+    if current:
+        pieces.append(tuple(current))
+    return pieces
+
+
+def piece_text(lines: Iterable[Line]) -> str:
+    """Return the text sent to the engine for a piece."""
+    return "".join(line.spoken for line in lines)
+
+
+def speakable_chars(text: str) -> int:
+    """Count the characters that take time to say (letters, digits, Chinese characters)."""
+    return sum(1 for c in text if c.isalnum())
