@@ -45,6 +45,10 @@ test: lint typecheck pytest
 
 bench: install-dev
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/audio.py
+	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/bot.py --quick
 
 clean:
 	rm -rf $(VENV) .stamp-* .mypy_cache .ruff_cache .pytest_cache node_modules

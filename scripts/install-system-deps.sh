@@ -2,12 +2,16 @@
 # Install what the test suite needs beyond Python packages: Chromium (Debian) and axe-core (npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null 2>&1; then
+# chromium: page tests in a real browser; caddy: the docker-compose web server, run for real.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+if (( ${#missing[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "chromium is missing: install it (Debian: apt-get install chromium) to run the browser tests" >&2
+    echo "missing ${missing[*]}: install them (Debian: apt-get install ${missing[*]}) for the browser and web-server tests" >&2
   fi
 fi
 if [[ ! -f node_modules/axe-core/axe.min.js ]]; then

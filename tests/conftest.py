@@ -1,4 +1,4 @@
-"""Fixtures shared by every part's tests: settings in a temporary data dir, a store, a sample issue."""
+"""Fixtures shared by every part: settings in a temporary data dir, a store, a sample issue."""
 
 from __future__ import annotations
 
@@ -60,7 +60,10 @@ def publisher(settings: Settings) -> LocalPublisher:
 def build_issue(
     paper: str = "jinhongqiao",
     published: date = date(2020, 7, 30),
-    titles: tuple[str, ...] = ("虹桥镇召开2020年年中工作会议", "2020年虹桥镇精神文明建设推进大会召开"),
+    titles: tuple[str, ...] = (
+        "虹桥镇召开2020年年中工作会议",
+        "2020年虹桥镇精神文明建设推进大会召开",
+    ),
     paragraphs: tuple[str, ...] = (
         "7月27日，虹桥镇召开2020年年中工作会议。",
         "会上强调，要为“十四五”发展开好局、起好步。新闻热线021-64059791。",

@@ -52,6 +52,7 @@ def make_scheduler(
         "interval",
         seconds=settings.inbox_interval_s,
         id="inbox",
+        name="inbox",
         next_run_time=start,  # start-up: look at the inbox and reconcile at once
     )
     scheduler.add_job(
@@ -59,6 +60,7 @@ def make_scheduler(
         "interval",
         seconds=settings.reconcile_interval_s,
         id="reconcile",
+        name="reconcile",
     )
     if settings.tts == "auto":
         scheduler.add_job(
@@ -66,5 +68,6 @@ def make_scheduler(
             "interval",
             seconds=settings.upgrade_interval_s,
             id="upgrade",
+            name="upgrade",
         )
     return scheduler

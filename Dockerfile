@@ -1,0 +1,22 @@
+# tingbao: one image for the worker and the bot (the web service is Caddy serving public/).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PTB_TIMEDELTA=true \
+    TINGBAO_DATA_DIR=/data
+
+RUN useradd --create-home --uid 10001 --user-group tingbao \
+    && mkdir -p /data \
+    && chown tingbao:tingbao /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY tingbao ./tingbao
+RUN pip install --no-cache-dir .
+
+USER tingbao
+VOLUME ["/data"]
+HEALTHCHECK --interval=60s --timeout=20s --retries=3 CMD ["tingbao", "check", "--no-voice"]
+CMD ["tingbao", "worker"]

@@ -1,0 +1,120 @@
+"""Fixtures for the bot: a fake Bot API server, and the real Application polling it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+# PTB 22 warns about integer durations unless opted in to timedelta; warnings are errors here.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+import tingbao.bot.tables  # noqa: F401  (declares the bot's tables)
+from tests.bot.fake_api import Call, FakeBotApi
+from tingbao.bot.app import BotApp, BotOptions, build_application, start_embedded, stop_embedded
+from tingbao.paper.db import Database
+from tingbao.paper.settings import Secret, Settings
+
+ADMIN = 9001
+READER = 1001
+
+FAST = BotOptions(
+    outbox_interval_s=0.1,
+    send_rate=0,
+    per_chat_interval_s=0.0,
+    overall_rate=None,
+    send_concurrency=16,
+    send_read_timeout_s=0.3,
+    poll_timeout_s=1,
+)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def bot_settings(settings: Settings, api: FakeBotApi) -> Settings:
+    return settings.with_overrides(
+        telegram_token=Secret(api.token),
+        telegram_base_url=api.base_url,
+        admins=frozenset({ADMIN}),
+    )
+
+
+@pytest.fixture
+def bot_db(db: Database) -> Database:
+    db.create_all()
+    return db
+
+
+class Chat:
+    """One user talking to the bot through the fake server."""
+
+    def __init__(self, api: FakeBotApi, chat_id: int) -> None:
+        self.api = api
+        self.chat_id = chat_id
+
+    async def _exchange(self, push: Callable[[], int], expect: int, settle: float) -> list[Call]:
+        start = len(self.api.calls)
+        push()
+        await self.api.wait_for(lambda: len(self.api.sends(self.chat_id, start)) >= expect)
+        if settle:
+            import asyncio
+
+            await asyncio.sleep(settle)
+        return self.api.sends(self.chat_id, start)
+
+    async def say(self, text: str, expect: int = 1, settle: float = 0.05) -> list[Call]:
+        return await self._exchange(lambda: self.api.push_text(self.chat_id, text), expect, settle)
+
+    async def press(self, data: str, expect: int = 1, settle: float = 0.05) -> list[Call]:
+        return await self._exchange(
+            lambda: self.api.push_callback(self.chat_id, data), expect, settle
+        )
+
+    async def upload(self, name: str, content: bytes, expect: int = 1) -> list[Call]:
+        return await self._exchange(
+            lambda: self.api.push_document(self.chat_id, name, content), expect, 0.05
+        )
+
+
+@dataclass
+class Harness:
+    api: FakeBotApi
+    app: BotApp
+
+    def chat(self, chat_id: int = READER) -> Chat:
+        return Chat(self.api, chat_id)
+
+
+StartBot = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+async def start_bot(
+    api: FakeBotApi, bot_settings: Settings, bot_db: Database
+) -> AsyncIterator[StartBot]:
+    """Return a coroutine that starts the real Application; all are stopped at the end."""
+    running: list[BotApp] = []
+
+    async def start(settings: Settings | None = None, **kwargs: Any) -> Harness:
+        kwargs.setdefault("options", FAST)
+        app = build_application(settings or bot_settings, bot_db, **kwargs)
+        assert app is not None
+        await start_embedded(app, poll_timeout_s=1)
+        running.append(app)
+        return Harness(api, app)
+
+    yield start
+    api.release_polls()
+    for app in running:
+        if app.running or (app.updater and app.updater.running):
+            await stop_embedded(app)

@@ -1,0 +1,61 @@
+"""Issues and audio assets put into the store for bot tests."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from tests.conftest import build_issue
+from tingbao.paper.assets import Asset, AssetStore
+from tingbao.paper.model import Issue
+from tingbao.paper.publish import Publisher
+from tingbao.paper.store import IssueStore
+
+
+def save_issues(store: IssueStore, count: int = 1) -> list[Issue]:
+    """Store count issues a week apart, newest last; return them."""
+    issues = []
+    for n in range(count):
+        published = date(2020, 7, 30) - timedelta(days=7 * (count - 1 - n))
+        titles = (
+            f"虹桥镇召开年中工作会议 第{n}期",
+            f"精神文明建设推进大会召开 第{n}期",
+            "垃圾分类进小区",
+        )
+        issue = build_issue(published=published, titles=titles)
+        store.save_issue(issue)
+        issues.append(issue)
+    return issues
+
+
+def put_audio(
+    publisher: Publisher,
+    assets: AssetStore,
+    owner_id: str,
+    issue_id: str,
+    role: str,
+    key: str = "k1",
+) -> Asset:
+    """Publish fake audio bytes and record the asset."""
+    suffix = {"ogg": "ogg", "chapters": "json"}.get(role, "mp3")
+    path = f"audio/{issue_id}/{owner_id}-{role}.{suffix}"
+    data = f"fake {role} audio {key}".encode() * 10
+    publisher.write_bytes(path, data)
+    mime = {"ogg": "audio/ogg", "chapters": "application/json+chapters"}.get(role, "audio/mpeg")
+    asset = Asset(owner_id, issue_id, role, path, len(data), mime, 93.4, "offline", key)
+    assets.put(asset)
+    return asset
+
+
+def put_chapters(publisher: Publisher, assets: AssetStore, issue: Issue) -> Asset:
+    """Publish a Podcasting 2.0 chapters file for the issue."""
+    chapters = [
+        {"startTime": 0 if n == 0 else 61.5 * n, "title": a.title}
+        for n, a in enumerate(issue.articles)
+    ]
+    data = json.dumps({"version": "1.2.0", "chapters": chapters}, ensure_ascii=False).encode()
+    path = f"audio/{issue.id}/chapters.json"
+    publisher.write_bytes(path, data)
+    asset = Asset(issue.id, issue.id, "chapters", path, len(data), "application/json+chapters")
+    assets.put(asset)
+    return asset

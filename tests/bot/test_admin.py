@@ -1,0 +1,124 @@
+"""Editors publish by sending a document; everyone else is politely refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.bot.conftest import ADMIN, READER, StartBot
+from tests.bot.data import save_issues
+from tests.bot.fake_api import FakeBotApi
+from tests.conftest import SAMPLE_TXT, build_issue
+from tingbao.bot import texts
+from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.paper.db import Database
+from tingbao.paper.errors import UndecodableError
+from tingbao.paper.model import Issue
+from tingbao.paper.settings import Settings
+from tingbao.paper.store import IssueStore
+
+
+@dataclass(frozen=True)
+class FakeParsed:
+    issue: Issue
+    warnings: tuple[str, ...] = ()
+
+
+def fake_parse(path: Path, settings: Settings) -> FakeParsed:
+    if path.read_bytes().startswith(b"\xff"):
+        raise UndecodableError("the file is neither UTF-8 nor GB18030 text")
+    return FakeParsed(build_issue(), ("没有找到出版日期，用了文件名里的日期",))
+
+
+async def test_admin_previews_then_publishes_into_inbox(
+    start_bot: StartBot, bot_settings: Settings
+) -> None:
+    chat = (await start_bot(parse=fake_parse)).chat(ADMIN)
+    [preview] = await chat.upload("金虹桥 2020-07.txt", "标题\n正文".encode())
+    assert "2020年7月30日" in preview.text and "虹桥镇召开2020年年中工作会议" in preview.text
+    assert "021-64059791" in preview.text and "没有找到出版日期" in preview.text
+    assert [label for label, _ in preview.buttons()] == ["发布", "取消"]
+    [done] = await chat.press(preview.data_for("发布"))
+    assert done.text.startswith("已交给发布流程：金虹桥_2020-07.txt")
+    inbox = bot_settings.inbox_dir
+    assert [p.name for p in inbox.iterdir()] == ["金虹桥_2020-07.txt"]
+    assert (inbox / "金虹桥_2020-07.txt").read_text() == "标题\n正文"
+    [again] = await chat.press(preview.data_for("发布"))
+    assert again.text == texts.UPLOAD_EXPIRED  # published once only
+
+
+async def test_admin_cancels(start_bot: StartBot, bot_settings: Settings) -> None:
+    chat = (await start_bot(parse=fake_parse)).chat(ADMIN)
+    [preview] = await chat.upload("issue.md", b"# x")
+    [cancelled] = await chat.press(preview.data_for("取消"))
+    assert cancelled.text == texts.CANCELLED
+    assert not bot_settings.inbox_dir.exists() or not any(bot_settings.inbox_dir.iterdir())
+    assert not any((bot_settings.data_dir / "bot" / "staging").iterdir())
+
+
+async def test_admin_gets_reasons_for_bad_files(start_bot: StartBot) -> None:
+    chat = (await start_bot(parse=fake_parse)).chat(ADMIN)
+    [wrong_type] = await chat.upload("issue.docx", b"PK")
+    assert wrong_type.text == texts.BAD_DOC_TYPE
+    [unreadable] = await chat.upload("issue.txt", b"\xff\xfe\x00garbage")
+    assert unreadable.text == "读不出这个文件：the file is neither UTF-8 nor GB18030 text"
+
+
+async def test_admin_preview_with_the_real_reader(start_bot: StartBot) -> None:
+    chat = (await start_bot()).chat(ADMIN)
+    [preview] = await chat.upload("jinhongqiao-2020-07.txt", SAMPLE_TXT.read_bytes())
+    assert "虹桥镇召开2020年年中工作会议" in preview.text
+    assert "021-64059791" in preview.text or "jinhongqiao" in preview.text
+    assert [label for label, _ in preview.buttons()] == ["发布", "取消"]
+
+
+async def test_publish_callback_injected(start_bot: StartBot) -> None:
+    published: list[str] = []
+
+    async def publish(path: Path) -> str:
+        published.append(path.read_text())
+        return "第7期"
+
+    chat = (await start_bot(parse=fake_parse, publish=publish)).chat(ADMIN)
+    [preview] = await chat.upload("a.txt", "内容".encode())
+    [done] = await chat.press(preview.data_for("发布"))
+    assert published == ["内容"] and "第7期" in done.text
+
+
+async def test_readers_are_refused_politely(
+    start_bot: StartBot, api: FakeBotApi, store: IssueStore, bot_settings: Settings
+) -> None:
+    save_issues(store)
+    bot = await start_bot(parse=fake_parse)
+    reader = bot.chat(READER)
+    [refusal] = await reader.upload("news.txt", b"hello")
+    assert refusal.text.startswith("谢谢您！") and "jinhongqiao@163.com" in refusal.text
+    [stats] = await reader.say("/stats")
+    assert stats.text == texts.NOT_ADMIN_COMMAND
+    # A reader replaying an editor's button is refused and nothing is published.
+    [preview] = await bot.chat(ADMIN).upload("a.txt", b"x")
+    start = len(api.calls)
+    api.push_callback(READER, preview.data_for("发布"))
+    await api.wait_for(lambda: any(c.method == "answerCallbackQuery" for c in api.calls[start:]))
+    assert not bot_settings.inbox_dir.exists() or not any(bot_settings.inbox_dir.iterdir())
+
+
+async def test_empty_admin_list_admits_nobody(start_bot: StartBot, bot_settings: Settings) -> None:
+    bot = await start_bot(bot_settings.with_overrides(admins=frozenset()), parse=fake_parse)
+    [refusal] = await bot.chat(ADMIN).upload("a.txt", b"x")
+    assert refusal.text.startswith("谢谢您！")
+    [stats] = await bot.chat(ADMIN).say("/stats")
+    assert stats.text == texts.NOT_ADMIN_COMMAND
+
+
+async def test_stats_for_editors(start_bot: StartBot, store: IssueStore, bot_db: Database) -> None:
+    issue = save_issues(store)[0]
+    subscribers = SubscriberStore(bot_db)
+    subscribers.add_many([1, 2, 3])
+    subscribers.unsubscribe(3)
+    enqueue_new_issue(bot_db, issue.id)
+    bot = await start_bot()
+    await bot.api.wait_for(lambda: subscribers.outbox_counts()["sent"] == 2)
+    [stats] = await bot.chat(ADMIN).say("/stats")
+    assert stats.text.startswith("订阅人数：2（共3人订阅过）")
+    assert "已送达2" in stats.text and f"最新一期 {issue.title}：已送达2，待发送0" in stats.text

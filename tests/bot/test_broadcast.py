@@ -1,0 +1,129 @@
+"""The outbox: 2000 subscribers, injected 429s, 403s and timeouts, and a restart in the middle."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import update
+
+from tests.bot.conftest import FAST, StartBot
+from tests.bot.data import save_issues
+from tests.bot.fake_api import FakeBotApi
+from tingbao.bot.app import BotOptions, stop_embedded
+from tingbao.bot.limits import SendPacer
+from tingbao.bot.outbox import drain_outbox
+from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.bot.tables import SENDING, OutboxRow
+from tingbao.paper.db import Database
+from tingbao.paper.store import IssueStore
+
+
+def delivered(api: FakeBotApi) -> Counter[int]:
+    return Counter(
+        c.chat_id for c in api.calls if c.method == "sendMessage" and c.delivered and c.chat_id
+    )
+
+
+@pytest.mark.slow
+async def test_broadcast_2000_exactly_once_across_restart(
+    start_bot: StartBot, api: FakeBotApi, bot_db: Database, store: IssueStore
+) -> None:
+    issue = save_issues(store)[0]
+    subscribers = SubscriberStore(bot_db)
+    chats = list(range(100_000, 102_000))
+    subscribers.add_many(chats)
+    limited = set(chats[5:2000:200])  # 10 chats answered 429 first
+    blocked = set(chats[7:2000:100])  # 20 chats blocked the bot
+    slow = set(chats[11:2000:150])  # 14 chats whose answer comes after the read timeout
+    for chat in limited:
+        api.faults[chat] = ["429"]
+    for chat in blocked:
+        api.faults[chat] = ["403"]
+    for chat in slow:
+        api.faults[chat] = ["slow"]
+    api.slow_s = 0.6
+    assert enqueue_new_issue(bot_db, issue.id) == 2000
+    assert enqueue_new_issue(bot_db, issue.id) == 0  # a correction queues nothing more
+
+    options = BotOptions(**{**FAST.__dict__, "send_rate": 800.0})
+    first = await start_bot(options=options)
+    await api.wait_for(lambda: sum(delivered(api).values()) >= 600, timeout=30)
+    api.release_polls()
+    await stop_embedded(first.app)  # a restart in the middle
+    halfway = sum(delivered(api).values())
+    assert 600 <= halfway < 1900
+    counts = subscribers.outbox_counts(issue.id)
+    assert counts["pending"] > 0 and counts["sending"] == 0  # in-flight sends were settled
+
+    api.resume_polls()
+    await start_bot(options=options)
+
+    def settled() -> bool:
+        c = subscribers.outbox_counts(issue.id)
+        return c["pending"] == 0 and c["sending"] == 0
+
+    await api.wait_for(settled, timeout=60)
+    got = delivered(api)
+    assert set(got) == set(chats) - blocked
+    assert set(got.values()) == {1}  # everyone exactly once, the slow ones included
+    assert all(not subscribers.is_active(chat) for chat in blocked)
+    assert subscribers.count() == 2000 - len(blocked)
+    counts = subscribers.outbox_counts(issue.id)
+    assert counts["blocked"] == len(blocked)
+    assert counts["unknown"] == len(slow)  # maybe delivered: never retried
+    assert counts["sent"] == 2000 - len(blocked) - len(slow)
+    refused = [c for c in api.calls if c.status == 429]
+    assert len(refused) == len(limited)
+    message = next(c for c in api.calls if c.method == "sendMessage" and c.delivered)
+    assert "新一期《金虹桥》出版了" in message.text
+    assert [label for label, _ in message.buttons()][:3] == [
+        f"{n}. {a.title}" for n, a in enumerate(issue.articles, 1)
+    ]
+
+
+async def test_claimed_row_from_a_crash_is_never_resent(
+    start_bot: StartBot, api: FakeBotApi, bot_db: Database, store: IssueStore
+) -> None:
+    issue = save_issues(store)[0]
+    SubscriberStore(bot_db).add_many([1, 2, 3])
+    enqueue_new_issue(bot_db, issue.id)
+    with bot_db.session() as session:  # the process died after claiming chat 2's row
+        session.execute(update(OutboxRow).where(OutboxRow.chat_id == 2).values(state=SENDING))
+    bot = await start_bot()
+    subscribers = SubscriberStore(bot_db)
+    await api.wait_for(lambda: subscribers.outbox_counts(issue.id)["sent"] == 2)
+    report = await drain_outbox(bot.app.bot, bot_db, paper_name="金虹桥", pacer=SendPacer(0, 0))
+    assert report.attempted == 0
+    assert set(delivered(api)) == {1, 3}
+    assert subscribers.outbox_counts(issue.id)["sending"] == 1
+
+
+async def test_unreachable_telegram_keeps_rows_pending(
+    bot_db: Database, store: IssueStore, api: FakeBotApi
+) -> None:
+    from telegram import Bot
+
+    issue = save_issues(store)[0]
+    SubscriberStore(bot_db).add_many([1, 2])
+    enqueue_new_issue(bot_db, issue.id)
+    bot = Bot(api.token, base_url=api.base_url)
+    async with bot:
+        await api.stop()  # Telegram goes away: connections are refused
+        report = await drain_outbox(bot, bot_db, paper_name="金虹桥", pacer=SendPacer(0, 0))
+    assert report.stopped and report.sent == 0
+    counts = SubscriberStore(bot_db).outbox_counts(issue.id)
+    assert counts["pending"] == 2 and counts["sending"] == 0
+
+
+async def test_new_subscriber_after_announcement_is_not_queued(
+    bot_db: Database, store: IssueStore
+) -> None:
+    issue = save_issues(store)[0]
+    subscribers = SubscriberStore(bot_db)
+    subscribers.add_many([1, 2])
+    subscribers.unsubscribe(2)
+    assert enqueue_new_issue(bot_db, issue.id) == 1
+    subscribers.subscribe(3)
+    assert enqueue_new_issue(bot_db, issue.id) == 0
+    assert subscribers.outbox_counts(issue.id)["pending"] == 1

@@ -1,0 +1,87 @@
+"""Audio goes up once: later sends use the stored file_id; a new file or a refused id re-uploads."""
+
+from __future__ import annotations
+
+from tests.bot.conftest import StartBot
+from tests.bot.data import put_audio, save_issues
+from tests.bot.fake_api import FakeBotApi
+from tingbao.bot.app import stop_embedded
+from tingbao.paper.assets import AssetStore
+from tingbao.paper.publish import LocalPublisher
+from tingbao.paper.store import IssueStore
+
+
+def voices(api: FakeBotApi) -> list[tuple[bool, str]]:
+    """Return (uploaded?, file_id param) of each sendVoice."""
+    return [
+        ("voice" in c.files, c.params.get("voice", ""))
+        for c in api.calls
+        if c.method == "sendVoice"
+    ]
+
+
+async def test_one_upload_per_file(
+    start_bot: StartBot,
+    api: FakeBotApi,
+    store: IssueStore,
+    assets: AssetStore,
+    publisher: LocalPublisher,
+) -> None:
+    issue = save_issues(store)[0]
+    article = issue.articles[0]
+    put_audio(publisher, assets, article.id, issue.id, "ogg")
+    bot = await start_bot()
+    for chat in (11, 12, 13):  # three people press 收听 at the same moment
+        api.push_callback(chat, f"say:{article.id}")
+    await api.wait_for(lambda: len(voices(api)) == 3)
+    sent = voices(api)
+    assert [uploaded for uploaded, _ in sent].count(True) == 1
+    reused = {file_id for uploaded, file_id in sent if not uploaded}
+    assert len(reused) == 1 and reused.pop().startswith("voice-")
+
+    api.release_polls()
+    await stop_embedded(bot.app)  # file ids survive a restart: they are in the database
+    api.resume_polls()
+    bot = await start_bot()
+    await bot.chat(14).press(f"say:{article.id}")
+    assert voices(api)[-1][0] is False
+
+    put_audio(publisher, assets, article.id, issue.id, "ogg", key="k2")  # re-synthesized
+    await bot.chat(15).press(f"say:{article.id}")
+    await bot.chat(16).press(f"say:{article.id}")
+    assert [uploaded for uploaded, _ in voices(api)[-2:]] == [True, False]
+
+
+async def test_refused_file_id_is_uploaded_again(
+    start_bot: StartBot,
+    api: FakeBotApi,
+    store: IssueStore,
+    assets: AssetStore,
+    publisher: LocalPublisher,
+) -> None:
+    issue = save_issues(store)[0]
+    put_audio(publisher, assets, issue.id, issue.id, "mp3")
+    bot = await start_bot()
+    await bot.chat(21).say("收听全刊", expect=2)
+    api.faults[22] = ["badfile"]
+    await bot.chat(22).say("收听全刊", expect=3)
+    audio = [c for c in api.calls if c.method == "sendAudio"]
+    assert [("audio" in c.files, c.status) for c in audio] == [
+        (True, 200),
+        (False, 400),
+        (True, 200),
+    ]
+
+
+async def test_too_big_for_telegram_sends_a_link(
+    start_bot: StartBot, store: IssueStore, assets: AssetStore, publisher: LocalPublisher
+) -> None:
+    from dataclasses import replace
+
+    issue = save_issues(store)[0]
+    asset = put_audio(publisher, assets, issue.id, issue.id, "mp3")
+    bot = await start_bot()
+    bot.app.bot_data["reader"].deps.audio.upload_limit = 10
+    assets.put(replace(asset, size=11))
+    link, chapters = await bot.chat().say("收听全刊", expect=2)
+    assert "http://127.0.0.1:8080/audio/" in link.text and chapters.text.startswith("全刊目录")

@@ -1,0 +1,240 @@
+"""Table tests for the pure logic: words, callback data, splitting, pacing, flood limits, errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from tests.conftest import build_issue
+from tingbao.bot import render
+from tingbao.bot.admin import safe_name
+from tingbao.bot.errors import CallbackDataError
+from tingbao.bot.keyboards import Callback, parse_callback
+from tingbao.bot.limits import FloodGate, SendPacer
+from tingbao.bot.outbox import classify
+from tingbao.bot.texts import intent_of
+from tingbao.paper.model import Article, Contact, Section
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("最新一期", "latest"),
+        ("最新", "latest"),
+        ("新闻", "latest"),
+        ("收听全刊", "listen"),
+        ("听", "listen"),
+        ("我想听报纸", "listen"),
+        ("往期", "archive"),
+        ("新闻热线", "hotline"),
+        ("热线", "hotline"),
+        ("电话", "hotline"),
+        ("投稿", "hotline"),
+        ("订阅提醒", "subscribe"),
+        ("订阅", "subscribe"),
+        ("退订", "unsubscribe"),
+        ("取消订阅", "unsubscribe"),
+        ("帮助", "help"),
+        ("  最新 ", "latest"),
+        ("垃圾分类", None),
+        ("", None),
+        ("这是一段很长的话，里面虽然有最新两个字但是太长了不算命令", None),
+    ],
+)
+def test_intent_of(text: str, intent: str | None) -> None:
+    assert intent_of(text) == intent
+
+
+@pytest.mark.parametrize(
+    ("data", "action", "arg"),
+    [
+        ("art:a0123456789a", "art", "a0123456789a"),
+        ("say:a0123456789a", "say", "a0123456789a"),
+        ("iss:jinhongqiao-2020-07-30", "iss", "jinhongqiao-2020-07-30"),
+        ("page:12", "page", "12"),
+        ("pub:0123456789ab", "pub", "0123456789ab"),
+        ("unsub:-", "unsub", "-"),
+    ],
+)
+def test_parse_callback_accepts_our_shapes(data: str, action: str, arg: str) -> None:
+    assert parse_callback(data) == Callback(action, arg)  # type: ignore[arg-type]
+    assert parse_callback(data).encode() == data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "art",
+        "art:",
+        "art:../../etc/passwd",
+        "art:A0123456789A",
+        "iss:jinhongqiao-2020-07-30/../x",
+        "iss:/etc/passwd-2020-01-01",
+        "page:-1",
+        "page:99999",
+        "pub:0123456789abc",
+        "rm:a0123456789a",
+        "art:a0123456789a\n",
+        "x" * 65,
+    ],
+)
+def test_parse_callback_refuses_everything_else(data: str | None) -> None:
+    with pytest.raises(CallbackDataError):
+        parse_callback(data)
+
+
+def test_encode_refuses_bad_ids() -> None:
+    with pytest.raises(CallbackDataError):
+        Callback("art", "../x").encode()
+
+
+@pytest.mark.parametrize("limit", [200, 1000, 4096])
+def test_article_split_keeps_every_character_under_limit(limit: int) -> None:
+    paragraphs = tuple(f"第{n}段<&>" + "文" * (n * 97 % 700) + "。" * 3 for n in range(40))
+    paragraphs += ("很长" * 3000,)  # one paragraph longer than any message, no sentence end
+    article = Article("a0123456789a", "标题", (Section("小标题", paragraphs),), kicker="引题")
+    parts = render.article_messages(article, limit)
+    assert all(render.tg_len(p) <= limit for p in parts)
+    plain = "".join(parts).replace("\n", "")
+    expected = "<b>引题</b><b>标题</b><b>小标题</b>" + "".join(render.esc(p) for p in paragraphs)
+    assert plain == expected
+
+
+def test_short_article_is_one_message() -> None:
+    article = build_issue().articles[1]
+    [message] = render.article_messages(article)
+    assert message.startswith("<b>决战创全、决胜小康、奋斗有我</b>\n<b>2020年虹桥镇精神文明")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(0, "00:00"), (61.5, "01:01"), (3599, "59:59"), (3725, "1:02:05")]
+)
+def test_clock_time(seconds: float, shown: str) -> None:
+    assert render.clock_time(seconds) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("021-64059791", "021-64059791"),
+        ("新闻热线：021-64059791、64059792", "021-64059791"),
+        ("+86 21 6405 9791", "+86 21 6405 9791"),
+        ("无", None),
+        (None, None),
+    ],
+)
+def test_first_phone(text: str | None, phone: str | None) -> None:
+    assert render.first_phone(text) == phone
+
+
+@pytest.mark.parametrize("data", [None, b"not json", b'{"chapters": [{"title": "x"}]}', b"[]"])
+def test_chapters_fall_back_to_titles(data: bytes | None) -> None:
+    issue = build_issue()
+    assert render.chapters_text(issue, data).splitlines()[1] == f"1. {issue.articles[0].title}"
+
+
+def test_chapters_with_times() -> None:
+    data = json.dumps({"chapters": [{"startTime": 0, "title": "<开场>"}]}).encode()
+    assert render.chapters_text(build_issue(), data) == "全刊目录：\n00:00  &lt;开场&gt;"
+
+
+def test_contact_text() -> None:
+    assert render.contact_text("报", Contact()) is None
+    text = render.contact_text("报", Contact(email="a@b.c"))
+    assert text == "《报》编辑部\n✉️ 投稿邮箱：a@b.c"
+
+
+def test_preview_and_dates() -> None:
+    issue = build_issue(published=date(2021, 1, 5))
+    text = render.preview_text(issue, ["<警告>"])
+    assert "📅 日期：2021年1月5日" in text and "· &lt;警告&gt;" in text
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_pacer_spaces_sends_overall_and_per_chat() -> None:
+    clock = FakeClock()
+    pacer = SendPacer(rate=10, per_chat_interval=1.0, clock=clock)
+    waits = [pacer.reserve(chat, clock.now) for chat in (1, 2, 3, 1)]
+    assert waits == pytest.approx([0.0, 0.1, 0.2, 1.0])
+    clock.now = 200.0
+    pacer.pause(5)
+    assert pacer.reserve(9, clock.now) == pytest.approx(5.0)
+    unlimited = SendPacer(rate=0, per_chat_interval=0, clock=clock)
+    assert [unlimited.reserve(1, clock.now) for _ in range(3)] == [0.0, 0.0, 0.0]
+
+
+async def test_pacer_wait_honours_a_pause_that_starts_while_waiting() -> None:
+    clock = FakeClock()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 1:
+            pacer.pause(3)  # a 429 arrives while we wait
+        clock.now += seconds
+
+    pacer = SendPacer(rate=2, per_chat_interval=0, clock=clock, sleep=sleep)
+    await pacer.wait(1)
+    await pacer.wait(2)
+    assert slept == pytest.approx([0.5, 2.5])  # the gap, then the rest of the pause
+    assert clock.now == pytest.approx(103.0)
+
+
+def test_flood_gate() -> None:
+    clock = FakeClock()
+    gate = FloodGate(limit=2, window=60, clock=clock)
+    assert [gate.check(7) for _ in range(4)] == ["ok", "ok", "warn", "drop"]
+    assert gate.check(8) == "ok"
+    clock.now += 61
+    assert gate.check(7) == "ok"
+
+
+def _caused(exc: Exception, cause: BaseException) -> Exception:
+    exc.__cause__ = cause
+    return exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "outcome", "wait"),
+    [
+        (RetryAfter(3), "retry", 3.0),
+        (RetryAfter(timedelta(seconds=2)), "retry", 2.0),
+        (Forbidden("bot was blocked by the user"), "blocked", 0.0),
+        (BadRequest("chat not found"), "failed", 0.0),
+        (_caused(TimedOut(), httpx.ReadTimeout("r")), "unknown", 0.0),
+        (_caused(TimedOut(), httpx.WriteTimeout("w")), "unknown", 0.0),
+        (_caused(TimedOut(), httpx.ConnectTimeout("c")), "offline", 0.0),
+        (_caused(TimedOut(), httpx.PoolTimeout("p")), "offline", 0.0),
+        (_caused(NetworkError("x"), httpx.ConnectError("c")), "offline", 0.0),
+        (_caused(NetworkError("x"), httpx.RemoteProtocolError("p")), "unknown", 0.0),
+    ],
+)
+def test_classify(exc: Exception, outcome: str, wait: float) -> None:
+    assert classify(exc) == (outcome, wait)
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("金虹桥 2020-07.txt", "金虹桥_2020-07.txt"),
+        ("../../etc/passwd.TXT", "passwd.txt"),
+        ("a/b\\c.pdf", "b_c.pdf"),
+        (None, "issue.txt"),
+        ("noext", "noext.txt"),
+    ],
+)
+def test_safe_name(name: str | None, safe: str) -> None:
+    assert safe_name(name) == safe

@@ -1,0 +1,63 @@
+"""No token: off, said once. The token never reaches a log line."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+import tingbao.bot.app as bot_app
+from tests.bot.conftest import StartBot
+from tests.bot.data import save_issues
+from tests.bot.fake_api import FakeBotApi
+from tingbao.bot.app import build_application, file_base_url, run_bot
+from tingbao.paper.db import Database
+from tingbao.paper.settings import Settings
+from tingbao.paper.store import IssueStore
+
+
+def test_no_token_means_off_said_once(
+    settings: Settings,
+    bot_db: Database,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bot_app, "_said_off", False)
+    assert settings.telegram_token is None
+    with caplog.at_level(logging.INFO):
+        assert build_application(settings, bot_db) is None
+        assert build_application(settings, bot_db) is None
+        assert run_bot(settings, bot_db) is False
+    said = [r for r in caplog.records if "TELEGRAM_BOT_TOKEN" in r.getMessage()]
+    assert len(said) == 1 and said[0].levelno == logging.WARNING
+
+
+async def test_token_never_logged(
+    start_bot: StartBot, api: FakeBotApi, store: IssueStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    save_issues(store)
+    caplog.set_level(logging.DEBUG)
+    bot = await start_bot()
+    await bot.chat().say("最新一期")
+    api.faults[1001] = ["403"]
+    await bot.chat().say("热线", expect=1)  # a handler error (403) is logged with its traceback
+    logging.getLogger("anything").error("url was %s", f"{api.base_url}{api.token}/getMe")
+    assert logging.getLogger("httpx").level == logging.WARNING
+    assert caplog.records, "nothing was captured"
+    text = caplog.text + "".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert api.token not in text
+    assert api.token.split(":")[1] not in text
+    assert "/bot***/getMe" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("base", "files"),
+    [
+        ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
+        ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
+        ("http://botapi:8081/bot/", "http://botapi:8081/file/bot"),
+        ("http://botapi:8081", "http://botapi:8081/file/bot"),
+    ],
+)
+def test_file_base_url(base: str, files: str) -> None:
+    assert file_base_url(base) == files

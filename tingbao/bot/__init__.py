@@ -1,0 +1,5 @@
+"""The Telegram bot: latest issue, articles, audio, the hotline, and the new-issue outbox.
+
+Entry points for the worker live in `tingbao.bot.app` (build_application, run_bot,
+start_embedded, stop_embedded) and `tingbao.bot.subscribers` (enqueue_new_issue).
+"""

@@ -1,0 +1,244 @@
+"""Handlers for editors (TINGBAO_ADMINS): upload an issue, preview it, publish it; /stats.
+
+An upload is downloaded into a staging folder, parsed for the preview, and on 发布 handed to the
+pipeline by the injected `publish` callable (by default: moved atomically into the inbox, where the
+worker picks it up). Anyone else gets a polite refusal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import shutil
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from tingbao.bot import render, texts
+from tingbao.bot.errors import CallbackDataError, UploadError
+from tingbao.bot.keyboards import parse_callback, publish_keyboard
+from tingbao.bot.subscribers import SubscriberStore
+from tingbao.paper.errors import PaperError
+from tingbao.paper.model import Issue
+from tingbao.paper.publish import atomic_write_bytes
+from tingbao.paper.reader import read_issue
+from tingbao.paper.settings import Settings
+from tingbao.paper.store import IssueStore
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+ALLOWED_SUFFIXES = (".txt", ".md", ".pdf")
+MB = 1024 * 1024
+CLOUD_DOWNLOAD_LIMIT = 20 * MB  # a bot may download at most 20 MB from api.telegram.org
+
+
+class Parsed(Protocol):
+    """What the issue reader returns: the issue and what it was unsure about."""
+
+    @property
+    def issue(self) -> Issue: ...
+
+    @property
+    def warnings(self) -> Sequence[Any]: ...
+
+
+ParseFn = Callable[[Path, Settings], Parsed]
+PublishFn = Callable[[Path], Awaitable[str]]
+
+
+def read_with_paper_reader(path: Path, settings: Settings) -> Parsed:
+    """Parse an uploaded file with the paper part's reader (the same one the inbox uses)."""
+    return read_issue(path, settings)
+
+
+def safe_name(filename: str | None) -> str:
+    """Return a harmless file name (letters, digits, CJK, . - _) keeping the suffix."""
+    name = Path(filename or "issue.txt").name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, "txt"
+    stem = re.sub(r"[^\w\-]+", "_", stem).strip("._")[:60] or "issue"
+    return f"{stem}.{suffix.lower()}"
+
+
+class InboxDrop:
+    """Publish by moving the file into the inbox atomically; the worker takes it from there."""
+
+    def __init__(self, inbox_dir: Path) -> None:
+        self.inbox_dir = inbox_dir
+
+    async def __call__(self, staged: Path) -> str:
+        """Move staged into the inbox (never overwriting) and return the name it got."""
+        return await asyncio.to_thread(self._move, staged)
+
+    def _move(self, staged: Path) -> str:
+        self.inbox_dir.mkdir(parents=True, exist_ok=True)
+        target = self.inbox_dir / staged.name
+        if target.exists():
+            target = self.inbox_dir / f"{staged.stem}-{secrets.token_hex(3)}{staged.suffix}"
+        # atomic_write_bytes writes a dot-file beside the target and renames it, so the inbox
+        # never shows a half-written file, even when the inbox is on another file system.
+        atomic_write_bytes(target, staged.read_bytes())
+        staged.unlink(missing_ok=True)
+        return target.name
+
+
+@dataclass
+class Staged:
+    """An upload waiting for 发布 or 取消."""
+
+    path: Path
+    chat_id: int
+
+
+class AdminHandlers:
+    """Editor-only commands and uploads."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: IssueStore,
+        subscribers: SubscriberStore,
+        parse: ParseFn = read_with_paper_reader,
+        publish: PublishFn | None = None,
+        download_limit: int = CLOUD_DOWNLOAD_LIMIT,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.subscribers = subscribers
+        self.parse = parse
+        self.publish = publish or InboxDrop(settings.inbox_dir)
+        self.download_limit = download_limit
+        self.staging_dir = settings.data_dir / "bot" / "staging"
+        self.staged: dict[str, Staged] = {}
+
+    def is_admin(self, update: Update) -> bool:
+        """Return whether the sender is an editor; an empty admin list admits nobody."""
+        admins = self.settings.admins
+        user, chat = update.effective_user, update.effective_chat
+        return (user is not None and user.id in admins) or (chat is not None and chat.id in admins)
+
+    async def say(self, context: Context, chat_id: int, text: str, **kwargs: Any) -> None:
+        """Send one HTML message."""
+        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, **kwargs)
+
+    def refusal(self) -> str:
+        """Return the polite answer to a document from a reader."""
+        paper = self.settings.paper
+        issue = self.store.latest_issue()
+        email = (issue.contact.email if issue else None) or paper.email
+        hotline = (issue.contact.hotline if issue else None) or paper.hotline
+        if email:
+            how = texts.HOW_TO_CONTRIBUTE_EMAIL.format(email=render.esc(email))
+        elif hotline:
+            how = texts.HOW_TO_CONTRIBUTE_PHONE.format(hotline=render.esc(hotline))
+        else:
+            how = texts.HOW_TO_CONTRIBUTE_NONE
+        return texts.NOT_ADMIN_DOC.format(how=how)
+
+    async def document(self, update: Update, context: Context) -> None:
+        """Stage an editor's document and reply with a preview and 发布 / 取消 buttons."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or message.document is None:
+            return
+        if not self.is_admin(update):
+            await self.say(context, chat.id, self.refusal())
+            return
+        doc = message.document
+        name = safe_name(doc.file_name)
+        if not name.endswith(ALLOWED_SUFFIXES):
+            await self.say(context, chat.id, texts.BAD_DOC_TYPE)
+            return
+        if doc.file_size and doc.file_size > self.download_limit:
+            limit_mb = self.download_limit // MB
+            await self.say(context, chat.id, texts.DOC_TOO_BIG.format(limit_mb=limit_mb))
+            return
+        token = secrets.token_hex(6)
+        target = self.staging_dir / token / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tg_file = await context.bot.get_file(doc.file_id)
+        await tg_file.download_to_drive(target)
+        try:
+            parsed = await asyncio.to_thread(self.parse, target, self.settings)
+        except (PaperError, UploadError) as exc:
+            shutil.rmtree(target.parent, ignore_errors=True)
+            reason = render.esc(str(exc))
+            await self.say(context, chat.id, texts.PARSE_FAILED.format(reason=reason))
+            return
+        self.staged[token] = Staged(target, chat.id)
+        warnings = [str(w) for w in parsed.warnings]
+        preview = render.preview_text(parsed.issue, warnings)
+        await self.say(context, chat.id, preview, reply_markup=publish_keyboard(token))
+
+    async def callback(self, update: Update, context: Context) -> None:
+        """Act on 发布 or 取消."""
+        query, chat = update.callback_query, update.effective_chat
+        if query is None or chat is None:
+            return
+        if not self.is_admin(update):
+            await query.answer(texts.NOT_ADMIN_COMMAND)
+            return
+        try:
+            press = parse_callback(query.data)
+        except CallbackDataError:
+            await query.answer(texts.STALE_BUTTON)
+            return
+        await query.answer()
+        staged = self.staged.pop(press.arg, None)
+        if staged is None or not staged.path.exists():
+            await self.say(context, chat.id, texts.UPLOAD_EXPIRED)
+            return
+        if press.action == "drop":
+            shutil.rmtree(staged.path.parent, ignore_errors=True)
+            await self.say(context, chat.id, texts.CANCELLED)
+            return
+        try:
+            name = await self.publish(staged.path)
+        except (OSError, UploadError) as exc:
+            log.warning("publishing %s failed: %s", staged.path.name, exc)
+            self.staged[press.arg] = staged  # let the editor press 发布 again
+            reason = render.esc(str(exc))
+            await self.say(context, chat.id, texts.PUBLISH_FAILED.format(reason=reason))
+            return
+        shutil.rmtree(staged.path.parent, ignore_errors=True)
+        await self.say(context, chat.id, texts.PUBLISHED.format(name=render.esc(name)))
+
+    async def stats(self, update: Update, context: Context) -> None:
+        """/stats: subscribers and deliveries (editors only)."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        if not self.is_admin(update):
+            await self.say(context, chat.id, texts.NOT_ADMIN_COMMAND)
+            return
+        subs = self.subscribers
+        counts = subs.outbox_counts()
+        lines = [
+            texts.STATS.format(
+                active=subs.count(),
+                total=subs.count(active_only=False),
+                sent=counts["sent"],
+                pending=counts["pending"],
+                sending=counts["sending"],
+                unknown=counts["unknown"],
+                blocked=counts["blocked"],
+                failed=counts["failed"],
+            )
+        ]
+        latest = self.store.latest_issue()
+        if latest is not None:
+            mine = subs.outbox_counts(latest.id)
+            lines.append(
+                texts.STATS_LATEST.format(
+                    issue=render.esc(latest.title), sent=mine["sent"], pending=mine["pending"]
+                )
+            )
+        await self.say(context, chat.id, "\n".join(lines))

@@ -1,0 +1,279 @@
+"""Wire the bot: build the Application, register handlers and the outbox job, run or embed it.
+
+Entry points only wire (STYLE 1): `build_application` makes every dependency and hands it to the
+handlers; `run_bot` runs it alone (`tingbao bot`); `start_embedded`/`stop_embedded` run it inside
+an existing asyncio loop (`tingbao run`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from tingbao.bot import texts
+from tingbao.bot.admin import AdminHandlers, ParseFn, PublishFn, read_with_paper_reader
+from tingbao.bot.files import CLOUD_UPLOAD_LIMIT, LOCAL_UPLOAD_LIMIT, AudioSender, FileIdCache
+from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S, FloodGate, SendPacer
+from tingbao.bot.logs import install_redaction
+from tingbao.bot.outbox import DrainReport, drain_outbox
+from tingbao.bot.reader import ReaderDeps, ReaderHandlers
+from tingbao.bot.subscribers import SubscriberStore
+from tingbao.bot.tables import FileIdRow  # noqa: F401  (declares the bot's tables on Base)
+from tingbao.paper.assets import AssetStore
+from tingbao.paper.db import Database
+from tingbao.paper.publish import LocalPublisher, Publisher
+from tingbao.paper.settings import Settings
+from tingbao.paper.store import IssueStore
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+BotApp = Application[Any, Any, Any, Any, Any, Any]
+TELEGRAM_CLOUD = "https://api.telegram.org/bot"
+COMMANDS = (
+    ("start", "开始"),
+    ("latest", "最新一期"),
+    ("listen", "收听全刊"),
+    ("archive", "往期"),
+    ("hotline", "新闻热线"),
+    ("subscribe", "订阅提醒"),
+    ("unsubscribe", "退订"),
+    ("search", "找文章"),
+    ("help", "帮助"),
+)
+_said_off = False
+
+
+@dataclass(frozen=True)
+class BotOptions:
+    """Knobs with Telegram's defaults; tests and benchmarks turn them."""
+
+    outbox_interval_s: float = 5.0
+    send_rate: float = TELEGRAM_MESSAGES_PER_S  # outbox messages per second (<= 0: unlimited)
+    per_chat_interval_s: float = 1.0
+    overall_rate: float | None = TELEGRAM_MESSAGES_PER_S  # AIORateLimiter; None: none
+    send_concurrency: int = 8
+    send_read_timeout_s: float = 10.0
+    concurrent_updates: int = 16
+    poll_timeout_s: int = 10
+
+
+def file_base_url(base_url: str) -> str:
+    """Return the file download URL that goes with a Bot API base URL (…/bot -> …/file/bot)."""
+    root = base_url.rstrip("/")
+    if root.endswith("/bot"):
+        return root[: -len("bot")] + "file/bot"
+    return root + "/file/bot"
+
+
+class OutboxJob:
+    """The repeating job that drains the outbox; one drain at a time."""
+
+    def __init__(self, db: Database, settings: Settings, options: BotOptions) -> None:
+        self.db = db
+        self.paper_name = settings.paper.name
+        self.options = options
+        self.pacer = SendPacer(options.send_rate, options.per_chat_interval_s)
+        self.lock = asyncio.Lock()
+        self.last: DrainReport | None = None
+
+    async def __call__(self, context: Context) -> None:
+        if self.lock.locked():
+            return
+        app = context.application
+        async with self.lock:
+            report = await drain_outbox(
+                context.bot,
+                self.db,
+                paper_name=self.paper_name,
+                pacer=self.pacer,
+                concurrency=self.options.send_concurrency,
+                read_timeout=self.options.send_read_timeout_s,
+                should_stop=lambda: not app.running,
+            )
+            if report.attempted:
+                log.info(
+                    "outbox: %d sent, %d retried, %d blocked, %d failed, %d unknown in %.1fs",
+                    report.sent,
+                    report.retried,
+                    report.blocked,
+                    report.failed,
+                    report.unknown,
+                    report.elapsed_s,
+                )
+            self.last = report
+
+
+class FloodGuard:
+    """Drop updates from a user over the per-minute limit, telling them once."""
+
+    def __init__(self, gate: FloodGate) -> None:
+        self.gate = gate
+
+    async def __call__(self, update: object, context: Context) -> None:
+        if not isinstance(update, Update) or update.effective_user is None:
+            return
+        verdict = self.gate.check(update.effective_user.id)
+        if verdict == "ok":
+            return
+        if verdict == "warn" and update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, texts.TOO_FAST)
+        raise ApplicationHandlerStop
+
+
+async def _post_init(app: BotApp) -> None:
+    await app.bot.set_my_commands([BotCommand(name, desc) for name, desc in COMMANDS])
+
+
+async def _on_error(update: object, context: Context) -> None:
+    log.error("bot handler failed: %r", context.error, exc_info=context.error)
+
+
+def build_application(
+    settings: Settings,
+    db: Database,
+    *,
+    publisher: Publisher | None = None,
+    parse: ParseFn = read_with_paper_reader,
+    publish: PublishFn | None = None,
+    options: BotOptions | None = None,
+) -> BotApp | None:
+    """Return the bot application wired to the store, or None (said once) when there is no token."""
+    global _said_off
+    if settings.telegram_token is None:
+        if not _said_off:
+            log.warning(texts.BOT_OFF)
+            _said_off = True
+        return None
+    options = options or BotOptions()
+    token = settings.telegram_token.get()
+    install_redaction(token)
+    # PTB 22 warns on integer durations unless opted in to timedelta; we read neither form.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    cloud = settings.telegram_base_url.rstrip("/") == TELEGRAM_CLOUD
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(file_base_url(settings.telegram_base_url))
+        .concurrent_updates(options.concurrent_updates)
+        .post_init(_post_init)
+    )
+    app: BotApp
+    if options.overall_rate is not None:
+        limiter = AIORateLimiter(overall_max_rate=options.overall_rate, overall_time_period=1)
+        app = builder.rate_limiter(limiter).build()
+    else:
+        app = builder.build()
+    register(app, settings, db, publisher, parse, publish, options, cloud)
+    return app
+
+
+def register(
+    app: BotApp,
+    settings: Settings,
+    db: Database,
+    publisher: Publisher | None,
+    parse: ParseFn,
+    publish: PublishFn | None,
+    options: BotOptions,
+    cloud: bool,
+) -> None:
+    """Register every handler and the outbox job on app."""
+    store = IssueStore(db)
+    subscribers = SubscriberStore(db)
+    audio = AudioSender(
+        publisher or LocalPublisher(settings.public_dir),
+        FileIdCache(db),
+        CLOUD_UPLOAD_LIMIT if cloud else LOCAL_UPLOAD_LIMIT,
+    )
+    reader = ReaderHandlers(
+        ReaderDeps(settings, store, AssetStore(db), audio.publisher, subscribers, audio)
+    )
+    admin = AdminHandlers(
+        settings,
+        store,
+        subscribers,
+        parse=parse,
+        publish=publish,
+        download_limit=(20 if cloud else 2000) * 1024 * 1024,
+    )
+    app.add_handler(
+        TypeHandler(Update, FloodGuard(FloodGate(settings.bot_user_messages_per_minute))), group=-1
+    )
+    commands = {
+        "start": reader.start,
+        "help": reader.help,
+        "latest": reader.cmd_latest,
+        "listen": reader.cmd_listen,
+        "archive": reader.cmd_archive,
+        "hotline": reader.cmd_hotline,
+        "subscribe": reader.cmd_subscribe,
+        "unsubscribe": reader.cmd_unsubscribe,
+        "search": reader.cmd_search,
+        "stats": admin.stats,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(MessageHandler(filters.Document.ALL, admin.document))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, reader.text))
+    app.add_handler(CallbackQueryHandler(admin.callback, pattern=r"^(pub|drop):"))
+    app.add_handler(CallbackQueryHandler(reader.callback))
+    app.add_error_handler(_on_error)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            OutboxJob(db, settings, options),
+            interval=options.outbox_interval_s,
+            first=min(1.0, options.outbox_interval_s),
+            name="outbox",
+            job_kwargs={"max_instances": 3},
+        )
+    app.bot_data["reader"] = reader
+    app.bot_data["admin"] = admin
+
+
+async def start_embedded(app: BotApp, poll_timeout_s: int = 10) -> None:
+    """Start the bot inside a running asyncio loop (`tingbao run`)."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+    if app.updater is not None:
+        await app.updater.start_polling(timeout=poll_timeout_s, poll_interval=0.0)
+
+
+async def stop_embedded(app: BotApp) -> None:
+    """Stop a bot started by start_embedded; in-flight outbox sends finish first."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+
+
+def run_bot(settings: Settings, db: Database | None = None, **kwargs: Any) -> bool:
+    """Run the bot until interrupted (`tingbao bot`); return False when there is no token."""
+    database = db or Database(settings.database_url)
+    database.create_all()
+    app = build_application(settings, database, **kwargs)
+    if app is None:
+        return False
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return True

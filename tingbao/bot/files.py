@@ -1,0 +1,152 @@
+"""Send audio files, uploading each file once and re-sending it by its Telegram file_id after.
+
+The file_id is stored per (path, content_key, method): a re-synthesized file has a new content_key
+and is uploaded again. A file_id Telegram no longer accepts is forgotten and the file re-uploaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import delete
+from telegram import Bot, InputFile, Message
+from telegram.error import BadRequest
+
+from tingbao.bot.tables import FileIdRow
+from tingbao.paper.assets import Asset
+from tingbao.paper.db import Database
+from tingbao.paper.publish import Publisher
+from tingbao.paper.store import Clock, utc_now
+
+log = logging.getLogger(__name__)
+
+Method = Literal["voice", "audio"]
+MB = 1024 * 1024
+CLOUD_UPLOAD_LIMIT = 50 * MB  # api.telegram.org
+LOCAL_UPLOAD_LIMIT = 2000 * MB  # a self-hosted Bot API server
+
+
+@dataclass(frozen=True)
+class AudioMeta:
+    """What Telegram shows with an audio file."""
+
+    caption: str
+    title: str | None = None
+    performer: str | None = None
+
+
+class FileIdCache:
+    """Telegram file ids of uploaded files, in the database."""
+
+    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
+        self.db = db
+        self.clock = clock
+
+    def get(self, asset: Asset, method: Method) -> str | None:
+        """Return the file_id of this exact file sent this way, or None."""
+        with self.db.session() as session:
+            row = session.get(FileIdRow, (asset.path, asset.content_key, method))
+            return row.file_id if row is not None else None
+
+    def put(self, asset: Asset, method: Method, file_id: str) -> None:
+        """Remember the file_id of an uploaded file."""
+        with self.db.session() as session:
+            row = session.get(FileIdRow, (asset.path, asset.content_key, method))
+            if row is None:
+                session.add(
+                    FileIdRow(
+                        path=asset.path,
+                        content_key=asset.content_key,
+                        method=method,
+                        file_id=file_id,
+                        created_at=self.clock(),
+                    )
+                )
+            else:
+                row.file_id = file_id
+
+    def forget(self, asset: Asset, method: Method) -> None:
+        """Drop a file_id Telegram refused."""
+        with self.db.session() as session:
+            session.execute(
+                delete(FileIdRow).where(
+                    FileIdRow.path == asset.path,
+                    FileIdRow.content_key == asset.content_key,
+                    FileIdRow.method == method,
+                )
+            )
+
+
+class AudioSender:
+    """Send an Asset as a voice note or an audio file, uploading it at most once."""
+
+    def __init__(
+        self,
+        publisher: Publisher,
+        cache: FileIdCache,
+        upload_limit: int = CLOUD_UPLOAD_LIMIT,
+    ) -> None:
+        self.publisher = publisher
+        self.cache = cache
+        self.upload_limit = upload_limit
+        self.locks: dict[tuple[str, str, str], asyncio.Lock] = {}
+
+    def too_big(self, asset: Asset) -> bool:
+        """Return whether the file is over the upload limit (send a link instead)."""
+        return asset.size > self.upload_limit
+
+    async def send(
+        self, bot: Bot, chat_id: int, asset: Asset, method: Method, meta: AudioMeta
+    ) -> Message:
+        """Send the asset to chat_id by file_id if known, else upload it and store its file_id."""
+        file_id = self.cache.get(asset, method)
+        if file_id is not None:
+            try:
+                return await self._call(bot, chat_id, asset, method, meta, file_id)
+            except BadRequest as exc:
+                log.warning("file_id of %s refused (%s); uploading again", asset.path, exc)
+                self.cache.forget(asset, method)
+        key = (asset.path, asset.content_key, method)
+        # One upload per file even when many people ask at the same moment.
+        async with self.locks.setdefault(key, asyncio.Lock()):
+            file_id = self.cache.get(asset, method)
+            if file_id is not None:
+                return await self._call(bot, chat_id, asset, method, meta, file_id)
+            data = await asyncio.to_thread(self.publisher.read_bytes, asset.path)
+            upload = InputFile(data, filename=asset.path.rsplit("/", 1)[-1])
+            message = await self._call(bot, chat_id, asset, method, meta, upload)
+            sent = message.voice if method == "voice" else message.audio
+            if sent is not None:
+                self.cache.put(asset, method, sent.file_id)
+            return message
+
+    @staticmethod
+    async def _call(
+        bot: Bot,
+        chat_id: int,
+        asset: Asset,
+        method: Method,
+        meta: AudioMeta,
+        payload: str | InputFile,
+    ) -> Message:
+        duration = round(asset.duration_s) if asset.duration_s else None
+        send: Callable[..., Awaitable[Message]]
+        if method == "voice":
+            send = bot.send_voice
+            return await send(
+                chat_id, payload, caption=meta.caption[:1024], duration=duration, write_timeout=120
+            )
+        send = bot.send_audio
+        return await send(
+            chat_id,
+            payload,
+            caption=meta.caption[:1024],
+            title=meta.title,
+            performer=meta.performer,
+            duration=duration,
+            write_timeout=120,
+        )

@@ -1,0 +1,87 @@
+"""Rate limits: pacing of outgoing broadcast messages and per-user flood limits on incoming ones.
+
+Both take an injected clock so the arithmetic is tested without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+TELEGRAM_MESSAGES_PER_S = 30.0
+TELEGRAM_PER_CHAT_INTERVAL_S = 1.0
+
+
+class SendPacer:
+    """Space sends: at most `rate` per second overall, one per chat per interval, none while paused.
+
+    rate <= 0 means no overall limit (tests and benchmarks of the machinery itself).
+    """
+
+    def __init__(
+        self,
+        rate: float = TELEGRAM_MESSAGES_PER_S,
+        per_chat_interval: float = TELEGRAM_PER_CHAT_INTERVAL_S,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.gap = 1.0 / rate if rate > 0 else 0.0
+        self.per_chat_interval = per_chat_interval
+        self.clock = clock
+        self.sleep = sleep
+        self.next_any = 0.0
+        self.next_chat: dict[int, float] = {}
+        self.paused_until = 0.0
+
+    def reserve(self, chat_id: int, now: float) -> float:
+        """Reserve the next slot for chat_id and return how long to wait for it."""
+        slot = max(now, self.next_any, self.next_chat.get(chat_id, 0.0), self.paused_until)
+        self.next_any = slot + self.gap
+        self.next_chat[chat_id] = slot + self.per_chat_interval
+        if len(self.next_chat) > 10_000:
+            self.next_chat = {c: t for c, t in self.next_chat.items() if t > now}
+        return slot - now
+
+    def pause(self, seconds: float) -> None:
+        """Stop every send for seconds (Telegram answered 429 with retry_after)."""
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+    async def wait(self, chat_id: int) -> None:
+        """Wait until chat_id may be sent to, honouring pauses that begin while waiting."""
+        delay = self.reserve(chat_id, self.clock())
+        while delay > 0:
+            await self.sleep(delay)
+            now = self.clock()
+            delay = self.paused_until - now if self.paused_until > now else 0.0
+            if delay > 0:
+                self.next_any = max(self.next_any, self.paused_until + self.gap)
+
+
+class FloodGate:
+    """Allow each user at most `limit` updates per `window` seconds; tell them once when over."""
+
+    def __init__(self, limit: int, window: float = 60.0, clock: Clock = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.seen: dict[int, deque[float]] = {}
+        self.warned_until: dict[int, float] = {}
+
+    def check(self, user_id: int) -> str:
+        """Return "ok", "warn" (first refusal in a window: say so) or "drop" (refuse silently)."""
+        now = self.clock()
+        times = self.seen.setdefault(user_id, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if len(times) < self.limit:
+            times.append(now)
+            return "ok"
+        if self.warned_until.get(user_id, 0.0) > now:
+            return "drop"
+        self.warned_until[user_id] = times[0] + self.window
+        return "warn"

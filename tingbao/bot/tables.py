@@ -1,0 +1,57 @@
+"""The bot's tables: subscribers, the new-issue outbox, and Telegram file ids of uploaded audio."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tingbao.paper.db import Base
+
+# Outbox states. pending -> sending -> sent | blocked | failed | unknown; a refused send (429, or a
+# connection that never opened) goes back from sending to pending.
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+BLOCKED = "blocked"  # 403: the user blocked the bot; they are unsubscribed
+FAILED = "failed"  # permanently refused (400) or too many refusals
+UNKNOWN = "unknown"  # a read timeout or a crash mid-send: maybe delivered, never retried
+STATES = (PENDING, SENDING, SENT, BLOCKED, FAILED, UNKNOWN)
+NEW_ISSUE = "new_issue"
+
+
+class SubscriberRow(Base):
+    __tablename__ = "bot_subscribers"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    active: Mapped[bool] = mapped_column(index=True)
+    subscribed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(40), default="")  # why inactive: user, blocked
+
+
+class OutboxRow(Base):
+    __tablename__ = "bot_outbox"
+    __table_args__ = (UniqueConstraint("chat_id", "issue_id", "kind", name="uq_bot_outbox_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    issue_id: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FileIdRow(Base):
+    __tablename__ = "bot_file_ids"
+
+    # A re-synthesized file keeps its path but changes content_key, so it is uploaded again.
+    path: Mapped[str] = mapped_column(String(300), primary_key=True)
+    content_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    method: Mapped[str] = mapped_column(String(10), primary_key=True)  # voice | audio
+    file_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
