@@ -236,3 +236,16 @@ async def test_offline_in_worker_processes_with_a_directory_cache(
         build_issue()
     )
     assert second.requests == 0 and second.cache_hits > 0
+
+
+async def test_each_finished_reading_is_reported_for_progress(
+    offline_service: AudioService, small_issue: Issue
+) -> None:
+    done: list[str] = []
+    offline_service.on_reading = done.append
+    await offline_service.render_issue(small_issue)
+    expected = {f"{a.id}/{kind}" for a in small_issue.articles for kind in ("article", "slow")}
+    assert sorted(done) == sorted(expected | {f"{small_issue.id}/issue"})
+    done.clear()
+    await offline_service.render_issue(small_issue)  # unchanged readings count too
+    assert len(done) == 2 * len(small_issue.articles) + 1

@@ -9,6 +9,7 @@ Files are assembled in memory, verified, published atomically, and only then rec
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tingbao.audio.engines import Engines, make_synthesizers
@@ -83,6 +84,8 @@ class AudioService:
         self.assets = assets
         self.publisher = publisher
         self.engines = engines if engines is not None else make_synthesizers(settings)
+        # Called with "owner/kind" after each reading is done (progress display); optional.
+        self.on_reading: Callable[[str], None] | None = None
 
     def close(self) -> None:
         """Stop the engines' worker processes."""
@@ -185,6 +188,7 @@ class AudioService:
         if current is not None and not (upgrade and made_offline and self.engines.edge):
             report.unchanged += len(current)
             report.engines[label] = current[0].engine or ""
+            self._done(label)
             return
         if upgrade and current is None:
             return  # not upgrade work: the next ordinary run makes it
@@ -194,6 +198,11 @@ class AudioService:
         report.engines[label] = rendered.engine
         report.audio_seconds += rendered.duration_s
         await self._publish(issue, reading, rendered, key, report)
+        self._done(label)
+
+    def _done(self, label: str) -> None:
+        if self.on_reading is not None:
+            self.on_reading(label)
 
     async def _render(
         self, reading: Reading, report: AudioReport, *, allow_fallback: bool

@@ -24,6 +24,7 @@ from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
 from tingbao.worker.faults import crash_point
 from tingbao.worker.inbox import move_done, move_failed, pending_files
+from tingbao.worker.progress import NoProgress, StageProgress
 
 log = logging.getLogger("tingbao.worker")
 
@@ -101,6 +102,7 @@ class Pipeline:
         audio: AudioMaker,
         build_site: SiteBuilder,
         notify: Notifier,
+        progress: StageProgress | None = None,
     ) -> None:
         self.settings = settings
         self.issues = issues
@@ -108,6 +110,7 @@ class Pipeline:
         self.audio = audio
         self.build_site = build_site
         self.notify = notify
+        self.progress: StageProgress = progress or NoProgress()
         self._lock = asyncio.Lock()
 
     async def run_inbox(self) -> RunReport:
@@ -171,8 +174,10 @@ class Pipeline:
             done = self.issues.stages(issue.id)
             due = due_stages(done, audio_hash)
             if STAGE_AUDIO in due:
+                readings = 2 * len(issue.articles) + 1  # normal and slow each, and the episode
                 try:
-                    await self.audio.render_issue(issue)
+                    with self.progress.task(f"audio {issue.id}", readings):
+                        await self.audio.render_issue(issue)
                 except AudioError as exc:  # keep the issue due; the next pass retries
                     log.error("audio for %s failed, will retry: %s", issue.id, exc)
                     report.audio_failed.append(issue.id)

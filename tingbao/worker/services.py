@@ -12,6 +12,7 @@ from tingbao.paper.publish import Publisher
 from tingbao.worker.context import Context
 from tingbao.worker.faults import crash_point
 from tingbao.worker.pipeline import Pipeline
+from tingbao.worker.progress import make_progress
 
 
 class FaultPublisher:
@@ -69,5 +70,9 @@ def make_services(ctx: Context, publisher: Publisher | None = None) -> Services:
     def notify(issue_id: str) -> int:
         return enqueue_new_issue(ctx.db, issue_id)
 
-    pipeline = Pipeline(ctx.settings, ctx.issues, ctx.assets, audio, build_site, notify)
+    progress = make_progress()
+    audio.on_reading = progress.advance
+    pipeline = Pipeline(
+        ctx.settings, ctx.issues, ctx.assets, audio, build_site, notify, progress=progress
+    )
     return Services(pipeline, audio)

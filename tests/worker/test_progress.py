@@ -1,0 +1,48 @@
+"""Progress: the rich display shows the audio stage and counts what the audio part reports."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from tests.worker.conftest import CountingAudio, write_small_issue
+from tingbao.paper.assets import AssetStore
+from tingbao.paper.db import Database
+from tingbao.paper.publish import LocalPublisher
+from tingbao.paper.settings import Settings
+from tingbao.paper.store import IssueStore
+from tingbao.worker.pipeline import Pipeline
+from tingbao.worker.progress import RichProgress
+
+
+class ProgressCountingAudio(CountingAudio):
+    """Advances the progress once per reading, as the real audio service does."""
+
+    progress: RichProgress | None = None
+
+    async def render_issue(self, issue: object) -> None:
+        await super().render_issue(issue)  # type: ignore[arg-type]
+        assert self.progress is not None
+        for _ in range(5):
+            self.progress.advance()
+
+
+async def test_audio_stage_shows_a_progress_bar(settings: Settings, db: Database) -> None:
+    import tingbao.bot.tables  # noqa: F401
+
+    db.create_all()
+    out = io.StringIO()
+    progress = RichProgress(Console(file=out, force_terminal=True, width=100))
+    assets = AssetStore(db)
+    publisher = LocalPublisher(settings.public_dir)
+    audio = ProgressCountingAudio(assets, publisher)
+    audio.progress = progress
+    pipeline = Pipeline(
+        settings, IssueStore(db), assets, audio, lambda: None, lambda _i: 0, progress=progress
+    )
+    write_small_issue(settings.inbox_dir)
+    await pipeline.run_inbox()
+    shown = out.getvalue()
+    assert "audio jinhongqiao-2021-07-02" in shown
+    assert "5/5" in shown
