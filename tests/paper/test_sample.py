@@ -66,7 +66,7 @@ def assert_is_the_sample(issue: Issue) -> None:
 def test_sample_text(settings: Settings) -> None:
     issue = read_issue(SAMPLE_TXT, settings).issue
     assert_is_the_sample(issue)
-    assert issue.id == "jinhongqiao-2020-07-01"
+    assert issue.id == "jinhongqiao-2020-07-30"
     assert issue.title == "金虹桥 2020年7月刊"
     first = issue.articles[0]
     assert first.paragraphs[0].startswith("为进一步统一思想")

@@ -193,5 +193,10 @@ def test_resolve_published_order() -> None:
     assert resolve_published(given, "x-2020-07-30.txt", "").value == given  # type: ignore[union-attr]
     by_name = resolve_published(None, "x-2020-07-30.txt", "2019年1月1日")
     assert by_name is not None and by_name.source == "file name"
+    by_month = resolve_published(None, "x-2020-07.txt", "2020年……7月27日……7月30日……8月2日")
+    assert by_month is not None and by_month.value == date(2020, 7, 30)
+    assert not by_month.day_known
+    empty_month = resolve_published(None, "x-2020-07.txt", "没有日期")
+    assert empty_month is not None and empty_month.value == date(2020, 7, 1)
     by_text = resolve_published(None, "x.txt", "2019年1月1日")
     assert by_text is not None and (by_text.value, by_text.source) == (date(2019, 1, 1), "text")

@@ -100,13 +100,13 @@ def test_ingest_issues_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["--data-dir", data_dir, "ingest", str(SAMPLE_TXT)]) == 0
     assert "unchanged" in capsys.readouterr().out
     assert (
-        main(["--data-dir", data_dir, "ingest", str(SAMPLE_TXT), "--published", "2020-07-30"]) == 0
+        main(["--data-dir", data_dir, "ingest", str(SAMPLE_TXT), "--published", "2020-08-15"]) == 0
     )
     assert main(["--data-dir", data_dir, "issues"]) == 0
     listing = capsys.readouterr().out
-    assert listing.index("jinhongqiao-2020-07-30") < listing.index("jinhongqiao-2020-07-01")
-    assert main(["--data-dir", data_dir, "show", "jinhongqiao-2020-07-30", "--json"]) == 0
+    assert listing.index("jinhongqiao-2020-08-15") < listing.index("jinhongqiao-2020-07-30")
+    assert main(["--data-dir", data_dir, "show", "jinhongqiao-2020-08-15", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["issue"]["title"] == "金虹桥 2020年7月30日"
+    assert shown["issue"]["title"] == "金虹桥 2020年8月15日"
     assert main(["--data-dir", data_dir, "show", "nope"]) == 1
     assert "no issue 'nope'" in capsys.readouterr().err

@@ -153,7 +153,7 @@ async def test_sample_through_the_pipeline(world: World) -> None:
     world.settings.inbox_dir.mkdir(parents=True)
     (world.settings.inbox_dir / SAMPLE_TXT.name).write_bytes(SAMPLE_TXT.read_bytes())
     report = await world.pipeline.run_inbox()
-    assert report.stored == ["jinhongqiao-2020-07-01"]
+    assert report.stored == ["jinhongqiao-2020-07-30"]
     index = world.publisher.read_bytes("index.html").decode()
     assert "虹桥镇召开2020年年中工作会议" in index
 

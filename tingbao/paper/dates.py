@@ -43,6 +43,12 @@ def date_from_name(name: str) -> PublishedDate | None:
 
 def latest_date_in_text(text: str) -> date | None:
     """Return the latest date the text mentions; 7月30日 takes the latest year the text names."""
+    found = dates_in_text(text)
+    return max(found) if found else None
+
+
+def dates_in_text(text: str) -> list[date]:
+    """Return every date the text mentions; 7月30日 takes the latest year the text names."""
     found = [
         d
         for m in _TEXT_FULL.finditer(text)
@@ -56,14 +62,24 @@ def latest_date_in_text(text: str) -> date | None:
             for m in _TEXT_MONTH_DAY.finditer(text)
             if (d := _valid(year, int(m.group("m")), int(m.group("d"))))
         ]
-    return max(found) if found else None
+    return found
 
 
 def resolve_published(given: date | None, file_name: str, text: str) -> PublishedDate | None:
-    """Pick the publication date: given, else from the file name, else the latest in the text."""
+    """Pick the publication date: given, else from the file name, else the latest in the text.
+
+    A file name with only a month (jinhongqiao-2020-07.txt) takes its day from the latest date the
+    text names in that month, else the 1st.
+    """
     if given is not None:
         return PublishedDate(given, "given")
     from_name = date_from_name(file_name)
+    if from_name is not None and not from_name.day_known:
+        # A monthly file name (2020-07): the day is the latest one the text names in that month.
+        month = from_name.value
+        days = [d for d in dates_in_text(text) if (d.year, d.month) == (month.year, month.month)]
+        if days:
+            return PublishedDate(max(days), "file name", day_known=False)
     if from_name is not None:
         return from_name
     from_text = latest_date_in_text(text)
