@@ -61,7 +61,7 @@ async def test_admin_gets_reasons_for_bad_files(start_bot: StartBot) -> None:
     [wrong_type] = await chat.upload("issue.docx", b"PK")
     assert wrong_type.text == texts.BAD_DOC_TYPE
     [unreadable] = await chat.upload("issue.txt", b"\xff\xfe\x00garbage")
-    assert unreadable.text == "读不出这个文件：the file is neither UTF-8 nor GB18030 text"
+    assert unreadable.text == "读不出这个文件：认不出文字编码，请另存为 UTF-8 文本再发。"
 
 
 async def test_admin_preview_with_the_real_reader(start_bot: StartBot) -> None:

@@ -6,7 +6,8 @@ from tests.bot.conftest import StartBot
 from tests.bot.data import put_audio, save_issues
 from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.app import stop_embedded
-from tingbao.paper.assets import AssetStore
+from tingbao.paper.assets import Asset, AssetStore
+from tingbao.paper.db import Database
 from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.store import IssueStore
 
@@ -85,3 +86,18 @@ async def test_too_big_for_telegram_sends_a_link(
     assets.put(replace(asset, size=11))
     link, chapters = await bot.chat().say("收听全刊", expect=2)
     assert "http://127.0.0.1:8080/audio/" in link.text and chapters.text.startswith("全刊目录")
+
+
+def test_upgraded_file_with_the_same_content_key_is_not_sent_by_the_old_file_id(
+    db: Database,
+) -> None:
+    import tingbao.bot.tables  # noqa: F401
+    from tingbao.bot.files import FileIdCache
+
+    db.create_all()
+    cache = FileIdCache(db)
+    offline = Asset("a1", "i1", "ogg", "audio/i1/a1.ogg", 1000, "audio/ogg", 3.0, "offline", "k")
+    cache.put(offline, "voice", "FILE_OFFLINE")
+    upgraded = Asset("a1", "i1", "ogg", "audio/i1/a1.ogg", 1400, "audio/ogg", 3.1, "edge", "k")
+    assert cache.get(offline, "voice") == "FILE_OFFLINE"
+    assert cache.get(upgraded, "voice") is None

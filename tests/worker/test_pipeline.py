@@ -169,3 +169,17 @@ def test_only_one_worker_per_data_dir(tmp_path: Path) -> None:
     second = WorkerLock(tmp_path)
     second.acquire()
     second.release()
+
+
+async def test_back_issues_are_not_announced(world: World) -> None:
+    inbox = world.settings.inbox_dir
+    write_small_issue(inbox, name="news-2021-07-02.txt")
+    write_small_issue(inbox, name="news-2021-06-02.txt")
+    write_small_issue(inbox, name="news-2021-05-02.txt")
+    report = await world.pipeline.run_inbox()
+    assert len(report.stored) == 3
+    assert world.notified == ["jinhongqiao-2021-07-02"]
+    assert {issue for _, issue in world.outbox_rows()} == {"jinhongqiao-2021-07-02"}
+    write_small_issue(inbox, name="news-2021-04-02.txt")  # an old one imported later
+    await world.pipeline.run_inbox()
+    assert world.notified == ["jinhongqiao-2021-07-02"]

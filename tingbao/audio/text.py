@@ -50,8 +50,8 @@ def lines_of(text: str, limit: int) -> tuple[Line, ...]:
     lines: list[Line] = []
     for sentence in split_sentences(text):
         spoken = speakable(sentence)
-        if not spoken:
-            continue
+        if not spoken or speakable_chars(spoken) == 0:
+            continue  # punctuation alone ("——。") has nothing to say; an engine sends no audio
         if len(spoken) <= limit:
             lines.append(Line(sentence, spoken))
             continue

@@ -24,6 +24,7 @@ from telegram.ext import ContextTypes
 from tingbao.bot import render, texts
 from tingbao.bot.errors import CallbackDataError, UploadError
 from tingbao.bot.keyboards import parse_callback, publish_keyboard
+from tingbao.bot.reasons import refusal_reason, warning_text
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.paper.errors import PaperError
 from tingbao.paper.model import Issue
@@ -170,11 +171,12 @@ class AdminHandlers:
             parsed = await asyncio.to_thread(self.parse, target, self.settings)
         except (PaperError, UploadError) as exc:
             shutil.rmtree(target.parent, ignore_errors=True)
-            reason = render.esc(str(exc))
+            log.info("editor's file %s refused: %s", name, exc)
+            reason = render.esc(refusal_reason(exc))
             await self.say(context, chat.id, texts.PARSE_FAILED.format(reason=reason))
             return
         self.staged[token] = Staged(target, chat.id)
-        warnings = [str(w) for w in parsed.warnings]
+        warnings = [warning_text(str(w)) for w in parsed.warnings]
         preview = render.preview_text(parsed.issue, warnings)
         await self.say(context, chat.id, preview, reply_markup=publish_keyboard(token))
 
@@ -205,7 +207,7 @@ class AdminHandlers:
         except (OSError, UploadError) as exc:
             log.warning("publishing %s failed: %s", staged.path.name, exc)
             self.staged[press.arg] = staged  # let the editor press 发布 again
-            reason = render.esc(str(exc))
+            reason = render.esc(texts.PUBLISH_RETRY)
             await self.say(context, chat.id, texts.PUBLISH_FAILED.format(reason=reason))
             return
         shutil.rmtree(staged.path.parent, ignore_errors=True)

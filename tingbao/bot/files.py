@@ -1,7 +1,8 @@
 """Send audio files, uploading each file once and re-sending it by its Telegram file_id after.
 
-The file_id is stored per (path, content_key, method): a re-synthesized file has a new content_key
-and is uploaded again. A file_id Telegram no longer accepts is forgotten and the file re-uploaded.
+The file_id is stored per (path, file key, method), the file key being content key, engine and
+size: a re-synthesized or upgraded file has a new key and is uploaded again. A file_id Telegram
+no longer accepts is forgotten and the file re-uploaded.
 """
 
 from __future__ import annotations
@@ -39,6 +40,15 @@ class AudioMeta:
     performer: str | None = None
 
 
+def file_key(asset: Asset) -> str:
+    """Return what identifies the bytes of a file: its content key, engine and size.
+
+    The engine and size matter because offline audio upgraded to the online voice keeps its
+    content key (the same words, voice setting and rate) but is a different file.
+    """
+    return f"{asset.content_key}:{asset.engine or '-'}:{asset.size}"
+
+
 class FileIdCache:
     """Telegram file ids of uploaded files, in the database."""
 
@@ -49,18 +59,18 @@ class FileIdCache:
     def get(self, asset: Asset, method: Method) -> str | None:
         """Return the file_id of this exact file sent this way, or None."""
         with self.db.session() as session:
-            row = session.get(FileIdRow, (asset.path, asset.content_key, method))
+            row = session.get(FileIdRow, (asset.path, file_key(asset), method))
             return row.file_id if row is not None else None
 
     def put(self, asset: Asset, method: Method, file_id: str) -> None:
         """Remember the file_id of an uploaded file."""
         with self.db.session() as session:
-            row = session.get(FileIdRow, (asset.path, asset.content_key, method))
+            row = session.get(FileIdRow, (asset.path, file_key(asset), method))
             if row is None:
                 session.add(
                     FileIdRow(
                         path=asset.path,
-                        content_key=asset.content_key,
+                        content_key=file_key(asset),
                         method=method,
                         file_id=file_id,
                         created_at=self.clock(),
@@ -75,7 +85,7 @@ class FileIdCache:
             session.execute(
                 delete(FileIdRow).where(
                     FileIdRow.path == asset.path,
-                    FileIdRow.content_key == asset.content_key,
+                    FileIdRow.content_key == file_key(asset),
                     FileIdRow.method == method,
                 )
             )
@@ -110,7 +120,7 @@ class AudioSender:
             except BadRequest as exc:
                 log.warning("file_id of %s refused (%s); uploading again", asset.path, exc)
                 self.cache.forget(asset, method)
-        key = (asset.path, asset.content_key, method)
+        key = (asset.path, file_key(asset), method)
         # One upload per file even when many people ask at the same moment.
         async with self.locks.setdefault(key, asyncio.Lock()):
             file_id = self.cache.get(asset, method)

@@ -49,9 +49,10 @@ class OutboxRow(Base):
 class FileIdRow(Base):
     __tablename__ = "bot_file_ids"
 
-    # A re-synthesized file keeps its path but changes content_key, so it is uploaded again.
+    # A re-synthesized or upgraded file keeps its path but changes its file key
+    # (content key, engine, size: see files.file_key), so it is uploaded again.
     path: Mapped[str] = mapped_column(String(300), primary_key=True)
-    content_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     method: Mapped[str] = mapped_column(String(10), primary_key=True)  # voice | audio
     file_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -110,6 +110,7 @@ PREVIEW_WARNINGS = "⚠️ 提醒："
 PREVIEW_ASK = "没问题就点“发布”。"
 PUBLISHED = "已交给发布流程：{name}\n几分钟后就能在“最新一期”看到。"
 PUBLISH_FAILED = "发布失败：{reason}"
+PUBLISH_RETRY = "暂时存不进收件箱，请稍后再点“发布”。"
 CANCELLED = "已取消，这份稿件不会发布。"
 UPLOAD_EXPIRED = "这份稿件已过期，请重新发送。"
 STATS = (

@@ -33,7 +33,7 @@ from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
 
 # Lists the pages of the last build, so pages of articles dropped by a correction are removed.
-MANIFEST = "pages-manifest.txt"
+MANIFEST = ".pages-manifest.txt"  # bookkeeping: a dot name, so no server serves it
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,9 @@ class Pipeline:
         """Store every file waiting in the inbox, then bring every stage up to date."""
         async with self._lock:
             report = RunReport()
-            self._ingest(report)
+            # Reading (a PDF may take a while) runs in a thread, so the web server and the bot
+            # sharing this event loop in `tingbao run` keep answering.
+            await asyncio.to_thread(self._ingest, report)
             await self._reconcile(report)
             return report
 
@@ -189,12 +191,19 @@ class Pipeline:
                 ready.append(issue)
         site_hash = site_input_hash(issues, self.assets)
         if not self.issues.stage_done(SITE, STAGE_FEEDS, site_hash):
-            built = self.build_site()
+            built = await asyncio.to_thread(self.build_site)
             self.issues.mark_stage(SITE, STAGE_FEEDS, site_hash)
             written = len(getattr(built, "written", ()))
             log.info("feeds and pages built: %d files written", written)
             report.site_built = True
+        newest = issues[0].id if issues else None
         for issue in ready:
+            if issue.id != newest:
+                # A back issue imported late is not news: announcing each one would send every
+                # subscriber a message per old issue.
+                self.issues.mark_stage(issue.id, STAGE_NOTIFIED, "skipped")
+                log.info("back issue %s: no notification", issue.id)
+                continue
             crash_point("notify.before")
             queued = self.notify(issue.id)
             crash_point("notify.after")

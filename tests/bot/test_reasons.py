@@ -1,0 +1,41 @@
+"""Editors read refusals and warnings in Chinese, whatever the paper part says in English."""
+
+from __future__ import annotations
+
+import pytest
+
+from tingbao.bot.reasons import GENERIC_REASON, refusal_reason, warning_text
+from tingbao.paper import errors
+
+
+@pytest.mark.parametrize(
+    ("exc", "words"),
+    [
+        (errors.EmptyInputError("the file is empty"), "空的"),
+        (errors.PdfEncryptedError("password"), "密码"),
+        (errors.PdfNoTextError("OCR"), "扫描件"),
+        (errors.NoArticlesError("no title"), "标题"),
+        (errors.InputError("no such file"), GENERIC_REASON),
+    ],
+)
+def test_refusal_reason_is_chinese(exc: Exception, words: str) -> None:
+    reason = refusal_reason(exc)
+    assert words in reason
+    assert not any(
+        "a" <= c.lower() <= "z"
+        for c in reason.replace("PDF", "").replace("UTF-8", "").replace("Markdown", "")
+    )
+
+
+@pytest.mark.parametrize(
+    ("warning", "expected"),
+    [
+        ("publication date 2020-07-30 guessed from the text: give --published", "出版日期"),
+        ("2 paragraph(s) before the first title were left out", "第一个标题前面"),
+        ("title without text left out: 社区新闻", "已略过：社区新闻"),
+        ("something new", "有内容需要核对。"),
+        ("没有找到出版日期，请核对。", "没有找到出版日期，请核对。"),
+    ],
+)
+def test_warning_text_is_chinese(warning: str, expected: str) -> None:
+    assert expected in warning_text(warning)

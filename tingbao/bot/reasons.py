@@ -1,0 +1,49 @@
+"""Say in plain Chinese why an editor's file was refused, and what the reader had to guess.
+
+The paper part's errors and warnings are written for operators in English; editors in the chat
+see these instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tingbao.paper import errors
+
+_REASONS: tuple[tuple[type[Exception], str], ...] = (
+    (errors.EmptyInputError, "文件是空的，没有文字。"),
+    (errors.TooLargeError, "文件太大了，请分成几份再发。"),
+    (errors.UndecodableError, "认不出文字编码，请另存为 UTF-8 文本再发。"),
+    (errors.PdfEncryptedError, "PDF 设了密码，请去掉密码再发。"),
+    (errors.PdfNoTextError, "PDF 里没有文字（可能是扫描件），请先做文字识别，或直接发文字稿。"),
+    (errors.PdfCorruptError, "PDF 文件损坏或不完整，请重新导出再发。"),
+    (errors.PdfTimeoutError, "PDF 太复杂，读取超时，请重新导出或直接发文字稿。"),
+    (errors.NoArticlesError, "没找到文章标题：请让每个标题单独一行，或用 Markdown 的 # 标出标题。"),
+)
+GENERIC_REASON = "文件读不出来，请检查后再发。"
+
+_WARNINGS: tuple[tuple[str, str], ...] = (
+    ("guessed from the text", "出版日期是从正文里推测的，请核对；文件名里写上日期更可靠。"),
+    ("before the first title", "第一个标题前面有几段文字没有收录。"),
+    ("title without text", "有的标题下面没有正文，已略过："),
+)
+
+
+def refusal_reason(exc: Exception) -> str:
+    """Return the Chinese reason for a file the reader refused."""
+    for kind, reason in _REASONS:
+        if isinstance(exc, kind):
+            return reason
+    return GENERIC_REASON
+
+
+def warning_text(warning: str) -> str:
+    """Return a reader warning in Chinese (a dropped title keeps its name)."""
+    for marker, text in _WARNINGS:
+        if marker in warning:
+            if text.endswith("："):
+                return text + warning.rsplit(": ", 1)[-1]
+            return text
+    if not re.search(r"[A-Za-z]{3,}", warning):
+        return warning  # already written for editors
+    return "有内容需要核对。"
