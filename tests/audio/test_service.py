@@ -165,6 +165,22 @@ async def test_dropped_article_files_are_removed(
     assert not publisher.exists(f"audio/{small_issue.id}/{gone.id}.mp3")
 
 
+async def test_dropped_files_can_be_kept_until_the_caller_removes_them(
+    offline_service: AudioService, small_issue: Issue, assets: AssetStore, publisher: LocalPublisher
+) -> None:
+    await offline_service.render_issue(small_issue)
+    gone = small_issue.articles[1]
+    shorter = dataclasses.replace(small_issue, articles=small_issue.articles[:1])
+    report = await offline_service.render_issue(shorter, remove_dropped=False)
+    assert report.removed == []
+    assert publisher.exists(f"audio/{small_issue.id}/{gone.id}.mp3")
+    removed = offline_service.remove_dropped(shorter)
+    assert len(removed) == 4
+    assert assets.get(gone.id, "mp3") is None
+    assert not publisher.exists(f"audio/{small_issue.id}/{gone.id}.mp3")
+    assert offline_service.remove_dropped(shorter) == []
+
+
 async def test_edge_mode_end_to_end_through_the_fake_server(
     settings: Settings,
     store: IssueStore,

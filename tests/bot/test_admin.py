@@ -122,3 +122,13 @@ async def test_stats_for_editors(start_bot: StartBot, store: IssueStore, bot_db:
     [stats] = await bot.chat(ADMIN).say("/stats")
     assert stats.text.startswith("订阅人数：2（共3人订阅过）")
     assert "已送达2" in stats.text and f"最新一期 {issue.title}：已送达2，待发送0" in stats.text
+
+
+def test_uploads_staged_before_a_restart_are_swept(settings: Settings, db: Database) -> None:
+    from tingbao.bot.admin import AdminHandlers
+
+    leftover = settings.data_dir / "bot" / "staging" / "abc123" / "old.txt"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_text("旧稿", encoding="utf-8")
+    AdminHandlers(settings, IssueStore(db), SubscriberStore(db))
+    assert not leftover.parent.exists()

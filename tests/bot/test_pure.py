@@ -202,6 +202,18 @@ def test_flood_gate() -> None:
     assert gate.check(7) == "ok"
 
 
+def test_flood_gate_forgets_quiet_users() -> None:
+    clock = FakeClock()
+    gate = FloodGate(limit=2, window=60, clock=clock, max_tracked=3)
+    for user in (1, 2, 3):
+        gate.check(user)
+    clock.now += 30
+    gate.check(3)
+    clock.now += 31  # users 1 and 2 have been quiet for a whole window; 3 has not
+    assert gate.check(4) == "ok"
+    assert set(gate.seen) == {3, 4}
+
+
 def _caused(exc: Exception, cause: BaseException) -> Exception:
     exc.__cause__ = cause
     return exc

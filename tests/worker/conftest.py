@@ -39,7 +39,9 @@ class CountingAudio:
     rendered: list[str] = field(default_factory=list)
     fail: bool = False
 
-    async def render_issue(self, issue: Issue) -> None:
+    removed: list[str] = field(default_factory=list)
+
+    async def render_issue(self, issue: Issue, *, remove_dropped: bool = True) -> None:
         from tingbao.audio.errors import SynthesisFailedError
 
         if self.fail:
@@ -54,6 +56,18 @@ class CountingAudio:
                     article.id, issue.id, ARTICLE_MP3, path, len(data), "audio/mpeg", 1.0, "offline"
                 )
             )
+
+    def remove_dropped(self, issue: Issue) -> list[str]:
+        """Delete published files of articles no longer in the issue (as the real one does)."""
+        keep = {a.id for a in issue.articles}
+        gone: list[str] = []
+        for asset in self.assets.for_issue(issue.id):
+            if asset.owner_id not in keep:
+                self.publisher.delete(asset.path)
+                self.assets.remove_owner(asset.owner_id)
+                gone.append(asset.path)
+        self.removed.extend(gone)
+        return gone
 
     async def upgrade_offline(self) -> int:
         return 0

@@ -183,3 +183,30 @@ async def test_back_issues_are_not_announced(world: World) -> None:
     write_small_issue(inbox, name="news-2021-04-02.txt")  # an old one imported later
     await world.pipeline.run_inbox()
     assert world.notified == ["jinhongqiao-2021-07-02"]
+
+
+async def test_dropped_article_audio_goes_only_after_the_site_stops_linking_it(
+    world: World,
+) -> None:
+    inbox = world.settings.inbox_dir
+    write_small_issue(inbox)
+    await world.pipeline.run_inbox()
+    issue = world.issues.get_issue("jinhongqiao-2021-07-02")
+    dropped = issue.articles[1]
+    dropped_path = f"audio/{issue.id}/{dropped.id}.mp3"
+    seen_during_build: list[bool] = []
+    original_build = world.pipeline.build_site
+
+    def build_and_look() -> object:
+        seen_during_build.append(world.publisher.exists(dropped_path))
+        return original_build()
+
+    world.pipeline.build_site = build_and_look
+    text = (world.settings.inbox_done_dir / "news-2021-07-02.txt").read_text(encoding="utf-8")
+    shorter = text.split("消夏活动开始")[0] + text[text.index("本报编审团") :]
+    (inbox / "news-2021-07-02.txt").write_text(shorter, encoding="utf-8")
+    await world.pipeline.run_inbox()
+    assert seen_during_build == [True]  # still there while the old feed linked it
+    assert not world.publisher.exists(dropped_path)
+    assert world.audio.removed == [dropped_path]
+    assert dropped_path not in world.publisher.read_bytes("feed.xml").decode()

@@ -21,7 +21,7 @@ class ProgressCountingAudio(CountingAudio):
 
     progress: RichProgress | None = None
 
-    async def render_issue(self, issue: object) -> None:
+    async def render_issue(self, issue: object, *, remove_dropped: bool = True) -> None:
         await super().render_issue(issue)  # type: ignore[arg-type]
         assert self.progress is not None
         for _ in range(5):

@@ -149,15 +149,23 @@ class AudioService:
 
     # -- running --------------------------------------------------------------------------
 
-    async def render_issue(self, issue: Issue, *, upgrade: bool = False) -> AudioReport:
-        """Make every missing or outdated file; with upgrade, redo offline-made ones by edge."""
+    async def render_issue(
+        self, issue: Issue, *, upgrade: bool = False, remove_dropped: bool = True
+    ) -> AudioReport:
+        """Make every missing or outdated file; with upgrade, redo offline-made ones by edge.
+
+        remove_dropped=False leaves the files of articles a correction removed, for a caller
+        that must first stop linking to them (the pipeline rebuilds the feeds, then calls
+        remove_dropped).
+        """
         report = AudioReport(issue.id)
         before = [(s.stats.requests, s.stats.cache_hits) for s in self.engines.speakers()]
         readings = self.readings(issue)
         results = await asyncio.gather(
             *(self._reading(issue, r, report, upgrade) for r in readings), return_exceptions=True
         )
-        self._remove_dropped(issue, readings, report)
+        if remove_dropped:
+            self._remove_dropped(issue, readings, report)
         for speaker, (requests, hits) in zip(self.engines.speakers(), before, strict=True):
             report.requests += speaker.stats.requests - requests
             report.cache_hits += speaker.stats.cache_hits - hits
@@ -264,6 +272,17 @@ class AudioService:
                 )
             )
             report.written.append(path)
+
+    def remove_dropped(self, issue: Issue) -> list[str]:
+        """Delete the files of articles a correction removed; return their paths."""
+        keep = {issue.id} | {a.id for a in issue.articles}
+        removed: list[str] = []
+        for asset in self.assets.for_issue(issue.id):
+            if asset.owner_id not in keep:
+                self.publisher.delete(asset.path)
+                self.assets.remove_owner(asset.owner_id)
+                removed.append(asset.path)
+        return removed
 
     def _remove_dropped(self, issue: Issue, readings: list[Reading], report: AudioReport) -> None:
         """Delete the files of articles a correction removed."""

@@ -120,6 +120,8 @@ class AdminHandlers:
         self.download_limit = download_limit
         self.staging_dir = settings.data_dir / "bot" / "staging"
         self.staged: dict[str, Staged] = {}
+        # Staged uploads live in memory: those left from before a restart can never be published.
+        shutil.rmtree(self.staging_dir, ignore_errors=True)
 
     def is_admin(self, update: Update) -> bool:
         """Return whether the sender is an editor; an empty admin list admits nobody."""

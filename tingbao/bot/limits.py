@@ -65,16 +65,32 @@ class SendPacer:
 class FloodGate:
     """Allow each user at most `limit` updates per `window` seconds; tell them once when over."""
 
-    def __init__(self, limit: int, window: float = 60.0, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float = 60.0,
+        clock: Clock = time.monotonic,
+        max_tracked: int = 10_000,
+    ) -> None:
         self.limit = limit
         self.window = window
         self.clock = clock
+        self.max_tracked = max_tracked
         self.seen: dict[int, deque[float]] = {}
         self.warned_until: dict[int, float] = {}
+
+    def prune(self, now: float) -> None:
+        """Forget users quiet for a whole window, so memory follows active users only."""
+        quiet = [u for u, times in self.seen.items() if not times or times[-1] <= now - self.window]
+        for user_id in quiet:
+            del self.seen[user_id]
+        self.warned_until = {u: t for u, t in self.warned_until.items() if t > now}
 
     def check(self, user_id: int) -> str:
         """Return "ok", "warn" (first refusal in a window: say so) or "drop" (refuse silently)."""
         now = self.clock()
+        if len(self.seen) >= self.max_tracked and user_id not in self.seen:
+            self.prune(now)
         times = self.seen.setdefault(user_id, deque())
         while times and times[0] <= now - self.window:
             times.popleft()

@@ -37,8 +37,11 @@ SITE = "_site"  # the pseudo-issue whose stages are the site-wide ones
 class AudioMaker(Protocol):
     """What the pipeline needs of the audio part."""
 
-    async def render_issue(self, issue: Issue) -> Any:
+    async def render_issue(self, issue: Issue, *, remove_dropped: bool = True) -> Any:
         """Make every missing or outdated audio file of an issue."""
+
+    def remove_dropped(self, issue: Issue) -> list[str]:
+        """Delete the audio of articles a correction removed."""
 
     async def upgrade_offline(self) -> int:
         """Re-make offline audio with the online voice when it is reachable."""
@@ -179,7 +182,8 @@ class Pipeline:
                 readings = 2 * len(issue.articles) + 1  # normal and slow each, and the episode
                 try:
                     with self.progress.task(f"audio {issue.id}", readings):
-                        await self.audio.render_issue(issue)
+                        # Dropped articles' audio goes only once the site no longer links it.
+                        await self.audio.render_issue(issue, remove_dropped=False)
                 except AudioError as exc:  # keep the issue due; the next pass retries
                     log.error("audio for %s failed, will retry: %s", issue.id, exc)
                     report.audio_failed.append(issue.id)
@@ -196,6 +200,12 @@ class Pipeline:
             written = len(getattr(built, "written", ()))
             log.info("feeds and pages built: %d files written", written)
             report.site_built = True
+        # The site links no dropped article now; their audio can go (every pass, so a crash
+        # between the build and this step is made good by the next one).
+        for issue in issues:
+            removed = self.audio.remove_dropped(issue)
+            if removed:
+                log.info("removed %d audio files dropped from %s", len(removed), issue.id)
         newest = issues[0].id if issues else None
         for issue in ready:
             if issue.id != newest:
