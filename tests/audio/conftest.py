@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-import edge_tts.communicate
 import pytest
-from edge_tts.drm import DRM
 
-from tests.audio.fake_edge import FakeEdge
-
-_REAL_URL = edge_tts.communicate.WSS_URL
+from tests.audio.fake_edge import FakeEdge, pristine_edge_state
 
 
 async def no_sleep(_seconds: float) -> None:
@@ -20,10 +16,8 @@ async def no_sleep(_seconds: float) -> None:
 @pytest.fixture(autouse=True)
 def _edge_state() -> Iterator[None]:
     # DRM.clock_skew_seconds and WSS_URL are process-wide: restore both after every test.
-    DRM.clock_skew_seconds = 0.0
-    yield
-    DRM.clock_skew_seconds = 0.0
-    edge_tts.communicate.WSS_URL = _REAL_URL
+    with pristine_edge_state():
+        yield
 
 
 @pytest.fixture

@@ -6,21 +6,16 @@ from collections.abc import Iterator
 
 import edge_tts.communicate
 import pytest
-from edge_tts.drm import DRM
 
-from tests.audio.fake_edge import FakeEdge
+from tests.audio.fake_edge import FakeEdge, pristine_edge_state
 from tingbao.paper.settings import Settings
 from tingbao.worker.check import healthy, run_checks
-
-_REAL_URL = edge_tts.communicate.WSS_URL
 
 
 @pytest.fixture(autouse=True)
 def _restore_edge() -> Iterator[None]:
-    DRM.clock_skew_seconds = 0.0
-    yield
-    DRM.clock_skew_seconds = 0.0
-    edge_tts.communicate.WSS_URL = _REAL_URL
+    with pristine_edge_state():
+        yield
 
 
 async def test_edge_mode_is_healthy_when_the_service_answers(settings: Settings) -> None:

@@ -54,3 +54,16 @@ async def test_a_failing_job_does_not_stop_the_clock(settings: Settings) -> None
         assert scheduler.get_job("inbox") is not None
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_upgrade_job_only_when_audio_can_fall_back(settings: Settings) -> None:
+    async def idle() -> None:
+        return None
+
+    def ids(mode: str) -> list[str]:
+        scheduler = make_scheduler(settings.with_overrides(tts=mode), idle, idle, idle)
+        return sorted(job.id for job in scheduler.get_jobs())
+
+    assert ids("offline") == ["inbox", "reconcile"]
+    assert ids("edge") == ["inbox", "reconcile"]
+    assert ids("auto") == ["inbox", "reconcile", "upgrade"]

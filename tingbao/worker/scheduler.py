@@ -47,27 +47,16 @@ def make_scheduler(
     """Return a scheduler (not started) with the inbox, reconcile and upgrade jobs."""
     scheduler = AsyncIOScheduler(job_defaults=JOB_DEFAULTS)
     start = now() if now else datetime.now().astimezone()
-    scheduler.add_job(
-        logged("inbox", inbox),
-        "interval",
-        seconds=settings.inbox_interval_s,
-        id="inbox",
-        name="inbox",
-        next_run_time=start,  # start-up: look at the inbox and reconcile at once
-    )
-    scheduler.add_job(
-        logged("reconcile", reconcile),
-        "interval",
-        seconds=settings.reconcile_interval_s,
-        id="reconcile",
-        name="reconcile",
-    )
+    jobs: list[tuple[str, Job, int, datetime | None]] = [
+        # start-up: look at the inbox (and so reconcile) at once
+        ("inbox", inbox, settings.inbox_interval_s, start),
+        ("reconcile", reconcile, settings.reconcile_interval_s, None),
+    ]
     if settings.tts == "auto":
+        jobs.append(("upgrade", upgrade, settings.upgrade_interval_s, None))
+    for name, job, seconds, first in jobs:
+        options: dict[str, Any] = {"next_run_time": first} if first is not None else {}
         scheduler.add_job(
-            logged("upgrade", upgrade),
-            "interval",
-            seconds=settings.upgrade_interval_s,
-            id="upgrade",
-            name="upgrade",
+            logged(name, job), "interval", seconds=seconds, id=name, name=name, **options
         )
     return scheduler
