@@ -110,3 +110,14 @@ def test_ingest_issues_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert shown["issue"]["title"] == "金虹桥 2020年8月15日"
     assert main(["--data-dir", data_dir, "show", "nope"]) == 1
     assert "no issue 'nope'" in capsys.readouterr().err
+
+
+def test_parse_warns_on_stderr_when_the_date_is_guessed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    undated = tmp_path / "issue.txt"
+    undated.write_bytes(SAMPLE_TXT.read_bytes())
+    assert main(["--data-dir", str(tmp_path / "d"), "parse", str(undated), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["issue"]["published"] == "2020-07-30"
+    assert err.startswith(f"warning: {undated}: publication date 2020-07-30 guessed")

@@ -19,7 +19,7 @@ from tingbao.bot.app import run_bot
 from tingbao.feeds.server import serve_public
 from tingbao.paper.errors import InputError, NotFoundError, PaperError, SettingsError
 from tingbao.paper.model import issue_to_dict
-from tingbao.paper.reader import read_issue
+from tingbao.paper.reader import ReadResult, read_issue
 from tingbao.paper.settings import Settings, load_settings
 from tingbao.worker.check import check
 from tingbao.worker.context import open_context
@@ -41,20 +41,19 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2020-07-30") from None
 
 
-def _read(
-    path: Path, settings: Settings, published: date | None
-) -> tuple[dict[str, object], list[str]]:
+def _read(path: Path, settings: Settings, published: date | None) -> ReadResult:
+    """Read a file for the CLI: refusals become one CliError line, warnings go to stderr."""
     try:
         result = read_issue(path, settings, published)
     except InputError as exc:
         raise CliError(f"{path}: {exc}") from None
-    return issue_to_dict(result.issue), list(result.warnings)
+    for warning in result.warnings:
+        print(f"warning: {path}: {warning}", file=sys.stderr)
+    return result
 
 
 def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
-    data, warnings = _read(Path(args.file), settings, args.published)
-    for warning in warnings:
-        print(f"warning: {args.file}: {warning}", file=sys.stderr)
+    data = issue_to_dict(_read(Path(args.file), settings, args.published).issue)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -64,12 +63,7 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.file)
-    try:
-        result = read_issue(path, settings, args.published)
-    except InputError as exc:
-        raise CliError(f"{path}: {exc}") from None
-    for warning in result.warnings:
-        print(f"warning: {path}: {warning}", file=sys.stderr)
+    result = _read(path, settings, args.published)
     with open_context(settings) as ctx:
         saved = ctx.issues.save_issue(result.issue, path.name)
     words = {"new": "stored", "unchanged": "unchanged", "updated": "updated"}
