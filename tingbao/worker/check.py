@@ -27,15 +27,14 @@ class Check:
     required: bool = True
 
 
-def _writable(label: str, folder_path: str) -> Check:
+def _writable(label: str, folder: Path) -> Check:
     try:
-        folder = Path(folder_path)
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".check-"):
             pass
     except OSError as exc:
-        return Check(label, False, f"{folder_path} is not writable: {exc.strerror}")
-    return Check(label, True, f"{folder_path} is writable")
+        return Check(label, False, f"{folder} is not writable: {exc.strerror}")
+    return Check(label, True, f"{folder} is writable")
 
 
 async def _offline_voice(settings: Settings) -> Check:
@@ -74,8 +73,8 @@ async def run_checks(settings: Settings, *, voices: bool = True) -> list[Check]:
         )
     if voices and settings.tts != "edge":
         checks.append(await _offline_voice(settings))
-    checks.append(_writable("public", str(settings.public_dir)))
-    checks.append(_writable("inbox", str(settings.inbox_dir)))
+    checks.append(_writable("public", settings.public_dir))
+    checks.append(_writable("inbox", settings.inbox_dir))
     bot = "on" if settings.telegram_token else "off (no TELEGRAM_BOT_TOKEN)"
     checks.append(Check("bot", True, bot, required=False))
     return checks

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tingbao.audio.errors import AudioError
-from tingbao.paper.assets import AssetStore
+from tingbao.paper.assets import Asset, AssetStore
 from tingbao.paper.errors import InputError
 from tingbao.paper.model import Issue, short_hash
 from tingbao.paper.reader import read_issue
@@ -70,9 +70,8 @@ def audio_input_hash(issue: Issue, settings: Settings) -> str:
     return short_hash(repr(parts), 16)
 
 
-def site_input_hash(issues: list[Issue], assets: AssetStore) -> str:
+def site_input_hash(issues: list[Issue], found: Mapping[tuple[str, str], Asset]) -> str:
     """Return what the site depends on: every issue's content and every published file."""
-    found = assets.for_issues(i.id for i in issues)
     signature = sorted(
         (owner, role, a.path, a.size, a.content_key, a.engine or "")
         for (owner, role), a in found.items()
@@ -193,7 +192,8 @@ class Pipeline:
                 report.audio.append(issue.id)
             if STAGE_NOTIFIED in due:
                 ready.append(issue)
-        site_hash = site_input_hash(issues, self.assets)
+        published = self.assets.for_issues(i.id for i in issues)
+        site_hash = site_input_hash(issues, published)
         if not self.issues.stage_done(SITE, STAGE_FEEDS, site_hash):
             built = await asyncio.to_thread(self.build_site)
             self.issues.mark_stage(SITE, STAGE_FEEDS, site_hash)
@@ -202,7 +202,9 @@ class Pipeline:
             report.site_built = True
         # The site links no dropped article now; their audio can go (every pass, so a crash
         # between the build and this step is made good by the next one).
-        for issue in issues:
+        owners = {issue.id: {issue.id} | {a.id for a in issue.articles} for issue in issues}
+        stale = {a.issue_id for a in published.values() if a.owner_id not in owners[a.issue_id]}
+        for issue in (i for i in issues if i.id in stale):
             removed = self.audio.remove_dropped(issue)
             if removed:
                 log.info("removed %d audio files dropped from %s", len(removed), issue.id)

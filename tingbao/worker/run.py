@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tingbao.bot.app import build_application, start_embedded, stop_embedded
 from tingbao.feeds.server import public_server
-from tingbao.paper.publish import LocalPublisher, Publisher
+from tingbao.paper.publish import Publisher
 from tingbao.paper.settings import Settings
 from tingbao.worker.context import Context, open_context
 from tingbao.worker.lock import WorkerLock
@@ -45,8 +45,7 @@ def prepare(settings: Settings) -> None:
 
 
 def _publisher(ctx: Context) -> Publisher:
-    inner = LocalPublisher(ctx.settings.public_dir)
-    return FaultPublisher(inner) if os.environ.get("TINGBAO_FAULT") else inner
+    return FaultPublisher(ctx.publisher) if os.environ.get("TINGBAO_FAULT") else ctx.publisher
 
 
 def _summary(report: RunReport) -> str:
