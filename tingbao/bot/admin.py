@@ -27,6 +27,7 @@ from tingbao.bot.keyboards import parse_callback, publish_keyboard
 from tingbao.bot.reasons import refusal_reason, warning_text
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.paper.errors import PaperError
+from tingbao.paper.formats import all_suffixes
 from tingbao.paper.model import Issue
 from tingbao.paper.publish import atomic_write_bytes
 from tingbao.paper.reader import read_issue
@@ -36,7 +37,6 @@ from tingbao.paper.store import IssueStore
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
-ALLOWED_SUFFIXES = (".txt", ".md", ".pdf")
 MB = 1024 * 1024
 CLOUD_DOWNLOAD_LIMIT = 20 * MB  # a bot may download at most 20 MB from api.telegram.org
 
@@ -157,7 +157,7 @@ class AdminHandlers:
             return
         doc = message.document
         name = safe_name(doc.file_name)
-        if not name.endswith(ALLOWED_SUFFIXES):
+        if not name.endswith(all_suffixes()):
             await self.say(context, chat.id, texts.BAD_DOC_TYPE)
             return
         if doc.file_size and doc.file_size > self.download_limit:

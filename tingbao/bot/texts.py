@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from tingbao.paper.formats import accepted_text_zh
+
 Intent = Literal["latest", "listen", "archive", "hotline", "subscribe", "unsubscribe", "help"]
 
 BTN_LATEST = "最新一期"
@@ -99,7 +101,7 @@ HOW_TO_CONTRIBUTE_EMAIL = "投稿请发邮件到 {email}。"
 HOW_TO_CONTRIBUTE_PHONE = "投稿请打热线 {hotline}。"
 HOW_TO_CONTRIBUTE_NONE = "投稿请联系编辑部。"
 NOT_ADMIN_COMMAND = "抱歉，这个功能只给编辑部使用。"
-BAD_DOC_TYPE = "只能读 .txt、.md 或 .pdf 文件。"
+BAD_DOC_TYPE = f"只能读 {accepted_text_zh()} 文件。"
 DOC_TOO_BIG = "文件太大（超过{limit_mb}MB），请把它放进收件箱文件夹。"
 DOC_READING = "收到，正在读取……"
 PARSE_FAILED = "读不出这个文件：{reason}"

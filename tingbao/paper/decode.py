@@ -10,6 +10,7 @@ import codecs
 import unicodedata
 
 from tingbao.paper.errors import EmptyInputError, UndecodableError
+from tingbao.paper.formats import accepted_text
 
 _TEXT_RANGES = (
     (0x20, 0x7E),  # ASCII
@@ -49,7 +50,9 @@ def decode_text(data: bytes) -> str:
             ) from None
     else:
         if b"\x00" in data:
-            raise UndecodableError("this is a binary file, not text: send a .txt, .md or .pdf file")
+            raise UndecodableError(
+                f"this is a binary file, not text: send a {accepted_text()} file"
+            )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -65,5 +68,5 @@ def decode_text(data: bytes) -> str:
     sample = [c for c in text if not c.isspace()][:20000]
     texty = sum(1 for c in sample if _is_texty(c))
     if sample and texty / len(sample) < MIN_TEXT_SHARE:
-        raise UndecodableError("this does not look like text: send a .txt, .md or .pdf file")
+        raise UndecodableError(f"this does not look like text: send a {accepted_text()} file")
     return unicodedata.normalize("NFC", text)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from tingbao.paper.blocks import Block, Role
-from tingbao.paper.cleanup import clean_line, is_boilerplate
+from tingbao.paper.cleanup import clean_line, compile_patterns, is_boilerplate
+from tingbao.paper.decode import decode_text
+from tingbao.paper.formats import Extracted
+from tingbao.paper.settings import Settings
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _QUOTE = re.compile(r"^>\s?(.*)$")
@@ -60,3 +64,10 @@ def markdown_to_blocks(text: str, boilerplate: Sequence[re.Pattern[str]]) -> lis
             role, line = "subtitle", line.lstrip("—").strip()
         blocks.append(Block(line, role))
     return blocks
+
+
+def read_markdown(path: Path, data: bytes, settings: Settings) -> Extracted:
+    """Read a Markdown file into blocks with explicit roles."""
+    text = decode_text(data)
+    blocks = markdown_to_blocks(text, compile_patterns(settings.boilerplate_patterns))
+    return Extracted(blocks, text)

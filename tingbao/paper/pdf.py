@@ -18,13 +18,21 @@ from pathlib import Path
 from typing import Any
 
 from tingbao.paper.blocks import Block, Role
-from tingbao.paper.cleanup import clean_line, ends_sentence, is_boilerplate, join_fragments
+from tingbao.paper.cleanup import (
+    clean_line,
+    compile_patterns,
+    ends_sentence,
+    is_boilerplate,
+    join_fragments,
+)
 from tingbao.paper.errors import (
     PdfCorruptError,
     PdfEncryptedError,
     PdfNoTextError,
     PdfTimeoutError,
 )
+from tingbao.paper.formats import Extracted
+from tingbao.paper.settings import Settings
 
 _UNMAPPED = re.compile(r"\(cid:\d+\)")
 HEADLINE_RATIO = 1.4
@@ -150,3 +158,10 @@ def lines_to_blocks(pages: Sequence[Sequence[PdfLine]], boilerplate: Sequence[An
             blocks.append(Block(text, role))
         open_line = line if reaches_right else None
     return blocks
+
+
+def read_pdf(path: Path, data: bytes, settings: Settings) -> Extracted:
+    """Read a PDF's text layer into blocks."""
+    pages = run_extractor(path, settings.pdf_timeout_s, settings.pdf_memory_mb)
+    blocks = lines_to_blocks(pages, compile_patterns(settings.boilerplate_patterns))
+    return Extracted(blocks, "\n".join(b.text for b in blocks))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from tingbao.paper.blocks import Block
-from tingbao.paper.cleanup import clean_line, is_boilerplate
+from tingbao.paper.cleanup import clean_line, compile_patterns, is_boilerplate
+from tingbao.paper.decode import decode_text
+from tingbao.paper.formats import Extracted
+from tingbao.paper.settings import Settings
 
 
 def text_to_blocks(text: str, boilerplate: Sequence[re.Pattern[str]]) -> list[Block]:
@@ -17,3 +21,9 @@ def text_to_blocks(text: str, boilerplate: Sequence[re.Pattern[str]]) -> list[Bl
         if line and not is_boilerplate(line, boilerplate):
             blocks.append(Block(line))
     return blocks
+
+
+def read_text(path: Path, data: bytes, settings: Settings) -> Extracted:
+    """Read a plain text file (UTF-8, UTF-16 or GB18030) into blocks."""
+    text = decode_text(data)
+    return Extracted(text_to_blocks(text, compile_patterns(settings.boilerplate_patterns)), text)

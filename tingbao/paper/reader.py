@@ -6,20 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from tingbao.paper.blocks import Block
 from tingbao.paper.cleanup import compile_patterns
 from tingbao.paper.dates import resolve_published
-from tingbao.paper.decode import decode_text
 from tingbao.paper.errors import EmptyInputError, InputError, NoArticlesError, TooLargeError
-from tingbao.paper.markdown import markdown_to_blocks
+from tingbao.paper.formats import Extracted, accepted_text, format_for
 from tingbao.paper.model import Article, Issue, make_article_id, make_issue_id
-from tingbao.paper.pdf import lines_to_blocks, run_extractor
-from tingbao.paper.plaintext import text_to_blocks
 from tingbao.paper.segment import Segmented, segment
 from tingbao.paper.settings import Settings
-
-MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
-SUPPORTED = ".txt, .md or .pdf"
 
 
 @dataclass(frozen=True)
@@ -38,7 +31,7 @@ def _read_bytes(path: Path, limit: int) -> bytes:
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}") from None
     if path.is_dir():
-        raise InputError(f"this is a folder, not a file: send a {SUPPORTED} file")
+        raise InputError(f"this is a folder, not a file: send a {accepted_text()} file")
     if size > limit:
         raise TooLargeError(
             f"the file is {size / 1048576:.1f} MB, over the {limit / 1048576:g} MB limit: "
@@ -49,20 +42,10 @@ def _read_bytes(path: Path, limit: int) -> bytes:
     return path.read_bytes()
 
 
-def read_blocks(path: Path, settings: Settings) -> tuple[list[Block], str]:
-    """Return the blocks of a file and its plain text (for finding dates)."""
+def read_blocks(path: Path, settings: Settings) -> Extracted:
+    """Return what the file's reader (chosen by the formats table) found in it."""
     data = _read_bytes(path, settings.max_input_bytes)
-    boilerplate = compile_patterns(settings.boilerplate_patterns)
-    if data.startswith(b"%PDF-") or path.suffix.lower() == ".pdf":
-        if not data.startswith(b"%PDF-"):
-            raise InputError("the file is named .pdf but is not a PDF: export it again")
-        pages = run_extractor(path, settings.pdf_timeout_s, settings.pdf_memory_mb)
-        blocks = lines_to_blocks(pages, boilerplate)
-        return blocks, "\n".join(b.text for b in blocks)
-    text = decode_text(data)
-    if path.suffix.lower() in MARKDOWN_SUFFIXES:
-        return markdown_to_blocks(text, boilerplate), text
-    return text_to_blocks(text, boilerplate), text
+    return format_for(path, data).load_reader()(path, data, settings)
 
 
 def _issue_title(paper_name: str, published: date, day_known: bool) -> str:
@@ -107,7 +90,8 @@ def build_issue(
 
 def read_issue(path: Path, settings: Settings, published: date | None = None) -> ReadResult:
     """Read, decode, clean and segment a file into an Issue, or raise an InputError."""
-    blocks, text = read_blocks(path, settings)
+    extracted = read_blocks(path, settings)
+    blocks, text = extracted.blocks, extracted.text
     if not blocks:
         raise EmptyInputError("no text is left once the masthead and boilerplate are removed")
     segmented = segment(blocks, compile_patterns(settings.masthead_patterns))
@@ -116,7 +100,7 @@ def read_issue(path: Path, settings: Settings, published: date | None = None) ->
             "no article title was found: put each title on its own line, "
             "or use Markdown with # before each title"
         )
-    warnings = list(segmented.warnings)
+    warnings = [*extracted.warnings, *segmented.warnings]
     when = resolve_published(published, path.name, text)
     if when is None:
         raise InputError(
