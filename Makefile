@@ -21,7 +21,7 @@ $(BIN)/python:
 	touch .stamp-install $@
 
 # Test-only system packages: headless Chromium for the page tests, axe-core for accessibility.
-.stamp-system:
+.stamp-system: scripts/install-system-deps.sh
 	./scripts/install-system-deps.sh
 	touch $@
 

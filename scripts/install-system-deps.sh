@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Install what the test suite needs beyond Python packages: Chromium (Debian) and axe-core (npm).
+# Install what the test suite needs beyond Python packages: Chromium, Caddy, CJK fonts and the
+# libraries OpenCV loads (Debian), and axe-core (npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # chromium: page tests in a real browser; caddy: the docker-compose web server, run for real.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+# CJK fonts embedded in the generated print PDFs and drawn into the OCR test pages.
+[[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]] || missing+=(fonts-wqy-zenhei)
+[[ -f /usr/share/fonts/truetype/arphic/uming.ttc ]] || missing+=(fonts-arphic-uming)
+# rapidocr-onnxruntime pulls opencv-python, which links libGL and GLib.
+ldconfig -p 2>/dev/null | grep -q 'libGL.so.1 ' || missing+=(libgl1)
+ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0 ' || missing+=(libglib2.0-0)
 if (( ${#missing[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
