@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-# headline: set large (a PDF title or kicker, role decided by its neighbours);
-# kicker/title/subtitle: given exactly (Markdown); heading: a 小标题; para: body text.
-Role = Literal["headline", "kicker", "title", "subtitle", "heading", "para"]
+# headline: set large (a title or kicker, role decided by its neighbours; after 简讯, a brief's
+# title); kicker/title/subtitle: given exactly (Markdown, Word, layout analysis); heading: a 小标题;
+# para: body text; caption: a photo caption, kept on the article and never spoken.
+Role = Literal["headline", "kicker", "title", "subtitle", "heading", "para", "caption"]
 HEADLINE_ROLES: frozenset[str] = frozenset({"headline", "kicker", "title", "subtitle"})
 
 

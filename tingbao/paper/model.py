@@ -49,6 +49,7 @@ class Article:
     kicker: str | None = None
     subtitle: str | None = None
     kind: ArticleKind = "article"
+    captions: tuple[str, ...] = ()  # photo captions from a printed page; never spoken
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
@@ -109,8 +110,9 @@ class Issue:
 
 
 def article_to_dict(article: Article) -> dict[str, Any]:
-    """Return the article in the JSON shape of `tingbao parse --json`."""
-    return {
+    """Return the article in the JSON shape of `tingbao parse --json` ("captions" only when
+    the article has any, so issues without photos keep their shape and content hash)."""
+    out: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
         "kicker": article.kicker,
@@ -120,6 +122,9 @@ def article_to_dict(article: Article) -> dict[str, Any]:
             {"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in article.sections
         ],
     }
+    if article.captions:
+        out["captions"] = list(article.captions)
+    return out
 
 
 def issue_to_dict(issue: Issue) -> dict[str, Any]:
@@ -154,6 +159,7 @@ def issue_from_dict(data: dict[str, Any]) -> Issue:
                 kicker=a.get("kicker"),
                 subtitle=a.get("subtitle"),
                 kind=a.get("kind", "article"),
+                captions=tuple(a.get("captions") or ()),
                 sections=tuple(
                     Section(heading=s.get("heading"), paragraphs=tuple(s["paragraphs"]))
                     for s in a["sections"]

@@ -1,8 +1,8 @@
-"""PDF -> blocks: text lines and font sizes from a sandboxed child, then layout rules.
+"""PDF -> blocks: positioned words from a sandboxed child, OCR for pages without a text layer, then
+layout analysis (columns, regions, roles, reading order) into blocks.
 
-Headlines are set larger than body text and 小标题 somewhat larger; a body line indented by about
-two characters opens a paragraph, a line that stops short of the right margin closes one, and any
-other line (including the last one of a page) continues into the next.
+A page with no text layer (a scan exported as PDF) is rendered and read by OCR; its boxes are scaled
+to the page's points so text pages and scanned pages of one file are measured alike.
 """
 
 from __future__ import annotations
@@ -11,20 +11,11 @@ import json
 import re
 import subprocess
 import sys
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tingbao.paper.blocks import Block, Role
-from tingbao.paper.cleanup import (
-    clean_line,
-    compile_patterns,
-    ends_sentence,
-    is_boilerplate,
-    join_fragments,
-)
+from tingbao.paper.cleanup import compile_patterns
 from tingbao.paper.errors import (
     PdfCorruptError,
     PdfEncryptedError,
@@ -32,28 +23,23 @@ from tingbao.paper.errors import (
     PdfTimeoutError,
 )
 from tingbao.paper.formats import Extracted
+from tingbao.paper.geometry import Box, Fragment, PageText, is_bold_font
+from tingbao.paper.layout import analyse
 from tingbao.paper.settings import Settings
 
 _UNMAPPED = re.compile(r"\(cid:\d+\)")
-HEADLINE_RATIO = 1.4
-HEADING_RATIO = 1.12
-INDENT_CHARS = 1.2
-SHORT_LINE_CHARS = 1.5
 
 
-@dataclass(frozen=True)
-class PdfLine:
-    """One text line of a page."""
-
-    text: str
-    size: float
-    x0: float
-    x1: float
-    chars: int = 0
+def _page(number: int, raw: dict[str, Any]) -> PageText:
+    fragments = tuple(
+        Fragment(text, Box(x0, top, x1, bottom), size, is_bold_font(font))
+        for text, x0, top, x1, bottom, size, font in raw["words"]
+    )
+    return PageText(number, raw["width"], raw["height"], fragments)
 
 
-def run_extractor(path: Path, timeout_s: float, memory_mb: int) -> list[list[PdfLine]]:
-    """Extract the lines of each page in a child process under time and memory limits."""
+def run_extractor(path: Path, timeout_s: float, memory_mb: int) -> list[PageText]:
+    """Extract the positioned words of each page in a child process under time and memory limits."""
     command = [
         sys.executable,
         "-m",
@@ -85,83 +71,53 @@ def run_extractor(path: Path, timeout_s: float, memory_mb: int) -> list[list[Pdf
                 f"reading the PDF needed more than {memory_mb} MB of memory: send the text instead"
             )
         raise PdfCorruptError("the PDF is damaged or truncated: export it again and resend")
-    return [
-        [
-            PdfLine(ln["text"], ln["size"], ln["x0"], ln["x1"], ln.get("chars", 0))
-            for ln in p["lines"]
-        ]
-        for p in result["pages"]
-    ]
+    return [_page(n, raw) for n, raw in enumerate(result["pages"], start=1)]
 
 
-def body_size(pages: Sequence[Sequence[PdfLine]]) -> float:
-    """Return the font size that most characters are set in."""
-    counts: Counter[float] = Counter()
-    for page in pages:
-        for line in page:
-            counts[round(line.size * 2) / 2] += max(line.chars, len(line.text))
-    return counts.most_common(1)[0][0]
-
-
-def _role(size: float, body: float) -> Role:
-    if size >= body * HEADLINE_RATIO:
-        return "headline"
-    if size >= body * HEADING_RATIO:
-        return "heading"
-    return "para"
-
-
-def lines_to_blocks(pages: Sequence[Sequence[PdfLine]], boilerplate: Sequence[Any]) -> list[Block]:
-    """Assemble lines into headline, heading and paragraph blocks."""
-    if not any(pages):
-        raise PdfNoTextError(
-            "the PDF has no text layer (scanned pages?): it needs OCR first, or send the text"
+def _scaled(ocr: PageText, like: PageText) -> PageText:
+    """Return an OCR page measured in the points of the PDF page it was rendered from."""
+    k = like.width / ocr.width if ocr.width else 1.0
+    fragments = tuple(
+        replace(
+            f,
+            box=Box(f.box.x0 * k, f.box.top * k, f.box.x1 * k, f.box.bottom * k),
+            size=f.size * k,
         )
-    text = "".join(line.text for page in pages for line in page)
-    if len("".join(_UNMAPPED.findall(text))) > len(text) / 2:
+        for f in ocr.fragments
+    )
+    return PageText(like.number, like.width, like.height, fragments, "ocr")
+
+
+def _check_fonts(pages: list[PageText]) -> None:
+    text = "".join(f.text for p in pages for f in p.fragments)
+    if text and len("".join(_UNMAPPED.findall(text))) > len(text) / 2:
         raise PdfNoTextError(
             "the PDF's fonts do not say which characters they draw: "
             "export it again with embedded fonts, or send the text"
         )
-    body = body_size(pages)
-    lines = [(line, _role(line.size, body)) for page in pages for line in page]
-    body_lines = [line for line, role in lines if role == "para"] or [line for line, _ in lines]
-    left = min(line.x0 for line in body_lines)
-    right = max(line.x1 for line in body_lines)
-    blocks: list[Block] = []
-    open_line: PdfLine | None = None  # the last line, if its block may continue
-    for line, role in lines:
-        text = clean_line(line.text)
-        if not text or is_boilerplate(text, boilerplate):
-            open_line = None
-            continue
-        previous = blocks[-1] if blocks else None
-        indented = role == "para" and line.x0 >= left + INDENT_CHARS * body
-        reaches_right = line.x1 >= right - SHORT_LINE_CHARS * line.size
-        # A short line that ends no sentence, after a sentence that filled its line, is a line of
-        # its own (the closing box, a byline), not the end of that paragraph.
-        stands_alone = (
-            open_line is not None
-            and ends_sentence(open_line.text)
-            and not reaches_right
-            and not ends_sentence(text)
-        )
-        if (
-            previous is not None
-            and open_line is not None
-            and previous.role == role
-            and not indented
-            and not stands_alone
-        ):
-            blocks[-1] = Block(join_fragments(previous.text, text), role)
-        else:
-            blocks.append(Block(text, role))
-        open_line = line if reaches_right else None
-    return blocks
 
 
 def read_pdf(path: Path, data: bytes, settings: Settings) -> Extracted:
-    """Read a PDF's text layer into blocks."""
+    """Read a PDF: its text layer where it has one, OCR where it has none; then layout analysis."""
     pages = run_extractor(path, settings.pdf_timeout_s, settings.pdf_memory_mb)
-    blocks = lines_to_blocks(pages, compile_patterns(settings.boilerplate_patterns))
-    return Extracted(blocks, "\n".join(b.text for b in blocks))
+    _check_fonts(pages)
+    warnings: list[str] = []
+    blank = [p.number for p in pages if not p.fragments]
+    if blank:
+        from tingbao.paper.ocr import ocr_pdf  # loads the OCR models only for scans
+
+        result = ocr_pdf(path, settings, pages=blank)
+        warnings.extend(result.warnings)
+        by_number = {p.number: p for p in pages}
+        for ocr_page, number in zip(result.pages, blank, strict=True):
+            by_number[number] = _scaled(ocr_page, by_number[number])
+        pages = [by_number[n] for n in sorted(by_number)]
+    layout = analyse(pages, compile_patterns(settings.boilerplate_patterns), (settings.paper.name,))
+    warnings.extend(layout.warnings)
+    return Extracted(
+        layout.blocks,
+        "\n".join(b.text for b in layout.blocks),
+        tuple(warnings),
+        pages=tuple(pages),
+        regions=layout.regions,
+    )

@@ -1,4 +1,4 @@
-"""Child process: extract the text lines of a PDF with their font sizes, as JSON on stdout.
+"""Child process: extract the positioned words of a PDF with font sizes and names, as JSON on stdout.
 
 PDF parsers have had hangs and CVEs, so this runs in its own process under a memory and CPU limit
 set before the parser is imported; the parent kills it when it takes too long.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import resource
-import statistics
 import sys
 from typing import Any
 
@@ -34,22 +33,30 @@ def extract(path: str) -> dict[str, Any]:
     try:
         with pdfplumber.open(path, password="") as pdf:
             for page in pdf.pages:
-                lines = []
-                for line in page.extract_text_lines(return_chars=True, strip=True):
-                    sizes = [round(c["size"], 1) for c in line["chars"] if c["text"].strip()]
-                    if not sizes:
-                        continue
-                    lines.append(
-                        {
-                            "text": line["text"],
-                            "size": statistics.median(sizes),
-                            "chars": len(sizes),
-                            "x0": round(line["x0"], 1),
-                            "x1": round(line["x1"], 1),
-                            "top": round(line["top"], 1),
-                        }
-                    )
-                pages.append({"width": float(page.width), "lines": lines})
+                words = page.extract_words(
+                    keep_blank_chars=True,
+                    use_text_flow=False,
+                    extra_attrs=["size", "fontname"],
+                )
+                pages.append(
+                    {
+                        "width": float(page.width),
+                        "height": float(page.height),
+                        "words": [
+                            [
+                                w["text"],
+                                round(w["x0"], 2),
+                                round(w["top"], 2),
+                                round(w["x1"], 2),
+                                round(w["bottom"], 2),
+                                round(w["size"], 2),
+                                w["fontname"],
+                            ]
+                            for w in words
+                            if w["text"].strip()
+                        ],
+                    }
+                )
                 page.close()
     except MemoryError:
         return _error("memory", "out of memory")

@@ -36,6 +36,7 @@ class DraftArticle:
     subtitle: str | None = None
     kind: ArticleKind = "article"
     sections: list[Section] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
@@ -169,8 +170,13 @@ def segment(blocks: Sequence[Block], masthead: Sequence[re.Pattern[str]] = ()) -
     in_briefs = False
     preface = 0
     index = 0
+    captions: list[str] = []  # captions seen before the article they belong to has begun
     while index < len(body):
         block = body[index]
+        if block.role == "caption":
+            (current.captions if current is not None else captions).append(block.text)
+            index += 1
+            continue
         if not _is_heading_block(block):
             if current is None:
                 preface += 1
@@ -190,10 +196,14 @@ def segment(blocks: Sequence[Block], masthead: Sequence[re.Pattern[str]] = ()) -
             run = run[marker + 1 :]
             if not run:
                 continue
+        if in_briefs and marker is None and any(b.role == "title" for b in run):
+            in_briefs = False  # a given title after the briefs: a full article again
         if _opens_article(run, following, current, in_briefs):
             if in_briefs and len(run) >= 2 and all(b.role is None for b in run):
                 in_briefs = False
             current, headings = _headline_to_article(run, "brief" if in_briefs else "article")
+            current.captions.extend(captions)
+            captions = []
             articles.append(current)
         else:
             headings = [b.text for b in run]

@@ -1,0 +1,237 @@
+"""Ordered regions -> Blocks: stitch articles continued on another page, assemble paragraphs, set
+captions aside, put the closing box last, and record every region for the layout picture.
+
+Jumps: a part that ends with "下转第N版" goes on in the region of page N that opens with
+"上接第M版"; that region is read right after the part, its repeated headline and the markers are
+dropped, and the paragraph the jump split is joined again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tingbao.paper.blocks import Block
+from tingbao.paper.cleanup import is_boilerplate
+from tingbao.paper.geometry import Box, LayoutRole, Region
+from tingbao.paper.layout.furniture import find_jump
+from tingbao.paper.layout.lines import Chunk, Line
+from tingbao.paper.layout.model import Layout, OrderedPage
+from tingbao.paper.layout.regions import PageRegion, order_chunks
+from tingbao.paper.layout.text import Paragraph, join_lines, paragraphs
+from tingbao.paper.segment import BRIEF_MARKER
+
+
+@dataclass
+class _Out:
+    """The blocks and regions being written, in reading order."""
+
+    items: list[Block | Paragraph] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)
+    order: int = 0
+    previous: Paragraph | None = None
+
+    def region(self, page: int, box: Box, role: LayoutRole, text: str, starts: bool = True) -> None:
+        self.regions.append(Region(page, box, role, text, self.order, starts))
+        self.order += 1
+
+    def block(self, text: str, role: str) -> None:
+        self.items.append(Block(text, role))  # type: ignore[arg-type]
+
+
+def _box(lines: Sequence[Line]) -> Box:
+    box = lines[0].box
+    for line in lines[1:]:
+        box = box.union(line.box)
+    return box
+
+
+def _text(lines: Sequence[Line]) -> str:
+    text = ""
+    for line in lines:
+        text = join_lines(text, line.text)
+    return text
+
+
+@dataclass
+class _Part:
+    region: PageRegion
+    jump_in: int | None = None
+    jump_out: int | None = None
+
+
+def _jumps(region: PageRegion) -> _Part:
+    part = _Part(region)
+    lines = [
+        *(region.unit.lines if region.unit else []),
+        *(ln for c in region.chunks for ln in c.lines),
+    ]
+    for index, line in enumerate(lines):
+        jump, _ = find_jump(line.text)
+        if jump is None:
+            continue
+        if jump.direction == "in" and index <= len(region.unit.lines if region.unit else []) + 2:
+            part.jump_in = jump.page
+        elif jump.direction == "out":
+            part.jump_out = jump.page
+    return part
+
+
+def stitch(pages: Sequence[Sequence[PageRegion]]) -> list[_Part]:
+    """Return the regions in reading order, each continuation moved right after its start."""
+    parts = [_jumps(region) for regions in pages for region in regions]
+    continued: set[int] = set()
+    out: list[_Part] = []
+
+    def place(part: _Part) -> None:
+        out.append(part)
+        if part.jump_out is None:
+            return
+        for other in parts:
+            if (
+                id(other) not in continued
+                and other.region.page == part.jump_out
+                and other.jump_in == part.region.page
+            ):
+                continued.add(id(other))
+                place(other)
+                return
+
+    for part in parts:
+        if part.jump_in is not None and id(part) not in continued:
+            # Does any earlier part jump here? Then it is placed with that part.
+            source = any(
+                p.jump_out == part.region.page and p.region.page == part.jump_in for p in parts
+            )
+            if source:
+                continue
+        if id(part) in continued:
+            continue
+        place(part)
+    placed = {id(p) for p in out}
+    out.extend(p for p in parts if id(p) not in placed)
+    return out
+
+
+def _column_edges(chunk: Chunk, region: PageRegion) -> tuple[float, float]:
+    box = chunk.box
+    same = [
+        ln
+        for c in region.chunks
+        for ln in c.lines
+        if min(box.x1, c.box.x1) - max(box.x0, c.box.x0) >= 0.5 * min(box.width, c.box.width)
+        and c.style == chunk.style
+    ]
+    return min(ln.box.x0 for ln in same), max(ln.box.x1 for ln in same)
+
+
+def _clean(lines: Sequence[Line], boilerplate: Sequence[re.Pattern[str]]) -> list[Line]:
+    kept: list[Line] = []
+    for line in lines:
+        _, text = find_jump(line.text)
+        if not text or is_boilerplate(text, boilerplate):
+            continue
+        if text != line.text:
+            line = Line(
+                line.page, line.box, text, line.size, line.bold, line.confidence, line.style
+            )
+        kept.append(line)
+    return kept
+
+
+def _write_unit(out: _Out, part: _Part, briefs: bool) -> bool:
+    """Write a region's title unit; return whether it opens a 简讯 box."""
+    unit = part.region.unit
+    if unit is None:
+        return briefs
+    if part.jump_in is not None:  # the repeated headline of a continuation
+        out.region(unit.page, unit.box, "jump", _text(unit.lines))
+        return briefs
+    title = _text(unit.title)
+    out.previous = None
+    if BRIEF_MARKER.match(title):
+        out.block(title, "heading")
+        out.region(unit.page, _box(unit.title), "headline", title)
+        return True
+    for role, lines in (
+        ("kicker", unit.kicker),
+        ("title", unit.title),
+        ("subtitle", unit.subtitle),
+    ):
+        if lines:
+            text = _text(lines)
+            if role == "subtitle":
+                text = re.sub(r"^[—–-]{1,2}\s*", "", text)
+            out.block(text, role)
+            out.region(unit.page, _box(lines), "headline" if role == "title" else role, text)  # type: ignore[arg-type]
+    return False
+
+
+def _write_chunk(
+    out: _Out,
+    chunk: Chunk,
+    role: LayoutRole,
+    part: _Part,
+    briefs: bool,
+    boilerplate: Sequence[re.Pattern[str]],
+) -> bool:
+    """Write one chunk of a region; return whether a 简讯 box is open."""
+    lines = _clean(chunk.lines, boilerplate)
+    raw = _text(chunk.lines)
+    if not lines:
+        if raw:
+            out.region(chunk.page, chunk.box, "jump", raw)
+        return briefs
+    text = _text(lines)
+    if role == "heading":
+        out.previous = None
+        if BRIEF_MARKER.match(text):
+            out.block(text, "heading")
+            out.region(chunk.page, chunk.box, "heading", text)
+            return True
+        out.block(text, "headline" if briefs else "heading")
+        out.region(chunk.page, chunk.box, "heading", text)
+        return briefs
+    if role == "caption":
+        out.block(text, "caption")
+        out.region(chunk.page, chunk.box, role, text)
+        return briefs
+    if role != "body":
+        out.region(chunk.page, chunk.box, role, text)
+        return briefs
+    left, right = _column_edges(chunk, part.region)
+    continues = out.previous is not None and out.previous.open
+    new = paragraphs(lines, left, right, out.previous)
+    out.region(chunk.page, chunk.box, "body", text, starts=not continues or not lines)
+    out.items.extend(new)
+    if new or continues:
+        out.previous = new[-1] if new else out.previous
+    return briefs
+
+
+def assemble(pages: Sequence[OrderedPage], boilerplate: Sequence[re.Pattern[str]]) -> Layout:
+    """Write the ordered regions of every page as blocks, the closing box last."""
+    out = _Out()
+    roles = {key: role for page in pages for key, role in page.parts.roles.items()}
+    briefs = False
+    for part in stitch([page.regions for page in pages]):
+        briefs = _write_unit(out, part, briefs)
+        for chunk in order_chunks(part.region.chunks):
+            role: LayoutRole = roles.get(id(chunk), "body")
+            briefs = _write_chunk(out, chunk, role, part, briefs, boilerplate)
+    for page in pages:
+        for chunk in page.boxes:
+            for line in chunk.lines:
+                if line.text and not is_boilerplate(line.text, boilerplate):
+                    out.block(line.text, "para")
+            out.region(chunk.page, chunk.box, "box", _text(chunk.lines))
+    for page in pages:
+        for line, role in page.parts.furniture:
+            out.regions.append(Region(line.page, line.box, role, line.text, -1))
+    blocks = [
+        item if isinstance(item, Block) else Block(item.text, "para")
+        for item in out.items
+        if item.text
+    ]
+    return Layout(blocks, tuple(out.regions))

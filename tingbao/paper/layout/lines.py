@@ -1,0 +1,187 @@
+"""Fragments -> lines -> chunks: the first steps of layout analysis, pure geometry.
+
+A line is the fragments of one page that share a baseline and follow each other with no gap wider
+than a third of a character; a column gutter is wider, so a line never crosses one. A chunk is a run
+of lines of one style class stacked in one column (a paragraph run, a headline, a caption): lines
+join it when they sit right under its last line and overlap it horizontally.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tingbao.paper.cleanup import clean_line
+from tingbao.paper.geometry import Box, Fragment, PageText
+
+# Style classes, relative to the body size: headline >= 1.4, large >= 1.1, small < 0.92.
+StyleClass = Literal["headline", "large", "body", "small"]
+HEADLINE_RATIO = 1.4
+LARGE_RATIO = 1.1
+SMALL_RATIO = 0.92
+LINE_GAP = 0.6  # largest gap inside a line, in characters (a CJK space is half of one)
+CHUNK_GAP = 1.0  # largest gap between two lines of a chunk, in line heights
+
+
+@dataclass
+class Line:
+    """One line of text on a page."""
+
+    page: int
+    box: Box
+    text: str
+    size: float
+    bold: bool
+    confidence: float
+    style: StyleClass = "body"
+
+    @property
+    def chars(self) -> int:
+        return max(1, len(self.text.replace(" ", "")))
+
+
+@dataclass
+class Chunk:
+    """Lines of one style class stacked in one column."""
+
+    page: int
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def box(self) -> Box:
+        box = self.lines[0].box
+        for line in self.lines[1:]:
+            box = box.union(line.box)
+        return box
+
+    @property
+    def style(self) -> StyleClass:
+        return self.lines[0].style
+
+    @property
+    def size(self) -> float:
+        return max(line.size for line in self.lines)
+
+    @property
+    def text(self) -> str:
+        return "".join(line.text for line in self.lines)
+
+
+def _join(left: str, right: str, gap: float, size: float) -> str:
+    """Join two fragments of a line; a visible gap (between names, in a headline) is a space."""
+    if left and right and gap > 0.25 * size and not left.endswith(" "):
+        return f"{left} {right}"
+    return left + right
+
+
+def _make_line(page: int, frags: Sequence[Fragment]) -> Line:
+    frags = sorted(frags, key=lambda f: f.box.x0)
+    text = frags[0].text
+    box = frags[0].box
+    for before, after in zip(frags, frags[1:], strict=False):
+        text = _join(text, after.text, after.box.x0 - before.box.x1, after.size)
+        box = box.union(after.box)
+    weights = [max(1, len(f.text.strip())) for f in frags]
+    total = sum(weights)
+    size = max(f.size for f, w in zip(frags, weights, strict=True) if w * 2 >= max(weights))
+    bold = sum(w for f, w in zip(frags, weights, strict=True) if f.bold) * 2 > total
+    confidence = min(f.confidence for f in frags)
+    return Line(page, box, clean_line(text), size, bold, confidence)
+
+
+def page_lines(page: PageText) -> list[Line]:
+    """Group a page's fragments into lines, top to bottom, left to right."""
+    rows: dict[int, list[list[Fragment]]] = defaultdict(list)
+    bucket = 2.0
+    for frag in sorted(page.fragments, key=lambda f: (f.box.x0, f.box.top)):
+        if not frag.text.strip():
+            continue
+        centre = (frag.box.top + frag.box.bottom) / 2
+        home: list[Fragment] | None = None
+        span = max(1, int(0.3 * frag.size / bucket) + 1)
+        key = int(centre // bucket)
+        for near in range(key - span, key + span + 1):
+            for run in rows.get(near, ()):
+                last = run[-1]
+                last_centre = (last.box.top + last.box.bottom) / 2
+                gap = frag.box.x0 - last.box.x1
+                size = min(last.size, frag.size)
+                if (
+                    abs(centre - last_centre) <= 0.3 * size
+                    and -0.5 * size <= gap <= LINE_GAP * size
+                ):
+                    home = run
+                    break
+            if home is not None:
+                break
+        if home is None:
+            rows[key].append([frag])
+        else:
+            home.append(frag)
+    lines = [_make_line(page.number, run) for runs in rows.values() for run in runs]
+    lines = [line for line in lines if line.text]
+    lines.sort(key=lambda ln: (ln.box.top, ln.box.x0))
+    return lines
+
+
+def body_size(lines: Iterable[Line]) -> float:
+    """Return the size most characters are set in (rounded to about 4 %)."""
+    counts: Counter[float] = Counter()
+    for line in lines:
+        counts[round(line.size * 25) / 25 if line.size < 30 else round(line.size)] += line.chars
+    if not counts:
+        return 10.0
+    common = counts.most_common(1)[0][0]
+    near = [ln.size for ln in lines if abs(ln.size - common) <= common * 0.05]
+    return sorted(near)[len(near) // 2] if near else common
+
+
+def style_of(size: float, body: float) -> StyleClass:
+    """Return the style class of a size, relative to the body size."""
+    if size >= body * HEADLINE_RATIO:
+        return "headline"
+    if size >= body * LARGE_RATIO:
+        return "large"
+    if size < body * SMALL_RATIO:
+        return "small"
+    return "body"
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
+
+
+def chunk_lines(lines: Sequence[Line], breaks_before: set[int]) -> list[Chunk]:
+    """Stack lines into chunks; a line whose index is in breaks_before always opens one."""
+    chunks: list[Chunk] = []
+    open_chunks: list[Chunk] = []
+    for index, line in enumerate(lines):
+        home: Chunk | None = None
+        if index not in breaks_before:
+            for chunk in reversed(open_chunks):
+                last = chunk.lines[-1]
+                if chunk.style != line.style or chunk.page != line.page:
+                    continue
+                if last.bold != line.bold and line.style == "body":
+                    continue
+                height = max(last.box.height, line.box.height, line.size)
+                gap = line.box.top - last.box.bottom
+                if gap < -0.5 * height or gap > CHUNK_GAP * height:
+                    continue
+                box = chunk.box
+                common = _overlap(box, line.box)
+                if common >= 0.6 * min(line.box.width, box.width) and common > 0:
+                    home = chunk
+                    break
+        if home is None:
+            home = Chunk(line.page)
+            chunks.append(home)
+            open_chunks.append(home)
+        home.lines.append(line)
+        # Forget chunks far above: they cannot take another line.
+        open_chunks = [
+            c for c in open_chunks if line.box.top - c.lines[-1].box.bottom <= 3 * line.size
+        ]
+    return chunks

@@ -1,0 +1,73 @@
+"""Headlines: a wrapped headline is one title; a smaller line right above it is its kicker (引题),
+one right below it or opened by —— its subtitle (副题). Size and weight both count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from tingbao.paper.layout.lines import Chunk, Line
+from tingbao.paper.layout.regions import TitleUnit
+
+SUBTITLE_MARK = re.compile(r"^[—–-]{1,2}")
+SAME_SIZE = 0.06  # sizes within 6 % are one size
+_PROSE_END = re.compile(r"[。！？!?；;]$")
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= SAME_SIZE * max(a, b)
+
+
+def _stacks(lines: Sequence[Line]) -> list[list[Line]]:
+    """Split a headline chunk's lines into runs of one size, top to bottom."""
+    runs: list[list[Line]] = []
+    for line in lines:
+        if runs and _same(runs[-1][0].size, line.size) and line.bold == runs[-1][0].bold:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    return runs
+
+
+def split_headline(chunk: Chunk) -> TitleUnit:
+    """Turn a chunk of headline lines into a title unit: the largest run is the title."""
+    runs = _stacks(chunk.lines)
+    main = max(range(len(runs)), key=lambda i: (runs[i][0].size, runs[i][0].bold, -i))
+    unit = TitleUnit(chunk.page, runs[main])
+    for run in runs[:main]:
+        unit.kicker.extend(run)
+    for run in runs[main + 1 :]:
+        unit.subtitle.extend(run)
+    if not unit.kicker and len(unit.title) >= 2:
+        # Same size above: a first line much narrower than the widest line, ending no sentence,
+        # set over a wrapped title is a kicker (a headline that wraps fills its first line).
+        widest = max(line.box.width for line in unit.title)
+        first = unit.title[0]
+        if first.box.width <= 0.75 * widest and widest == max(
+            ln.box.width for ln in unit.title[1:]
+        ):
+            unit.kicker, unit.title = [first], unit.title[1:]
+    dash = next((i for i, ln in enumerate(unit.title) if SUBTITLE_MARK.match(ln.text)), None)
+    if dash is not None and dash > 0:
+        unit.subtitle = [*unit.title[dash:], *unit.subtitle]
+        unit.title = unit.title[:dash]
+    return unit
+
+
+def attach(unit: TitleUnit, chunk: Chunk, body: float) -> str | None:
+    """Return "kicker" or "subtitle" when a smaller chunk sits right above or below the unit."""
+    box, other = unit.box, chunk.box
+    overlap = min(box.x1, other.x1) - max(box.x0, other.x0)
+    if overlap <= 0 or len(chunk.lines) > 3 or _PROSE_END.search(chunk.text):
+        return None
+    if len(chunk.text) > 60:
+        return None
+    gap_above = box.top - other.bottom
+    gap_below = other.top - box.bottom
+    if 0 - 0.5 * body <= gap_above <= 1.2 * max(body, chunk.size) and chunk.size < unit.size:
+        return "kicker"
+    if -0.5 * body <= gap_below <= 1.2 * max(body, chunk.size):
+        if chunk.style != "body" or SUBTITLE_MARK.match(chunk.text):
+            return "subtitle"
+    return None
