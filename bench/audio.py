@@ -23,7 +23,6 @@ from tingbao.audio.cache import MemoryCache, PieceCache  # noqa: E402
 from tingbao.audio.edge import EdgeSynthesizer  # noqa: E402
 from tingbao.audio.offline import OfflineSynthesizer  # noqa: E402
 from tingbao.audio.speech import Synthesizer  # noqa: E402
-from tingbao.paper import assets as _assets  # noqa: E402, F401  (declares the table)
 from tingbao.paper.assets import AssetStore  # noqa: E402
 from tingbao.paper.db import Database  # noqa: E402
 from tingbao.paper.model import Issue  # noqa: E402
@@ -31,6 +30,7 @@ from tingbao.paper.publish import LocalPublisher  # noqa: E402
 from tingbao.paper.reader import read_issue  # noqa: E402
 from tingbao.paper.settings import Settings, load_settings  # noqa: E402
 from tingbao.paper.store import IssueStore  # noqa: E402
+from tingbao.worker.schema import create_schema  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "jinhongqiao-2020-07.txt"
 
@@ -47,7 +47,7 @@ def service(
     settings = dataclasses.replace(settings, tts_concurrency=concurrency)
     db = Database(settings.database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db.create_all()
+    create_schema(db)
     engines = make_synthesizers(settings, cache=cache, edge=edge, offline=offline)
     publisher = LocalPublisher(settings.public_dir)
     return AudioService(settings, IssueStore(db), AssetStore(db), publisher, engines), settings

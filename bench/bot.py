@@ -31,6 +31,7 @@ from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.paper.db import Database
 from tingbao.paper.settings import Secret, load_settings
 from tingbao.paper.store import IssueStore
+from tingbao.worker.schema import create_schema
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -117,9 +118,7 @@ async def main() -> None:
         )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.database_url)
-        import tingbao.bot.tables  # noqa: F401
-
-        db.create_all()
+        create_schema(db)
         store = IssueStore(db)
         issue = build_issue()
         store.save_issue(issue)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import tingbao.paper.assets  # noqa: F401  (declares its table)
 from tingbao.feeds.build import build_public
 from tingbao.paper.assets import (
     ARTICLE_MP3,
@@ -36,6 +35,7 @@ from tingbao.paper.model import (
 from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.settings import load_settings
 from tingbao.paper.store import IssueStore
+from tingbao.worker.schema import create_schema
 
 PARAGRAPH = "7月27日，虹桥镇召开2020年年中工作会议，进一步明确下半年工作重点。" * 6
 SIZES = (1, 10, 100, 500)
@@ -68,7 +68,7 @@ def fill(count: int, root: Path) -> tuple[IssueStore, AssetStore, LocalPublisher
     settings = load_settings({"TINGBAO_BASE_URL": "https://example.org/"}, data_dir=root)
     root.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
-    db.create_all()
+    create_schema(db)
     store, assets, publisher = IssueStore(db), AssetStore(db), LocalPublisher(settings.public_dir)
     blob = b"\xff\xf3" * 512
     for n in range(count):

@@ -1,4 +1,5 @@
-"""Benchmark: parse the sample (text and PDF) and a generated 100-page PDF; time and peak memory.
+"""Benchmark: parse the sample (text and PDF), a generated 100-page PDF, and a 16-page A3 print
+issue in three and four columns (layout analysis); time and peak memory.
 
 Run: .venv/bin/python bench/parse.py   (PDF parsing runs in a child process: its peak RSS is the
 maximum over children, read from getrusage; the parent's peak is its own max RSS.)
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.paper.pdfgen import write_issue_pdf  # noqa: E402
+from tests.paper.printissue import make_print_issue  # noqa: E402
 from tingbao.paper.reader import read_issue  # noqa: E402
 from tingbao.paper.settings import load_settings  # noqa: E402
 
@@ -37,6 +39,20 @@ def timed(label: str, path: Path, runs: int) -> None:
     )
 
 
+def print_issue_pdf(folder: Path, copies: int) -> Path:
+    """Return a 16-page A3 issue: the two-page print test issue, eight times over."""
+    from pypdf import PdfWriter
+
+    two = make_print_issue(folder / "two.pdf").path
+    writer = PdfWriter()
+    for _ in range(copies):
+        writer.append(str(two))
+    out = folder / "print-2024-09-10.pdf"
+    with out.open("wb") as handle:
+        writer.write(handle)
+    return out
+
+
 def main() -> None:
     settings = load_settings({}, data_dir="/tmp/unused")
     issue = read_issue(SAMPLE, settings).issue
@@ -50,6 +66,8 @@ def main() -> None:
         timed("sample text", SAMPLE, 20)
         timed("sample PDF", sample_pdf, 5)
         timed(f"generated PDF ({pages} pages)", big_pdf, 3)
+        print_pdf = print_issue_pdf(Path(folder), copies=8)
+        timed("A3 print issue (16 pages)", print_pdf, 3)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS: parent {own:.0f} MiB, PDF child process {child:.0f} MiB")

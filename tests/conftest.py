@@ -15,6 +15,7 @@ from tingbao.paper.model import Article, Contact, Issue, Section, make_article_i
 from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.settings import Settings, load_settings
 from tingbao.paper.store import IssueStore
+from tingbao.worker.schema import create_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -33,11 +34,9 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def db(settings: Settings) -> Iterator[Database]:
-    import tingbao.paper.assets  # noqa: F401  (declares its table)
-
     database = Database(settings.database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database.create_all()
+    create_schema(database)
     yield database
     database.dispose()
 

@@ -12,16 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from html import unescape
 
-import edge_tts.communicate
 import numpy as np
 from aiohttp import WSMsgType, web
-from edge_tts.drm import DRM
 
 from tingbao.audio.mp3 import FRAME_SECONDS, SILENT_FRAME, encode_pcm
 from tingbao.audio.speech import rate_factor
@@ -170,17 +166,3 @@ async def _send_audio(ws: web.WebSocketResponse, audio: bytes) -> None:
     for start in range(0, len(audio), 4320):
         chunk = audio[start : start + 4320]
         await ws.send_bytes(len(header).to_bytes(2, "big") + header + chunk)
-
-
-_REAL_URL = edge_tts.communicate.WSS_URL
-
-
-@contextmanager
-def pristine_edge_state() -> Iterator[None]:
-    """Reset edge-tts's process-wide state (clock skew, server URL) around a test."""
-    DRM.clock_skew_seconds = 0.0
-    try:
-        yield
-    finally:
-        DRM.clock_skew_seconds = 0.0
-        edge_tts.communicate.WSS_URL = _REAL_URL

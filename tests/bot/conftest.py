@@ -12,7 +12,6 @@ import pytest
 # PTB 22 warns about integer durations unless opted in to timedelta; warnings are errors here.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-import tingbao.bot.tables  # noqa: F401  (declares the bot's tables)
 from tests.bot.fake_api import Call, FakeBotApi
 from tingbao.bot.app import BotApp, BotOptions, build_application, start_embedded, stop_embedded
 from tingbao.paper.db import Database
@@ -51,7 +50,7 @@ def bot_settings(settings: Settings, api: FakeBotApi) -> Settings:
 
 @pytest.fixture
 def bot_db(db: Database) -> Database:
-    db.create_all()
+    """The shared database; its schema (every part's tables) is made by the `db` fixture."""
     return db
 
 

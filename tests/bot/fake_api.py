@@ -19,7 +19,16 @@ from typing import Any
 from aiohttp import web
 
 SEND_METHODS = frozenset(
-    {"sendMessage", "sendVoice", "sendAudio", "sendContact", "sendDocument", "editMessageText"}
+    {
+        "sendMessage",
+        "sendVoice",
+        "sendAudio",
+        "sendContact",
+        "sendDocument",
+        "editMessageText",
+        "sendPhoto",
+        "sendMediaGroup",
+    }
 )
 
 
@@ -292,9 +301,27 @@ class FakeBotApi:
             await asyncio.sleep(self.latency_s)
         return self._ok(self._result(call))
 
-    def _result(self, call: Call) -> dict[str, Any]:
+    def _result(self, call: Call) -> Any:
         p = call.params
         n = next(self._ids)
+        if call.method in ("sendPhoto", "sendMediaGroup"):
+            count = len(json.loads(p["media"])) if call.method == "sendMediaGroup" else 1
+            sent = [
+                self._message(
+                    call.chat_id,
+                    photo=[
+                        {
+                            "file_id": f"photo-{n}-{i}",
+                            "file_unique_id": f"u{n}-{i}",
+                            "width": 1,
+                            "height": 1,
+                        }
+                    ],
+                    caption=p.get("caption") if i == 0 else None,
+                )
+                for i in range(count)
+            ]
+            return sent if call.method == "sendMediaGroup" else sent[0]
         if call.method == "sendVoice":
             fid = f"voice-{n}" if "voice" in call.files else p["voice"]
             return self._message(

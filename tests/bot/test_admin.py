@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import Image
 
 from tests.bot.conftest import ADMIN, READER, StartBot
 from tests.bot.data import save_issues
 from tests.bot.fake_api import FakeBotApi
 from tests.conftest import SAMPLE_TXT, build_issue
+from tests.paper.pdfgen import write_issue_pdf
+from tests.paper.test_docx import write_docx
+from tests.paper.test_picture import REGIONS, page
 from tingbao.bot import texts
+from tingbao.bot.admin import LAYOUT_PAGES
 from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.paper.db import Database
+from tingbao.paper.docx import OLE_MAGIC
 from tingbao.paper.errors import UndecodableError
 from tingbao.paper.model import Issue
+from tingbao.paper.reader import Layout, ReadResult
 from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
 
@@ -58,7 +68,7 @@ async def test_admin_cancels(start_bot: StartBot, bot_settings: Settings) -> Non
 
 async def test_admin_gets_reasons_for_bad_files(start_bot: StartBot) -> None:
     chat = (await start_bot(parse=fake_parse)).chat(ADMIN)
-    [wrong_type] = await chat.upload("issue.docx", b"PK")
+    [wrong_type] = await chat.upload("issue.xlsx", b"PK")
     assert wrong_type.text == texts.BAD_DOC_TYPE
     [unreadable] = await chat.upload("issue.txt", b"\xff\xfe\x00garbage")
     assert unreadable.text == "读不出这个文件：认不出文字编码，请另存为 UTF-8 文本再发。"
@@ -132,3 +142,78 @@ def test_uploads_staged_before_a_restart_are_swept(settings: Settings, db: Datab
     leftover.write_text("旧稿", encoding="utf-8")
     AdminHandlers(settings, IssueStore(db), SubscriberStore(db))
     assert not leftover.parent.exists()
+
+
+def layout_parse(pages: int) -> Callable[[Path, Settings], ReadResult]:
+    """Return a parse function whose result has a layout of `pages` drawn pages."""
+
+    def parse(path: Path, settings: Settings) -> ReadResult:
+        drawn = tuple(page(n) for n in range(1, pages + 1))
+        return ReadResult(build_issue(), (), Layout("pdf", "a PDF", drawn, REGIONS))
+
+    return parse
+
+
+async def test_admin_preview_shows_what_was_read_where(start_bot: StartBot) -> None:
+    chat = (await start_bot(parse=layout_parse(1))).chat(ADMIN)
+    picture, preview = await chat.upload("第10期.pdf", b"%PDF-1.4", expect=2)
+    assert picture.method == "sendPhoto"
+    assert picture.params["caption"] == "版面识别：第1页（编号为阅读顺序）"
+    assert picture.files["photo"].startswith(b"\x89PNG")
+    assert "虹桥镇召开2020年年中工作会议" in preview.text
+    assert [label for label, _ in preview.buttons()] == ["发布", "取消"]
+
+
+async def test_admin_preview_of_many_pages_sends_the_first_ones(start_bot: StartBot) -> None:
+    chat = (await start_bot(parse=layout_parse(6))).chat(ADMIN)
+    group, preview = await chat.upload("第10期.pdf", b"%PDF-1.4", expect=2)
+    assert group.method == "sendMediaGroup"
+    media = group.json("media")
+    assert [m["type"] for m in media] == ["photo"] * LAYOUT_PAGES
+    assert media[0]["caption"] == "版面识别：第1—4页，共6页（编号为阅读顺序）"
+    assert all("caption" not in m for m in media[1:])
+    assert len(group.files) == LAYOUT_PAGES
+    assert all(data.startswith(b"\x89PNG") for data in group.files.values())
+    assert preview.buttons()
+
+
+async def test_admin_preview_goes_out_when_the_picture_is_refused(
+    start_bot: StartBot, api: FakeBotApi
+) -> None:
+    chat = (await start_bot(parse=layout_parse(1))).chat(ADMIN)
+    api.faults[ADMIN] = ["400"]  # Telegram refuses the photo
+    refused, preview = await chat.upload("第10期.pdf", b"%PDF-1.4", expect=2)
+    assert refused.method == "sendPhoto" and not refused.delivered
+    assert preview.delivered and [label for label, _ in preview.buttons()] == ["发布", "取消"]
+
+
+async def test_admin_preview_of_a_pdf_with_the_real_reader(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    pdf = write_issue_pdf(build_issue(), tmp_path / "jinhongqiao-2020-07-30.pdf")  # one page
+    chat = (await start_bot()).chat(ADMIN)
+    picture, preview = await chat.upload(pdf.name, pdf.read_bytes(), expect=2)
+    assert picture.method == "sendPhoto"
+    assert picture.params["caption"] == "版面识别：第1页（编号为阅读顺序）"
+    drawn = Image.open(io.BytesIO(picture.files["photo"]))
+    assert drawn.width == 1200 and drawn.height > 1600  # an A4 page, and the legend
+    assert "虹桥镇召开2020年年中工作会议" in preview.text
+    assert [label for label, _ in preview.buttons()] == ["发布", "取消"]
+
+
+async def test_admin_preview_of_a_word_file(start_bot: StartBot, tmp_path: Path) -> None:
+    path = write_docx(
+        tmp_path / "x.docx",
+        [("社区新闻", "Title", False), ("9月8日，居民区开展垃圾分类宣传活动。", None, False)],
+    )
+    chat = (await start_bot()).chat(ADMIN)
+    [preview] = await chat.upload("第10期.docx", path.read_bytes())
+    assert "1. 社区新闻" in preview.text
+    assert "按收到的日期发布" in preview.text  # no date anywhere: the day it was received
+
+
+async def test_admin_hears_why_a_word_file_is_refused(start_bot: StartBot) -> None:
+    chat = (await start_bot()).chat(ADMIN)
+    locked = OLE_MAGIC + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le")
+    [refusal] = await chat.upload("第10期.docx", locked)
+    assert refusal.text == "读不出这个文件：Word 文件设了密码，请去掉密码再发。"

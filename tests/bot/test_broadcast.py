@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import update
 
-from tests.bot.conftest import FAST, StartBot
+from tests.bot.conftest import ADMIN, FAST, StartBot
 from tests.bot.data import save_issues
 from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.app import BotOptions, stop_embedded
@@ -97,6 +97,8 @@ async def test_claimed_row_from_a_crash_is_never_resent(
     assert report.attempted == 0
     assert set(delivered(api)) == {1, 3}
     assert subscribers.outbox_counts(issue.id)["sending"] == 1
+    [stats] = await bot.chat(ADMIN).say("/stats")  # shown to editors as 发送中, never resent
+    assert "已送达2，待发送0，发送中1，不确定0" in stats.text
 
 
 async def test_unreachable_telegram_keeps_rows_pending(

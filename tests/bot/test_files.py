@@ -91,10 +91,8 @@ async def test_too_big_for_telegram_sends_a_link(
 def test_upgraded_file_with_the_same_content_key_is_not_sent_by_the_old_file_id(
     db: Database,
 ) -> None:
-    import tingbao.bot.tables  # noqa: F401
     from tingbao.bot.files import FileIdCache
 
-    db.create_all()
     cache = FileIdCache(db)
     offline = Asset("a1", "i1", "ogg", "audio/i1/a1.ogg", 1000, "audio/ogg", 3.0, "offline", "k")
     cache.put(offline, "voice", "FILE_OFFLINE")

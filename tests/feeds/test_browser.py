@@ -173,7 +173,7 @@ async def test_pages_work_without_javascript(
     assert not await page.is_visible("text=慢一点")  # speed buttons need the script
     assert await page.is_visible(f"text={published.issue.articles[0].paragraphs[0]}")
     hotline = await page.get_attribute("a[href^='tel:']", "href")
-    assert hotline == "tel:02164059791"
+    assert hotline == "tel:+862164059791"
     await context.close()
 
 

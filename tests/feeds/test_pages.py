@@ -43,7 +43,7 @@ def test_every_page_has_language_feeds_contact_and_viewport(site: Site) -> None:
         hrefs = page.xpath("//footer//a/@href")
         root = "../" if "/" in path else ""
         assert {f"{root}feed.xml", f"{root}atom.xml", f"{root}podcast.xml"} <= set(hrefs), path
-        assert "tel:02164059791" in hrefs, path
+        assert "tel:+862164059791" in hrefs, path
         assert "mailto:jinhongqiao@163.com" in hrefs, path
         assert page.xpath("//link[@rel='alternate' and @type='application/rss+xml']"), path
         assert len(page.xpath("//h1")) == 1, path

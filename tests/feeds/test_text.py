@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from tingbao.feeds.layout import hotline_links
 from tingbao.feeds.text import (
     article_datetime,
     clean_block,
@@ -45,13 +46,36 @@ def test_clean_block_keeps_lines() -> None:
 @pytest.mark.parametrize(
     ("phone", "uri"),
     [
-        ("021-64059791", "tel:02164059791"),
+        ("021-64059791", "tel:+862164059791"),
         ("+86 21 6405 9791", "tel:+862164059791"),
-        ("（021）64059791", "tel:02164059791"),
+        ("（021）64059791", "tel:+862164059791"),
+        ("新闻热线：021-64059791、64059792", "tel:+862164059791"),
+        ("(021)64059791-8012", "tel:+862164059791;ext=8012"),
+        ("138 0013 8000", "tel:+8613800138000"),
+        ("400-820-8820", "tel:4008208820"),
+        ("12345", "tel:12345"),
+        ("021-1234", "tel:0211234"),  # no number paper.phone knows: its digits
     ],
 )
 def test_tel_uri(phone: str, uri: str) -> None:
     assert tel_uri(phone) == uri
+
+
+@pytest.mark.parametrize(
+    ("hotline", "html"),
+    [
+        ("（021）64059791", '<a class="tap" href="tel:+862164059791">021-64059791</a>'),
+        (
+            "021-64059791、64059792",
+            '<a class="tap" href="tel:+862164059791">021-64059791</a>、'
+            '<a class="tap" href="tel:64059792">64059792</a>',
+        ),
+        ("021-1234", '<a class="tap" href="tel:0211234">021-1234</a>'),
+        ("见<报>", "见&lt;报&gt;"),
+    ],
+)
+def test_hotline_links(hotline: str, html: str) -> None:
+    assert hotline_links(hotline) == html
 
 
 def test_mailto_uri() -> None:

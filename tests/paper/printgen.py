@@ -86,8 +86,17 @@ class Composer:
         self.width, self.height = size
         self.ops: list[Op] = []
 
-    def text(self, page: int, x: float, top: float, text: str, font: str, size: float) -> None:
-        self.ops.append(Op(page, "text", (x, top, text, font, size)))
+    def text(
+        self,
+        page: int,
+        x: float,
+        top: float,
+        text: str,
+        font: str,
+        size: float,
+        spacing: float = 0.0,
+    ) -> None:
+        self.ops.append(Op(page, "text", (x, top, text, font, size, spacing)))
 
     def rect(self, page: int, box: tuple[float, float, float, float], fill: bool) -> None:
         self.ops.append(Op(page, "rect", (*box, fill)))
@@ -118,14 +127,19 @@ class Composer:
         top: float,
         article: TrueArticle,
         size: float = 22.0,
+        font: str = HEI,
+        centre: bool = True,
     ) -> float:
         """Set kicker, title (wrapped to the width) and subtitle; return the bottom."""
         y = top
         if article.kicker:
             self.centred(page, x0, x1, y, article.kicker, SONG, 13.0)
             y += 13.0 * 1.5
-        for line in wrap(article.title, HEI, size, x1 - x0, 0.0):
-            self.centred(page, x0, x1, y, line, HEI, size)
+        for line in wrap(article.title, font, size, x1 - x0, 0.0):
+            if centre:
+                self.centred(page, x0, x1, y, line, font, size)
+            else:
+                self.text(page, x0, y, line, font, size)
             y += size * 1.3
         if article.subtitle:
             self.centred(page, x0, x1, y, "——" + article.subtitle, SONG, 13.0)
@@ -137,11 +151,13 @@ class Composer:
         for page in range(1, self.pages + 1):
             for op in (o for o in self.ops if o.page == page):
                 if op.kind == "text":
-                    x, top, text, font, size = op.args
-                    pdf.setFont(str(font), float(size))  # type: ignore[arg-type]
-                    pdf.drawString(
-                        float(x), self.height - float(top) - float(size) * 0.88, str(text)
-                    )  # type: ignore[arg-type]
+                    x, top, text, font, size, spacing = op.args
+                    baseline = self.height - float(top) - float(size) * 0.88  # type: ignore[arg-type]
+                    obj = pdf.beginText(float(x), baseline)  # type: ignore[arg-type]
+                    obj.setFont(str(font), float(size))  # type: ignore[arg-type]
+                    obj.setCharSpace(float(spacing))  # type: ignore[arg-type]
+                    obj.textOut(str(text))
+                    pdf.drawText(obj)
                 elif op.kind == "rect":
                     x0, top, x1, bottom, fill = op.args
                     pdf.setFillGray(0.85)
@@ -188,8 +204,18 @@ Item = tuple[str, str]  # ("para" | "heading" | "photo" | "byline", text)
 class Flow:
     """Pours an article's items into frames, column after column."""
 
-    def __init__(self, composer: Composer, frames: Sequence[Frame]) -> None:
+    def __init__(
+        self,
+        composer: Composer,
+        frames: Sequence[Frame],
+        body: float = BODY,
+        justify: bool = False,
+        heading_font: str = HEI,
+    ) -> None:
         self.composer = composer
+        self.body = body
+        self.justify = justify
+        self.heading_font = heading_font
         self.frames = list(frames)
         self.index = 0
         self.y = self.frames[0].top if frames else 0.0
@@ -199,7 +225,7 @@ class Flow:
         return self.frames[self.index]
 
     def _advance(self, height: float) -> bool:
-        """Make room for height in the current frame, moving to the next; False when none is left."""
+        """Make room for height, moving to the next frame; False when none is left."""
         while self.y + height > self.frame.bottom:
             if self.index + 1 >= len(self.frames):
                 return False
@@ -208,8 +234,8 @@ class Flow:
         return True
 
     def pour(self, items: list[Item], jump_to: int | None = None) -> list[Item]:
-        """Set items until the frames are full; return what is left (the rest of a paragraph too)."""
-        pitch = BODY * LEADING
+        """Set items until the frames are full; return what is left (a paragraph's rest too)."""
+        pitch = self.body * LEADING
         while items:
             kind, text = items[0]
             frame_width = self.frame.x1 - self.frame.x0
@@ -217,7 +243,14 @@ class Flow:
                 if not self._advance(pitch * 2.5):
                     return items
                 self.y += pitch * 0.4
-                self.composer.text(self.frame.page, self.frame.x0, self.y, text, HEI, 11.0)
+                self.composer.text(
+                    self.frame.page,
+                    self.frame.x0,
+                    self.y,
+                    text,
+                    self.heading_font,
+                    self.body * 1.05,
+                )
                 self.y += pitch * 1.2
             elif kind == "photo":
                 caption_lines = wrap(text, SONG, 9.0, frame_width, 0.0)
@@ -235,12 +268,12 @@ class Flow:
                 if not self._advance(pitch):
                     return items
                 f = self.frame
-                width = pdfmetrics.stringWidth(text, SONG, BODY)
-                self.composer.text(f.page, f.x1 - width, self.y, text, SONG, BODY)
+                width = pdfmetrics.stringWidth(text, SONG, self.body)
+                self.composer.text(f.page, f.x1 - width, self.y, text, SONG, self.body)
                 self.y += pitch
             else:
-                first_indent = 2 * BODY if kind == "para" else 0.0
-                lines = wrap(text, SONG, BODY, frame_width, first_indent)
+                first_indent = 2 * self.body if kind == "para" else 0.0
+                lines = wrap(text, SONG, self.body, frame_width, first_indent)
                 for number, line in enumerate(lines):
                     last = number == len(lines) - 1
                     room = pitch * (2 if last and jump_to is not None else 1)
@@ -248,9 +281,9 @@ class Flow:
                         rest = "".join(lines[number:])
                         self._jump(jump_to)
                         return [("cont", rest), *items[1:]]
-                    indent = 2 * BODY if number == 0 and kind == "para" else 0.0
+                    indent = 2 * self.body if number == 0 and kind == "para" else 0.0
                     self.composer.text(
-                        self.frame.page, self.frame.x0 + indent, self.y, line, SONG, BODY
+                        self.frame.page, self.frame.x0 + indent, self.y, line, SONG, self.body
                     )
                     self.y += pitch
             items = items[1:]
@@ -261,8 +294,8 @@ class Flow:
             raise ValueError("the article does not fit its frames")
         f = self.frame
         text = f"（下转第{page}版）"
-        width = pdfmetrics.stringWidth(text, SONG, BODY)
-        self.composer.text(f.page, f.x1 - width, self.y, text, SONG, BODY)
+        width = pdfmetrics.stringWidth(text, SONG, self.body)
+        self.composer.text(f.page, f.x1 - width, self.y, text, SONG, self.body)
 
 
 def items_of(article: TrueArticle, photo_after: int | None = None) -> list[Item]:

@@ -17,7 +17,7 @@ from tingbao.paper.settings import load_settings
 from tingbao.worker.cli import main
 
 
-def heavy_pdf(path: Path, chars: int = 400_000) -> Path:
+def heavy_pdf(path: Path, chars: int = 3_000_000) -> Path:
     """Write a valid PDF whose one page draws so many glyphs that parsing it takes minutes."""
     text = b"BT /F1 1 Tf " + b"(a) Tj 0.001 0 Td " * chars + b"ET"
     content = zlib.compress(text)

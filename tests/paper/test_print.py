@@ -14,6 +14,7 @@ import pytest
 
 from tests.paper.printgen import TrueArticle
 from tests.paper.printissue import RUNNING_HEAD, PrintIssue, make_print_issue
+from tests.paper.printvariant import make_variant
 from tingbao.paper.model import Issue
 from tingbao.paper.reader import read_issue
 from tingbao.paper.settings import Settings, load_settings
@@ -122,3 +123,19 @@ def test_parse_json_keeps_the_contract_and_adds_captions(
     assert set(first) >= {"id", "title", "kicker", "sections"}
     assert first["captions"] == printed.articles[0].captions
     assert "captions" not in data["articles"][2]  # additive: only where there are photos
+
+
+def test_a_different_layout_reads_as_well(tmp_path: Path, settings: Settings) -> None:
+    """One A4 page: justified 9 pt text, headlines side by side, five narrow columns."""
+    path = tmp_path / "hongmei-2024-09-12.pdf"
+    truth = make_variant(path)
+    issue = read_issue(path, settings).issue
+    assert score(truth, issue) == {"paragraphs": 1.0, "titles": 1.0}
+    assert [a.title for a in issue.articles] == [t.title for t in truth]
+    for expected, article in zip(truth, issue.articles, strict=True):
+        assert (article.kicker, article.subtitle) == (expected.kicker, expected.subtitle)
+        assert [s.heading for s in article.sections if s.heading] == [
+            h for h, _ in expected.sections if h
+        ]
+        for furniture in ("虹梅社区报", "第3版", "2024年9月12日"):
+            assert furniture not in article.body_text

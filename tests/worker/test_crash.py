@@ -17,6 +17,7 @@ from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.settings import load_settings
 from tingbao.paper.store import IssueStore
+from tingbao.worker.schema import create_schema
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 ISSUE = "jinhongqiao-2021-07-02"
@@ -48,8 +49,6 @@ def worker_once(data_dir: Path, fault: str | None = None) -> subprocess.Complete
 
 def assert_complete(data_dir: Path) -> None:
     settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=data_dir)
-    import tingbao.bot.tables  # noqa: F401
-
     db = Database(settings.database_url)
     try:
         issue = IssueStore(db).get_issue(ISSUE)
@@ -83,12 +82,9 @@ def assert_complete(data_dir: Path) -> None:
 
 def prepare(data_dir: Path) -> None:
     settings = load_settings({}, data_dir=data_dir)
-    import tingbao.bot.tables
-    import tingbao.paper.assets  # noqa: F401
-
     data_dir.mkdir(parents=True)
     db = Database(settings.database_url)
-    db.create_all()
+    create_schema(db)
     SubscriberStore(db).add_many(SUBSCRIBERS)
     db.dispose()
     write_small_issue(settings.inbox_dir)

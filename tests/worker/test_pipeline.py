@@ -8,10 +8,12 @@ import pytest
 
 from tests.conftest import SAMPLE_TXT
 from tests.worker.conftest import CountingAudio, write_small_issue
+from tingbao.audio.errors import AudioFormatError
 from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.feeds.build import BuildReport, build_public
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
+from tingbao.paper.model import Issue
 from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
@@ -41,9 +43,6 @@ class World:
     """A pipeline over a temporary data dir with a counting audio maker and real feeds."""
 
     def __init__(self, settings: Settings, db: Database) -> None:
-        import tingbao.bot.tables  # noqa: F401
-
-        db.create_all()
         self.settings = settings
         self.db = db
         self.issues = IssueStore(db)
@@ -147,6 +146,22 @@ async def test_audio_failure_is_retried_and_not_announced(world: World) -> None:
     retry = await world.pipeline.reconcile()
     assert retry.audio == ["jinhongqiao-2021-07-02"]
     assert world.notified == ["jinhongqiao-2021-07-02"]
+
+
+class BadFormatAudio(CountingAudio):
+    """An audio maker whose files come out in the wrong format (a bug, not a passing fault)."""
+
+    async def render_issue(self, issue: Issue, *, remove_dropped: bool = True) -> None:
+        raise AudioFormatError("tagging changed the audio frames")
+
+
+async def test_bad_audio_format_is_caught_and_not_announced(world: World) -> None:
+    world.pipeline.audio = BadFormatAudio(world.assets, world.publisher)
+    write_small_issue(world.settings.inbox_dir)
+    report = await world.pipeline.run_inbox()
+    assert report.audio_failed == ["jinhongqiao-2021-07-02"]
+    assert world.notified == []
+    assert world.publisher.exists("feed.xml")
 
 
 async def test_sample_through_the_pipeline(world: World) -> None:

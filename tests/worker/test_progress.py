@@ -29,9 +29,6 @@ class ProgressCountingAudio(CountingAudio):
 
 
 async def test_audio_stage_shows_a_progress_bar(settings: Settings, db: Database) -> None:
-    import tingbao.bot.tables  # noqa: F401
-
-    db.create_all()
     out = io.StringIO()
     progress = RichProgress(Console(file=out, force_terminal=True, width=100))
     assets = AssetStore(db)

@@ -1,7 +1,9 @@
 """The edge-tts engine: Microsoft's read-aloud voices over a websocket (needs the internet).
 
 edge-tts 7.3.1 is pinned: the service changes its token scheme now and then and only a newer
-edge-tts follows it. Tests point `edge_tts.communicate.WSS_URL` at a fake server on 127.0.0.1.
+edge-tts follows it. edge-tts reads its service URL from a module global when it connects, so there
+is one per process: the engine sets it when it is built (tests and benchmarks pass the URL of a
+fake server on 127.0.0.1), never per request.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, cast
 import aiohttp
 import edge_tts
 import edge_tts.communicate
+import edge_tts.constants
 from edge_tts.exceptions import EdgeTTSException, NoAudioReceived, SkewAdjustmentError
 
 from tingbao.audio.errors import (
@@ -25,6 +28,7 @@ from tingbao.audio.mp3 import parse_frames
 from tingbao.audio.speech import ENGINE_EDGE, Boundary, Speech, check_speech
 
 TICKS_PER_SECOND = 10_000_000
+SERVICE_URL: str = edge_tts.constants.WSS_URL  # Microsoft's service, as this edge-tts knows it
 
 
 class EdgeSynthesizer:
@@ -40,7 +44,8 @@ class EdgeSynthesizer:
         receive_timeout_s: int = 30,
         total_timeout_s: float = 600.0,
     ) -> None:
-        self.wss_url = wss_url
+        self.wss_url = wss_url or SERVICE_URL
+        cast(Any, edge_tts.communicate).WSS_URL = self.wss_url
         self.connect_timeout_s = connect_timeout_s
         self.receive_timeout_s = receive_timeout_s
         self.total_timeout_s = total_timeout_s
@@ -50,9 +55,6 @@ class EdgeSynthesizer:
 
     async def synthesize(self, text: str, voice: str, rate: str) -> Speech:
         """Return checked speech for text, or raise a SynthesisError subclass."""
-        if self.wss_url is not None:
-            # edge-tts reads this module global at connect time; it is the only way to redirect it.
-            cast(Any, edge_tts.communicate).WSS_URL = self.wss_url
         communicate = edge_tts.Communicate(
             text,
             voice,

@@ -18,7 +18,6 @@ from tingbao.paper.settings import Settings
 class Engines:
     """The speakers of a mode: auto has both, edge and offline one each; probe checks edge."""
 
-    mode: str
     edge: Speaker | None
     offline: Speaker | None
     probe: Synthesizer | None  # the raw edge engine, for `edge_reachable` in every mode
@@ -64,4 +63,4 @@ def make_synthesizers(
             "cooldown_s": 0,
         }
         offline_speaker = Speaker(offline_engine, cache, **offline_options)
-    return Engines(settings.tts, edge_speaker, offline_speaker, edge_engine)
+    return Engines(edge_speaker, offline_speaker, edge_engine)

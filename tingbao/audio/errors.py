@@ -7,7 +7,8 @@ AudioError
  │    │    └── TruncatedAudioError       audio shorter than its text or its own timings
  │    ├── EngineUnavailableError    the engine cannot be reached or used now (403, refused, no lib)
  │    └── SynthesisFailedError      retries exhausted; the last cause is chained
- └── AudioFormatError          bytes that are not the one MP3 format every file shares
+ └── AudioFormatError          bytes that are not the one MP3 format every file shares, or a
+                               tagged file whose frames are not the ones assembled
 """
 
 from __future__ import annotations
@@ -42,4 +43,4 @@ class SynthesisFailedError(SynthesisError):
 
 
 class AudioFormatError(AudioError):
-    """The bytes are not 24 kHz mono 48 kbit/s MPEG-2 Layer III frames."""
+    """The bytes are not 24 kHz mono 48 kbit/s MPEG-2 Layer III frames, or not the frames made."""

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from tingbao.audio.numerals import cardinal, decimal, digits
+from tingbao.paper.phone import replace_phones, spoken
 
 _CJK = r"\u3400-\u9fff"
 _FULLWIDTH = str.maketrans(
@@ -58,12 +59,6 @@ def _email(match: re.Match[str]) -> str:
     return _spell(local) + "艾特" + "点".join(_spell(label) for label in domain.split("."))
 
 
-def _phone(area: str, number: str) -> str:
-    groups = [number[:-4], number[-4:]] if len(number) >= 7 else [number]
-    local = " ".join(digits(g, yao=True) for g in groups)
-    return f"{digits(area, yao=True)}，{local}" if area else local
-
-
 def _sub(pattern: str, repl: Callable[[re.Match[str]], str]) -> Callable[[str], str]:
     compiled = re.compile(pattern)
     return lambda text: compiled.sub(repl, text)
@@ -91,30 +86,22 @@ def _plain_number(m: re.Match[str]) -> str:
 
 
 _NUM = r"\d+(?:\.\d+)?"
+_YEAR_WORDS = "年|学年|财年|赛季|届"
 _RULES: tuple[Callable[[str], str], ...] = (
     _sub(r"(?<![\w])" + _URL.pattern, lambda m: "网址请看文字版"),
     lambda text: _EMAIL.sub(_email, text),
-    # Landlines with area code, mobiles, 400/800 numbers, short hotlines after a keyword.
-    _sub(r"(?<!\d)(0\d{2,3})\s*[-—－]?\s*(\d{7,8})(?!\d)", lambda m: _phone(m[1], m[2])),
-    _sub(
-        r"(?<!\d)(1[3-9]\d)[-\s]?(\d{4})[-\s]?(\d{4})(?!\d)",
-        lambda m: " ".join(digits(g, yao=True) for g in m.groups()),
-    ),
-    _sub(
-        r"(?<!\d)([48]00)[-\s]?(\d{3})[-\s]?(\d{4})(?!\d)",
-        lambda m: " ".join(digits(g, yao=True) for g in m.groups()),
-    ),
-    _sub(
-        r"(电话|热线|拨打|致电|手机|传真)([:：]?\s*)(\d{3,8})(?!\d)",
-        lambda m: m[1] + m[2] + _phone("", m[3]),
-    ),
+    # Phone numbers of every kind, digit by digit: paper.phone finds and groups them.
+    lambda text: replace_phones(text, spoken),
     _sub(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)", _time),
-    # Years, alone or as a range: 2020年 -> 二零二零年.
+    # Years, alone or as a range, digit by digit: 2020年 -> 二零二零年, 2019-2020学年 ->
+    # 二零一九到二零二零学年 (到 is right between years; phones above never get it).
+    _sub(r"(?<=\d{4}年)\s*[-—–~至到]\s*(?=\d{4}\s*年)", lambda m: "到"),
     _sub(
-        r"(?<!\d)(\d{4})\s*[-—~至到]\s*(\d{4})(?=\s*年)",
+        r"(?<!\d)(\d{4})\s*[-—–~至到]\s*(\d{4})(?=\s*(?:" + _YEAR_WORDS + r"))",
         lambda m: digits(m[1]) + "到" + digits(m[2]),
     ),
     _sub(r"(?<!\d)(\d{4})(?=\s*年)", lambda m: digits(m[1])),
+    _sub(r"(?<!\d)((?:19|20)\d{2})(?=\s*(?:" + _YEAR_WORDS + r"))", lambda m: digits(m[1])),
     _sub(r"(" + _NUM + r")\s*%\s*[-—~至到]\s*(" + _NUM + r")\s*%", lambda m: f"{m[1]}%到{m[2]}%"),
     _sub(r"(" + _NUM + r")\s*%", lambda m: "百分之" + decimal(m[1])),
     _sub(r"(?<![\d.])(?:\d+|[A-Za-z])(?:\s*\+\s*(?:\d+|[A-Za-z]))+(?![\w])", _plan),

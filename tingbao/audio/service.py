@@ -3,7 +3,9 @@
 Idempotent: each file's row holds the content key of what it says (script, voice, rate, tags,
 preferred engine). A file whose key, path and size still match is left alone, so a second run
 makes no request and changes no byte; a corrected article re-renders that article only.
-Files are assembled in memory, verified, published atomically, and only then recorded.
+What to make, keep or drop is decided in `plan` (pure); this module gathers the facts, renders
+(falling back to the offline voice), publishes and records. Files are assembled in memory,
+verified, published atomically, and only then recorded.
 """
 
 from __future__ import annotations
@@ -13,13 +15,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tingbao.audio.engines import Engines, make_synthesizers
-from tingbao.audio.errors import SynthesisError
+from tingbao.audio.errors import AudioFormatError, SynthesisError
 from tingbao.audio.mp3 import parse_frames
+from tingbao.audio.plan import (
+    KIND_ARTICLE,
+    KIND_ISSUE,
+    NORMAL_RATE,
+    Found,
+    Reading,
+    Step,
+    current_assets,
+    dropped_assets,
+    issues_to_upgrade,
+    next_step,
+    plan_readings,
+    reading_key,
+)
 from tingbao.audio.render import Rendered, render_script
-from tingbao.audio.script import Script, article_script, issue_script, spoken_date
 from tingbao.audio.speaker import Speaker
 from tingbao.audio.speech import ENGINE_OFFLINE
-from tingbao.audio.tags import TagInfo, mp3_to_opus, tag_mp3
+from tingbao.audio.tags import mp3_to_opus, tag_mp3
 from tingbao.audio.transcript import render_chapters_json, render_vtt
 from tingbao.paper import assets as roles
 from tingbao.paper.assets import Asset, AssetStore
@@ -28,23 +43,10 @@ from tingbao.paper.publish import Publisher
 from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
 
-NORMAL_RATE = "+0%"
 MIME_MP3 = "audio/mpeg"
 MIME_OGG = "audio/ogg"
 MIME_VTT = "text/vtt"
 MIME_CHAPTERS = "application/json+chapters"
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One audio file to make and the files that come with it (role -> public path)."""
-
-    owner_id: str
-    kind: str  # "article", "slow" or "issue"
-    script: Script
-    rate: str
-    tags: TagInfo
-    files: dict[str, str]
 
 
 @dataclass
@@ -61,11 +63,6 @@ class AudioReport:
     cache_hits: int = 0
     audio_seconds: float = 0.0
     engines: dict[str, str] = field(default_factory=dict)  # owner_id/kind -> engine
-
-
-def issue_dir(issue_id: str) -> str:
-    """Return the public folder of an issue's audio."""
-    return f"audio/{issue_id}"
 
 
 class AudioService:
@@ -91,40 +88,10 @@ class AudioService:
         """Stop the engines' worker processes."""
         self.engines.close()
 
-    # -- planning -------------------------------------------------------------------------
-
     def readings(self, issue: Issue) -> list[Reading]:
-        """Return every file an issue needs: per article normal and slow, then the episode."""
-        paper = self.settings.paper
-        limit = self.settings.tts_chunk_chars
-        album = f"{paper.name} {spoken_date(issue)}"
-        date = issue.published.isoformat()
-        folder = issue_dir(issue.id)
-        out: list[Reading] = []
-        total = len(issue.articles)
-        for n, article in enumerate(issue.articles, 1):
-            script = article_script(article, limit)
-            if not script.parts:
-                continue
-            tags = TagInfo(article.title, album, paper.name, date, f"{n}/{total}")
-            base = f"{folder}/{article.id}"
-            files = {
-                roles.ARTICLE_MP3: f"{base}.mp3",
-                roles.ARTICLE_VTT: f"{base}.vtt",
-                roles.ARTICLE_VOICE: f"{base}.ogg",
-            }
-            out.append(Reading(article.id, "article", script, NORMAL_RATE, tags, files))
-            slow = {roles.ARTICLE_MP3_SLOW: f"{base}.slow.mp3"}
-            out.append(Reading(article.id, "slow", script, self.settings.slow_rate, tags, slow))
-        script = issue_script(issue, paper.name, limit, paper.hotline, paper.email)
-        files = {
-            roles.ISSUE_MP3: f"{folder}/issue.mp3",
-            roles.ISSUE_VTT: f"{folder}/issue.vtt",
-            roles.ISSUE_CHAPTERS: f"{folder}/issue.chapters.json",
-        }
-        tags = TagInfo(script.title, album, paper.name, date)
-        out.append(Reading(issue.id, "issue", script, NORMAL_RATE, tags, files))
-        return out
+        """Return every file an issue needs (see plan.plan_readings)."""
+        settings = self.settings
+        return plan_readings(issue, settings.paper, settings.tts_chunk_chars, settings.slow_rate)
 
     def _preferred(self) -> Speaker:
         speaker = self.engines.edge or self.engines.offline
@@ -132,20 +99,9 @@ class AudioService:
         return speaker
 
     def content_key(self, reading: Reading) -> str:
-        """Return the key of a reading: what is said, by which voice and rate, with which tags."""
+        """Return the key of a reading as the preferred engine would say it."""
         speaker = self._preferred()
-        voice = speaker.engine.voice_id(self.settings.voice)
-        tags = reading.tags
-        extra = (
-            speaker.name,
-            voice,
-            reading.rate,
-            reading.kind,
-            tags.title,
-            tags.album,
-            tags.artist,
-        )
-        return reading.script.key(*extra, tags.date, tags.track or "")
+        return reading_key(reading, speaker.name, speaker.engine.voice_id(self.settings.voice))
 
     # -- running --------------------------------------------------------------------------
 
@@ -165,7 +121,7 @@ class AudioService:
             *(self._reading(issue, r, report, upgrade) for r in readings), return_exceptions=True
         )
         if remove_dropped:
-            self._remove_dropped(issue, readings, report)
+            report.removed = self.remove_dropped(issue)
         for speaker, (requests, hits) in zip(self.engines.speakers(), before, strict=True):
             report.requests += speaker.stats.requests - requests
             report.cache_hits += speaker.stats.cache_hits - hits
@@ -174,39 +130,37 @@ class AudioService:
                 raise result
         return report
 
-    def _fresh(self, reading: Reading, key: str) -> list[Asset] | None:
-        """Return the reading's published assets if all are present and current, else None."""
-        found: list[Asset] = []
+    def _found(self, reading: Reading) -> dict[str, Found]:
+        """Gather the rows of a reading's files, and the published size where a row exists."""
+        found: dict[str, Found] = {}
         for role, path in reading.files.items():
             asset = self.assets.get(reading.owner_id, role)
-            if asset is None or asset.content_key != key or asset.path != path:
-                return None
-            if not self.publisher.exists(path) or self.publisher.size(path) != asset.size:
-                return None
-            found.append(asset)
+            size = None
+            if asset is not None and self.publisher.exists(path):
+                size = self.publisher.size(path)
+            found[role] = Found(asset, size)
         return found
 
     async def _reading(
         self, issue: Issue, reading: Reading, report: AudioReport, upgrade: bool
     ) -> None:
         key = self.content_key(reading)
-        current = self._fresh(reading, key)
-        made_offline = current is not None and any(a.engine == ENGINE_OFFLINE for a in current)
-        label = f"{reading.owner_id}/{reading.kind}"
-        if current is not None and not (upgrade and made_offline and self.engines.edge):
-            report.unchanged += len(current)
-            report.engines[label] = current[0].engine or ""
-            self._done(label)
-            return
-        if upgrade and current is None:
+        current = current_assets(reading, key, self._found(reading))
+        step = next_step(current, upgrade=upgrade, edge=self.engines.edge is not None)
+        if step is Step.SKIP:
             return  # not upgrade work: the next ordinary run makes it
-        rendered = await self._render(reading, report, allow_fallback=not upgrade)
-        if upgrade:
+        if step is Step.KEEP and current is not None:
+            report.unchanged += len(current)
+            report.engines[reading.label] = current[0].engine or ""
+            self._done(reading.label)
+            return
+        rendered = await self._render(reading, report, allow_fallback=step is Step.MAKE)
+        if step is Step.UPGRADE:
             report.upgraded += 1
-        report.engines[label] = rendered.engine
+        report.engines[reading.label] = rendered.engine
         report.audio_seconds += rendered.duration_s
         await self._publish(issue, reading, rendered, key, report)
-        self._done(label)
+        self._done(reading.label)
 
     def _done(self, label: str) -> None:
         if self.on_reading is not None:
@@ -217,9 +171,8 @@ class AudioService:
     ) -> Rendered:
         voice = self.settings.voice
         limit = self.settings.tts_chunk_chars
-        edge, offline = self.engines.edge, self.engines.offline
-        first = edge or offline
-        assert first is not None
+        offline = self.engines.offline
+        first = self._preferred()
         try:
             return await render_script(
                 reading.script, lambda text: first.speak(text, voice, reading.rate), limit
@@ -235,18 +188,18 @@ class AudioService:
     async def _publish(
         self, issue: Issue, reading: Reading, rendered: Rendered, key: str, report: AudioReport
     ) -> None:
-        chapters = rendered.chapters if reading.kind == "issue" else ()
+        chapters = rendered.chapters if reading.kind == KIND_ISSUE else ()
         mp3 = tag_mp3(rendered.frames, reading.tags, rendered.duration_s, chapters)
         # Verify before publishing: the tagged file must hold exactly the assembled frames.
         if parse_frames(mp3).data != rendered.frames:
-            raise AssertionError("tagging changed the audio frames")
+            raise AudioFormatError(f"tagging changed the audio frames of {reading.label}")
         outputs: list[tuple[str, bytes, str]] = []
         for role in reading.files:
-            if role == roles.ARTICLE_VOICE and reading.kind == "article":
+            if role == roles.ARTICLE_VOICE and reading.kind == KIND_ARTICLE:
                 outputs.append((role, await asyncio.to_thread(mp3_to_opus, mp3), MIME_OGG))
             elif role.endswith("vtt"):
                 outputs.append((role, render_vtt(rendered.cues).encode("utf-8"), MIME_VTT))
-            elif role == roles.ISSUE_CHAPTERS and reading.kind == "issue":
+            elif role == roles.ISSUE_CHAPTERS and reading.kind == KIND_ISSUE:
                 chapters_json = render_chapters_json(rendered.chapters, reading.tags.title)
                 outputs.append((role, chapters_json.encode("utf-8"), MIME_CHAPTERS))
             else:
@@ -274,34 +227,23 @@ class AudioService:
             report.written.append(path)
 
     def remove_dropped(self, issue: Issue) -> list[str]:
-        """Delete the files of articles a correction removed; return their paths."""
-        keep = {issue.id} | {a.id for a in issue.articles}
-        removed: list[str] = []
-        for asset in self.assets.for_issue(issue.id):
-            if asset.owner_id not in keep:
-                self.publisher.delete(asset.path)
-                self.assets.remove_owner(asset.owner_id)
-                removed.append(asset.path)
-        return removed
+        """Delete the files, then the rows, of articles a correction removed; return the paths.
 
-    def _remove_dropped(self, issue: Issue, readings: list[Reading], report: AudioReport) -> None:
-        """Delete the files of articles a correction removed."""
-        keep = {r.owner_id for r in readings}
-        dropped = {a.owner_id: a for a in self.assets.for_issue(issue.id) if a.owner_id not in keep}
-        for asset in self.assets.for_issue(issue.id):
-            if asset.owner_id in dropped:
-                self.publisher.delete(asset.path)
-                report.removed.append(asset.path)
-        for owner_id in dropped:
+        Files go before rows, so a crash in between leaves rows the next call finds again.
+        """
+        dropped = dropped_assets(issue, self.assets.for_issue(issue.id))
+        for asset in dropped:
+            self.publisher.delete(asset.path)
+        for owner_id in dict.fromkeys(a.owner_id for a in dropped):
             self.assets.remove_owner(owner_id)
+        return [a.path for a in dropped]
 
     async def upgrade_offline(self) -> int:
         """Re-make offline audio with edge-tts once it is reachable; return files upgraded."""
         if self.engines.edge is None or not await self.edge_reachable():
             return 0
-        issue_ids = sorted({a.issue_id for a in self.assets.with_engine(ENGINE_OFFLINE)})
         upgraded = 0
-        for issue_id in issue_ids:
+        for issue_id in issues_to_upgrade(self.assets.with_engine(ENGINE_OFFLINE)):
             issue = self.issues.find_issue(issue_id)
             if issue is None:
                 continue

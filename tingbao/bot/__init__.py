@@ -1,5 +1,6 @@
 """The Telegram bot: latest issue, articles, audio, the hotline, and the new-issue outbox.
 
-Entry points for the worker live in `tingbao.bot.app` (build_application, run_bot,
-start_embedded, stop_embedded) and `tingbao.bot.subscribers` (enqueue_new_issue).
+Entry points for the worker live in `tingbao.bot.app` (build_application, run_bot, drain_once,
+start_embedded, stop_embedded), `tingbao.bot.health` (bot_username, for the health check) and
+`tingbao.bot.subscribers` (enqueue_new_issue).
 """

@@ -17,20 +17,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from telegram import Update
+from telegram import InputMediaPhoto, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from tingbao.bot import render, texts
-from tingbao.bot.errors import CallbackDataError, UploadError
+from tingbao.bot.errors import CallbackDataError
 from tingbao.bot.keyboards import parse_callback, publish_keyboard
 from tingbao.bot.reasons import refusal_reason, warning_text
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.paper.errors import PaperError
 from tingbao.paper.formats import all_suffixes
 from tingbao.paper.model import Issue
+from tingbao.paper.picture import render_png
 from tingbao.paper.publish import atomic_write_bytes
-from tingbao.paper.reader import read_issue
+from tingbao.paper.reader import Layout, read_issue
 from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
 
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 MB = 1024 * 1024
 CLOUD_DOWNLOAD_LIMIT = 20 * MB  # a bot may download at most 20 MB from api.telegram.org
+LAYOUT_PAGES = 4  # pages drawn in a preview (a media group holds up to 10)
 
 
 class Parsed(Protocol):
@@ -171,16 +174,52 @@ class AdminHandlers:
         await tg_file.download_to_drive(target)
         try:
             parsed = await asyncio.to_thread(self.parse, target, self.settings)
-        except (PaperError, UploadError) as exc:
+        except PaperError as exc:
             shutil.rmtree(target.parent, ignore_errors=True)
             log.info("editor's file %s refused: %s", name, exc)
             reason = render.esc(refusal_reason(exc))
             await self.say(context, chat.id, texts.PARSE_FAILED.format(reason=reason))
             return
         self.staged[token] = Staged(target, chat.id)
+        await self.send_layout(context, chat.id, parsed, target)
         warnings = [warning_text(str(w)) for w in parsed.warnings]
         preview = render.preview_text(parsed.issue, warnings)
         await self.say(context, chat.id, preview, reply_markup=publish_keyboard(token))
+
+    async def send_layout(self, context: Context, chat_id: int, parsed: Parsed, path: Path) -> None:
+        """Send the picture of what was read where on the first pages (PDFs, scans, photos)."""
+        # Readers other than the paper part's (test fakes) may return no layout at all.
+        layout = getattr(parsed, "layout", None)
+        if not isinstance(layout, Layout) or not layout.pages:
+            return
+        pages = layout.pages[:LAYOUT_PAGES]
+        photo = len(layout.pages) == 1 and pages[0].source == "ocr"
+        try:
+            background = await asyncio.to_thread(path.read_bytes) if photo else None
+            pictures = await asyncio.to_thread(
+                render_png, pages, layout.regions, background=background
+            )
+        except (OSError, ValueError) as exc:  # the preview text still goes out
+            log.warning("layout picture of %s not drawn: %s", path.name, exc)
+            return
+        numbers = (
+            f"{pages[0].number}" if len(pages) == 1 else f"{pages[0].number}—{pages[-1].number}"
+        )
+        if len(layout.pages) > len(pages):
+            caption = texts.LAYOUT_CAPTION_MORE.format(pages=numbers, total=len(layout.pages))
+        else:
+            caption = texts.LAYOUT_CAPTION.format(pages=numbers)
+        try:
+            if len(pictures) == 1:
+                await context.bot.send_photo(chat_id, pictures[0], caption=caption)
+            else:
+                media = [
+                    InputMediaPhoto(picture, caption=caption if n == 0 else None)
+                    for n, picture in enumerate(pictures)
+                ]
+                await context.bot.send_media_group(chat_id, media)
+        except TelegramError as exc:
+            log.warning("layout picture of %s not sent: %s", path.name, exc)
 
     async def callback(self, update: Update, context: Context) -> None:
         """Act on 发布 or 取消."""
@@ -206,7 +245,7 @@ class AdminHandlers:
             return
         try:
             name = await self.publish(staged.path)
-        except (OSError, UploadError) as exc:
+        except OSError as exc:
             log.warning("publishing %s failed: %s", staged.path.name, exc)
             self.staged[press.arg] = staged  # let the editor press 发布 again
             reason = render.esc(texts.PUBLISH_RETRY)

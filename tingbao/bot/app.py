@@ -1,8 +1,9 @@
 """Wire the bot: build the Application, register handlers and the outbox job, run or embed it.
 
 Entry points only wire (STYLE 1): `build_application` makes every dependency and hands it to the
-handlers; `run_bot` runs it alone (`tingbao bot`); `start_embedded`/`stop_embedded` run it inside
-an existing asyncio loop (`tingbao run`).
+handlers; `run_bot` runs it alone (`tingbao bot`); `drain_once` sends the due outbox rows once and
+returns (`tingbao bot --once`); `start_embedded`/`stop_embedded` run it inside an existing asyncio
+loop (`tingbao run`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -29,13 +32,16 @@ from telegram.ext import (
 
 from tingbao.bot import texts
 from tingbao.bot.admin import AdminHandlers, ParseFn, PublishFn, read_with_paper_reader
+from tingbao.bot.chat import ReaderDeps
 from tingbao.bot.files import CLOUD_UPLOAD_LIMIT, LOCAL_UPLOAD_LIMIT, AudioSender, FileIdCache
+from tingbao.bot.health import unavailable
 from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S, FloodGate, SendPacer
+from tingbao.bot.listen import Listener
 from tingbao.bot.logs import install_redaction
 from tingbao.bot.outbox import DrainReport, drain_outbox
-from tingbao.bot.reader import ReaderDeps, ReaderHandlers
+from tingbao.bot.reader import Reader
+from tingbao.bot.routes import reader_handlers
 from tingbao.bot.subscribers import SubscriberStore
-from tingbao.bot.tables import FileIdRow  # noqa: F401  (declares the bot's tables on Base)
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.publish import LocalPublisher, Publisher
@@ -98,27 +104,24 @@ class OutboxJob:
         if self.lock.locked():
             return
         app = context.application
+        await self.drain(context.bot, should_stop=lambda: not app.running)
+
+    async def drain(self, bot: Bot, should_stop: Callable[[], bool] = lambda: False) -> DrainReport:
+        """Send every due row once (see outbox.py for what that guarantees) and log the result."""
         async with self.lock:
             report = await drain_outbox(
-                context.bot,
+                bot,
                 self.db,
                 paper_name=self.paper_name,
                 pacer=self.pacer,
                 concurrency=self.options.send_concurrency,
                 read_timeout=self.options.send_read_timeout_s,
-                should_stop=lambda: not app.running,
+                should_stop=should_stop,
             )
             if report.attempted:
-                log.info(
-                    "outbox: %d sent, %d retried, %d blocked, %d failed, %d unknown in %.1fs",
-                    report.sent,
-                    report.retried,
-                    report.blocked,
-                    report.failed,
-                    report.unknown,
-                    report.elapsed_s,
-                )
+                log.info("outbox: %s", report.summary())
             self.last = report
+            return report
 
 
 class FloodGuard:
@@ -204,9 +207,8 @@ def register(
         FileIdCache(db),
         CLOUD_UPLOAD_LIMIT if cloud else LOCAL_UPLOAD_LIMIT,
     )
-    reader = ReaderHandlers(
-        ReaderDeps(settings, store, AssetStore(db), audio.publisher, subscribers, audio)
-    )
+    deps = ReaderDeps(settings, store, AssetStore(db), audio.publisher, subscribers, audio)
+    reader = Reader(deps)
     admin = AdminHandlers(
         settings,
         store,
@@ -218,24 +220,10 @@ def register(
     app.add_handler(
         TypeHandler(Update, FloodGuard(FloodGate(settings.bot_user_messages_per_minute))), group=-1
     )
-    commands = {
-        "start": reader.start,
-        "help": reader.help,
-        "latest": reader.cmd_latest,
-        "listen": reader.cmd_listen,
-        "archive": reader.cmd_archive,
-        "hotline": reader.cmd_hotline,
-        "subscribe": reader.cmd_subscribe,
-        "unsubscribe": reader.cmd_unsubscribe,
-        "search": reader.cmd_search,
-        "stats": admin.stats,
-    }
-    for name, callback in commands.items():
-        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CommandHandler("stats", admin.stats))
     app.add_handler(MessageHandler(filters.Document.ALL, admin.document))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, reader.text))
     app.add_handler(CallbackQueryHandler(admin.callback, pattern=r"^(pub|drop):"))
-    app.add_handler(CallbackQueryHandler(reader.callback))
+    app.add_handlers(reader_handlers(reader, Listener(deps)))  # their stale-button catch-all last
     app.add_error_handler(_on_error)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
@@ -268,12 +256,34 @@ async def stop_embedded(app: BotApp) -> None:
     await app.shutdown()
 
 
-def run_bot(settings: Settings, db: Database | None = None, **kwargs: Any) -> bool:
-    """Run the bot until interrupted (`tingbao bot`); return False when there is no token."""
-    database = db or Database(settings.database_url)
-    database.create_all()
-    app = build_application(settings, database, **kwargs)
+def run_bot(settings: Settings, db: Database, **kwargs: Any) -> bool:
+    """Run the bot until interrupted (`tingbao bot`); return False when there is no token.
+
+    The worker wires this entry point and hands in a database whose schema it has made.
+    """
+    app = build_application(settings, db, **kwargs)
     if app is None:
         return False
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return True
+
+
+async def drain_once(
+    settings: Settings, db: Database, options: BotOptions | None = None
+) -> DrainReport | None:
+    """Send the due outbox rows once, then return (`tingbao bot --once`, like arq's --burst).
+
+    Return None (said once) without a token; raise BotUnavailableError, in one line without the
+    token, when the Bot API server cannot be reached or refuses the token.
+    """
+    options = options or BotOptions()
+    app = build_application(settings, db, options=options)
+    if app is None:
+        return None
+    try:
+        async with app:  # initialize() asks getMe; shutdown() on the way out
+            return await OutboxJob(db, settings, options).drain(app.bot)
+    except TelegramError as exc:
+        raise unavailable(exc, settings.telegram_base_url) from None
+    finally:
+        await app.bot.shutdown()  # the Application skips it when initialize() failed

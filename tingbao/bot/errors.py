@@ -1,9 +1,8 @@
 """Exceptions raised by the bot part.
 
 BotError
- ├── BotDisabledError      no TELEGRAM_BOT_TOKEN: the bot stays off
  ├── CallbackDataError     callback data that is malformed or names nothing we know
- └── UploadError           an editor's document cannot be staged or handed to the pipeline
+ └── BotUnavailableError   the Bot API server cannot be reached or refuses the token
 """
 
 from __future__ import annotations
@@ -13,13 +12,9 @@ class BotError(Exception):
     """Base of every error of the bot part."""
 
 
-class BotDisabledError(BotError):
-    """The bot has no token and cannot run."""
-
-
 class CallbackDataError(BotError):
     """Callback data is malformed; it is never trusted to name a file or an id."""
 
 
-class UploadError(BotError):
-    """An editor's upload cannot be staged or published."""
+class BotUnavailableError(BotError):
+    """Telegram (or the configured Bot API server) did not answer, or refused the token."""

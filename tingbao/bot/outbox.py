@@ -1,15 +1,24 @@
 """Drain the new-issue outbox: one message per subscriber per issue, under Telegram's limits.
 
-Delivery guarantee: AT MOST ONCE per (subscriber, issue), across crashes and restarts.
- - A row is claimed (pending -> sending, committed) before its request leaves; a claimed row is
-   never claimed again. A crash after the claim leaves it in `sending`: it may or may not have been
-   delivered, and it is NOT resent (stats show it). Graceful stops finish in-flight sends first.
- - Retried, because the message provably did not go out: 429 (Telegram refused it; every send then
-   waits retry_after), a connection that never opened, a connection-pool timeout.
- - Not retried, because it may have been delivered: read or write timeouts and broken responses
-   (state `unknown`).
- - 403 (the user blocked the bot): state `blocked`, and the subscriber is unsubscribed.
- - 400 and other refusals: state `failed`.
+Delivery semantics, written here once (tables.py names the states, admin.py counts them):
+AT MOST ONCE per (subscriber, issue), across crashes, restarts and concurrent drains.
+ - enqueue_new_issue adds one `pending` row per active subscriber, once per issue (a unique key).
+ - A row is claimed (pending -> sending, committed) before its request leaves; only a pending row
+   can be claimed, so a claimed row is never claimed, and never sent, again.
+ - The answer settles the row:
+     sent     Telegram accepted the message.
+     pending  again, because it provably did not go out: 429 (Telegram refused it; every send then
+              waits retry_after), a connection that never opened or a connection-pool timeout
+              (the drain then stops until its next run); after max_attempts refusals, `failed`.
+     unknown  a read or write timeout or a broken response: it may have been delivered, so it is
+              never retried.
+     blocked  403, the user blocked the bot: they are unsubscribed.
+     failed   400 and other refusals, or the issue no longer exists.
+ - A crash after the claim (kill -9, power loss) leaves the row in `sending` for good: it may or may
+   not have been delivered, and it is not resent. A graceful stop settles every in-flight send
+   first, so while no drain runs, every `sending` row is one a crash left.
+ - /stats shows the counts per state: 已送达 sent, 待发送 pending, 发送中 sending (in flight, or
+   left by a crash), 不确定 unknown, 被屏蔽 blocked, 失败 failed.
 Pacing: `SendPacer` keeps to ~30 messages/s overall and 1/s per chat; the application's
 AIORateLimiter additionally caps everything the bot sends, replies included.
 """
@@ -61,13 +70,18 @@ class DrainReport:
         """Return the number of requests made."""
         return self.sent + self.retried + self.blocked + self.failed + self.unknown
 
+    def summary(self) -> str:
+        """Return the report as one line for logs and the command line."""
+        return (
+            f"{self.sent} sent, {self.retried} retried, {self.blocked} blocked, "
+            f"{self.failed} failed, {self.unknown} unknown in {self.elapsed_s:.1f}s"
+        )
+
 
 def retry_after_seconds(exc: RetryAfter) -> float:
-    """Return RetryAfter's wait in seconds, whichever type this PTB version hands out."""
-    value: object = exc._retry_after  # the public property warns while PTB migrates to timedelta
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)  # type: ignore[arg-type]
+    """Return RetryAfter's wait in seconds (a timedelta under PTB_TIMEDELTA, else an int)."""
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def classify(exc: BaseException) -> tuple[Outcome, float]:

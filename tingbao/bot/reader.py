@@ -1,266 +1,132 @@
-"""Handlers for readers and listeners: issues, articles, audio, archive, search, hotline, reminders.
+"""Handlers for readers: the latest issue, articles, the archive, search, the hotline, reminders.
 
-Handlers only act: every store and sender they use is handed in through `ReaderDeps`.
+Handlers only act: every store and sender they use is handed in through `ReaderDeps`, and the
+library decides which update reaches which handler (the table is in routes.py). Audio is in
+listen.py; what both share is in chat.py.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from tingbao.bot import render, texts
-from tingbao.bot.errors import CallbackDataError
-from tingbao.bot.files import AudioMeta, AudioSender, Method
+from tingbao.bot.chat import Context, ReaderDeps, button_arg, chat_of, say
 from tingbao.bot.keyboards import (
     archive_keyboard,
     article_keyboard,
     articles_keyboard,
     hits_keyboard,
     main_keyboard,
-    parse_callback,
     unsubscribe_keyboard,
 )
-from tingbao.bot.subscribers import SubscriberStore
-from tingbao.paper.assets import (
-    ARTICLE_MP3,
-    ARTICLE_MP3_SLOW,
-    ARTICLE_VOICE,
-    ISSUE_CHAPTERS,
-    ISSUE_MP3,
-    Asset,
-    AssetStore,
-)
-from tingbao.paper.model import Contact, Issue
-from tingbao.paper.publish import Publisher
-from tingbao.paper.settings import Settings
-from tingbao.paper.store import IssueStore
+from tingbao.paper.model import Contact
 
 log = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
 ARCHIVE_PAGE_SIZE = 5
 SEARCH_LIMIT = 10
+SEARCH_MAX_WORDS = 5
 
 
-@dataclass(frozen=True)
-class ReaderDeps:
-    """Everything the reader handlers use."""
-
-    settings: Settings
-    store: IssueStore
-    assets: AssetStore
-    publisher: Publisher
-    subscribers: SubscriberStore
-    audio: AudioSender
-
-
-class ReaderHandlers:
+class Reader:
     """Answer readers from the store; one instance per application."""
 
     def __init__(self, deps: ReaderDeps) -> None:
         self.deps = deps
         self.paper_name = deps.settings.paper.name
 
-    async def say(
-        self,
-        context: Context,
-        chat_id: int,
-        text: str,
-        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
-    ) -> None:
-        """Send one HTML message."""
-        await context.bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
-
-    # Commands and plain words ----------------------------------------------------------------
-
     async def start(self, update: Update, context: Context) -> None:
         """Greet and show the big-button keyboard."""
-        if update.effective_chat is None:
-            return
-        welcome = texts.WELCOME.format(paper=render.esc(self.paper_name))
-        await self.say(context, update.effective_chat.id, welcome, main_keyboard())
+        if (chat_id := chat_of(update)) is not None:
+            welcome = texts.WELCOME.format(paper=render.esc(self.paper_name))
+            await say(context, chat_id, welcome, main_keyboard())
 
     async def help(self, update: Update, context: Context) -> None:
         """Explain the buttons."""
-        if update.effective_chat is not None:
-            await self.say(context, update.effective_chat.id, texts.HELP, main_keyboard())
+        if (chat_id := chat_of(update)) is not None:
+            await say(context, chat_id, texts.HELP, main_keyboard())
 
-    async def text(self, update: Update, context: Context) -> None:
-        """Route a plain message: a button label or keyword, else a search."""
-        message = update.effective_message
-        if message is None or message.text is None or update.effective_chat is None:
-            return
-        chat_id = update.effective_chat.id
-        intent = texts.intent_of(message.text)
-        if intent == "latest":
-            await self.latest(chat_id, context)
-        elif intent == "listen":
-            await self.listen_latest(chat_id, context)
-        elif intent == "archive":
-            await self.archive(chat_id, context, 0)
-        elif intent == "hotline":
-            await self.hotline(chat_id, context)
-        elif intent == "subscribe":
-            await self.subscribe(chat_id, context)
-        elif intent == "unsubscribe":
-            await self.unsubscribe(chat_id, context)
-        elif intent == "help":
-            await self.help(update, context)
-        elif not await self.search(chat_id, context, message.text.split(), quiet=True):
-            await self.say(context, chat_id, texts.NOT_UNDERSTOOD, main_keyboard())
+    # Issues and articles -------------------------------------------------------------------------
 
-    async def cmd_latest(self, update: Update, context: Context) -> None:
-        """/latest."""
-        if update.effective_chat is not None:
-            await self.latest(update.effective_chat.id, context)
-
-    async def cmd_hotline(self, update: Update, context: Context) -> None:
-        """/hotline."""
-        if update.effective_chat is not None:
-            await self.hotline(update.effective_chat.id, context)
-
-    async def cmd_archive(self, update: Update, context: Context) -> None:
-        """/archive."""
-        if update.effective_chat is not None:
-            await self.archive(update.effective_chat.id, context, 0)
-
-    async def cmd_listen(self, update: Update, context: Context) -> None:
-        """/listen."""
-        if update.effective_chat is not None:
-            await self.listen_latest(update.effective_chat.id, context)
-
-    async def cmd_subscribe(self, update: Update, context: Context) -> None:
-        """/subscribe."""
-        if update.effective_chat is not None:
-            await self.subscribe(update.effective_chat.id, context)
-
-    async def cmd_unsubscribe(self, update: Update, context: Context) -> None:
-        """/unsubscribe."""
-        if update.effective_chat is not None:
-            await self.unsubscribe(update.effective_chat.id, context)
-
-    async def cmd_search(self, update: Update, context: Context) -> None:
-        """/search 关键词."""
-        if update.effective_chat is None:
-            return
-        words = [w for w in (context.args or []) if w.strip()][:5]
-        if not words:
-            await self.say(context, update.effective_chat.id, texts.SEARCH_USAGE)
-            return
-        await self.search(update.effective_chat.id, context, words)
-
-    # Actions -------------------------------------------------------------------------------------
-
-    async def latest(self, chat_id: int, context: Context) -> None:
+    async def latest(self, update: Update, context: Context) -> None:
         """Send the latest issue's title, date and article buttons."""
+        if (chat_id := chat_of(update)) is None:
+            return
         issue = self.deps.store.latest_issue()
         if issue is None:
-            await self.say(context, chat_id, texts.NO_ISSUE)
+            await say(context, chat_id, texts.NO_ISSUE)
             return
-        await self.show_issue(chat_id, context, issue)
+        await say(context, chat_id, render.issue_head(issue), articles_keyboard(issue))
 
-    async def show_issue(self, chat_id: int, context: Context, issue: Issue) -> None:
-        """Send an issue's table of contents."""
-        await self.say(context, chat_id, render.issue_head(issue), articles_keyboard(issue))
-
-    async def show_article(self, chat_id: int, context: Context, article_id: str) -> None:
-        """Send an article as text, split under the limit, with its buttons on the last part."""
-        found = self.deps.store.find_article(article_id)
-        if found is None:
-            await self.say(context, chat_id, texts.NO_ARTICLE)
+    async def contents(self, update: Update, context: Context) -> None:
+        """Send the contents of the issue a button names (目录, or an issue in the archive)."""
+        if (chat_id := chat_of(update)) is None:
             return
-        issue, article = found
-        parts = render.article_messages(article)
-        for n, part in enumerate(parts, 1):
-            markup = article_keyboard(issue, article) if n == len(parts) else None
-            await self.say(context, chat_id, part, markup)
+        issue = self.deps.store.find_issue(button_arg(context))
+        if issue is None:
+            await say(context, chat_id, texts.STALE_BUTTON)
+            return
+        await say(context, chat_id, render.issue_head(issue), articles_keyboard(issue))
 
-    async def next_article(self, chat_id: int, context: Context, article_id: str) -> None:
-        """Send the article after article_id."""
-        found = self.deps.store.find_article(article_id)
+    async def article(self, update: Update, context: Context) -> None:
+        """Send the article a button names."""
+        if (chat_id := chat_of(update)) is not None:
+            await self._send_article(context, chat_id, button_arg(context))
+
+    async def next_article(self, update: Update, context: Context) -> None:
+        """Send the article after the one a button names."""
+        if (chat_id := chat_of(update)) is None:
+            return
+        found = self.deps.store.find_article(button_arg(context))
         if found is None:
-            await self.say(context, chat_id, texts.NO_ARTICLE)
+            await say(context, chat_id, texts.NO_ARTICLE)
             return
         issue, article = found
         ids = [a.id for a in issue.articles]
         position = ids.index(article.id)
         if position + 1 >= len(ids):
-            await self.say(context, chat_id, texts.LAST_ARTICLE)
+            await say(context, chat_id, texts.LAST_ARTICLE)
             return
-        await self.show_article(chat_id, context, ids[position + 1])
+        await self._send_article(context, chat_id, ids[position + 1])
 
-    async def listen_article(
-        self, chat_id: int, context: Context, article_id: str, slow: bool
-    ) -> None:
-        """Send an article's audio: the voice note (or MP3), or the slow MP3."""
+    async def _send_article(self, context: Context, chat_id: int, article_id: str) -> None:
+        """Send an article as text, split under the limit, with its buttons on the last part."""
         found = self.deps.store.find_article(article_id)
         if found is None:
-            await self.say(context, chat_id, texts.NO_ARTICLE)
+            await say(context, chat_id, texts.NO_ARTICLE)
             return
-        _issue, article = found
-        assets = self.deps.assets
-        choices: list[tuple[str, Method]] = (
-            [(ARTICLE_MP3_SLOW, "audio")]
-            if slow
-            else [(ARTICLE_VOICE, "voice"), (ARTICLE_MP3, "audio")]
-        )
-        for role, method in choices:
-            asset = assets.get(article.id, role)
-            if asset is not None:
-                meta = AudioMeta(
-                    caption=article.title, title=article.title, performer=self.paper_name
-                )
-                await self.send_audio(chat_id, context, asset, method, meta)
-                return
-        await self.say(context, chat_id, texts.AUDIO_PENDING)
+        issue, article = found
+        parts = render.article_messages(article)
+        for n, part in enumerate(parts, 1):
+            markup = article_keyboard(issue, article) if n == len(parts) else None
+            await say(context, chat_id, part, markup)
 
-    async def send_audio(
-        self, chat_id: int, context: Context, asset: Asset, method: Method, meta: AudioMeta
-    ) -> None:
-        """Send an audio asset, or a link when it is over the upload limit."""
-        if self.deps.audio.too_big(asset):
-            url = render.esc(self.deps.settings.url(asset.path))
-            await self.say(context, chat_id, texts.AUDIO_TOO_BIG.format(url=url))
+    # Archive and search --------------------------------------------------------------------------
+
+    async def archive(self, update: Update, context: Context) -> None:
+        """Send the first page of past issues."""
+        if (chat_id := chat_of(update)) is not None:
+            await self._archive_page(context, chat_id, 0, None)
+
+    async def turn_page(self, update: Update, context: Context) -> None:
+        """Turn the archive message a button sits under to the page it names."""
+        if (chat_id := chat_of(update)) is None:
             return
-        await self.deps.audio.send(context.bot, chat_id, asset, method, meta)
+        query = update.callback_query
+        message_id = query.message.message_id if query and query.message else None
+        await self._archive_page(context, chat_id, int(button_arg(context)), message_id)
 
-    async def listen_latest(self, chat_id: int, context: Context) -> None:
-        """Send the latest whole-issue episode."""
-        issue = self.deps.store.latest_issue()
-        if issue is None:
-            await self.say(context, chat_id, texts.NO_ISSUE)
-            return
-        await self.listen_issue(chat_id, context, issue)
-
-    async def listen_issue(self, chat_id: int, context: Context, issue: Issue) -> None:
-        """Send the whole-issue episode and its chapter list."""
-        asset = self.deps.assets.get(issue.id, ISSUE_MP3)
-        if asset is None:
-            await self.say(context, chat_id, texts.ISSUE_AUDIO_PENDING)
-            return
-        meta = AudioMeta(caption=issue.title, title=issue.title, performer=self.paper_name)
-        await self.send_audio(chat_id, context, asset, "audio", meta)
-        chapters = self.deps.assets.get(issue.id, ISSUE_CHAPTERS)
-        data = None
-        if chapters is not None and self.deps.publisher.exists(chapters.path):
-            data = self.deps.publisher.read_bytes(chapters.path)
-        await self.say(context, chat_id, render.chapters_text(issue, data))
-
-    async def archive(
-        self, chat_id: int, context: Context, page: int, edit_message_id: int | None = None
+    async def _archive_page(
+        self, context: Context, chat_id: int, page: int, edit_message_id: int | None
     ) -> None:
         """Send (or turn to) a page of past issues."""
         store = self.deps.store
         total = store.count_issues()
         if total == 0:
-            await self.say(context, chat_id, texts.ARCHIVE_EMPTY)
+            await say(context, chat_id, texts.ARCHIVE_EMPTY)
             return
         pages = (total + ARCHIVE_PAGE_SIZE - 1) // ARCHIVE_PAGE_SIZE
         page = min(max(page, 0), pages - 1)
@@ -276,23 +142,38 @@ class ReaderHandlers:
                 return
             except BadRequest:
                 pass  # too old to edit, or unchanged: send a fresh page instead
-        await self.say(context, chat_id, text, markup)
+        await say(context, chat_id, text, markup)
 
-    async def search(
-        self, chat_id: int, context: Context, words: list[str], quiet: bool = False
-    ) -> bool:
+    async def search(self, update: Update, context: Context) -> None:
+        """/search 关键词: send the articles matching every word."""
+        if (chat_id := chat_of(update)) is None:
+            return
+        words = [w for w in (context.args or []) if w.strip()][:SEARCH_MAX_WORDS]
+        if not words:
+            await say(context, chat_id, texts.SEARCH_USAGE)
+        elif not await self._search(context, chat_id, words):
+            query = render.esc(" ".join(words))
+            await say(context, chat_id, texts.SEARCH_NONE.format(query=query))
+
+    async def search_text(self, update: Update, context: Context) -> None:
+        """Search a plain message that names nothing we know; say so when nothing matches."""
+        message, chat_id = update.effective_message, chat_of(update)
+        if message is None or message.text is None or chat_id is None:
+            return
+        if not await self._search(context, chat_id, message.text.split()):
+            await say(context, chat_id, texts.NOT_UNDERSTOOD, main_keyboard())
+
+    async def _search(self, context: Context, chat_id: int, words: list[str]) -> bool:
         """Send the articles matching every word; return whether any matched."""
         hits = self.deps.store.search_articles(words, limit=SEARCH_LIMIT)
         if not hits:
-            if not quiet:
-                query = render.esc(" ".join(words))
-                await self.say(context, chat_id, texts.SEARCH_NONE.format(query=query))
             return False
         labels = [(h.article.id, h.article.title) for h in hits]
-        await self.say(
-            context, chat_id, texts.SEARCH_HITS.format(count=len(hits)), hits_keyboard(labels)
-        )
+        head = texts.SEARCH_HITS.format(count=len(hits))
+        await say(context, chat_id, head, hits_keyboard(labels))
         return True
+
+    # Hotline and reminders -----------------------------------------------------------------------
 
     def contact(self) -> Contact:
         """Return the newsroom contact: the latest issue's box, settings filling the gaps."""
@@ -306,14 +187,16 @@ class ReaderHandlers:
             editors=found.editors,
         )
 
-    async def hotline(self, chat_id: int, context: Context) -> None:
+    async def hotline(self, update: Update, context: Context) -> None:
         """Send the hotline, e-mail and address, and the hotline as a tappable contact card."""
+        if (chat_id := chat_of(update)) is None:
+            return
         contact = self.contact()
         text = render.contact_text(self.paper_name, contact)
         if text is None:
-            await self.say(context, chat_id, texts.NO_CONTACT)
+            await say(context, chat_id, texts.NO_CONTACT)
             return
-        await self.say(context, chat_id, text)
+        await say(context, chat_id, text)
         phone = render.first_phone(contact.hotline)
         if phone:
             await context.bot.send_contact(
@@ -323,50 +206,24 @@ class ReaderHandlers:
                 last_name=texts.CONTACT_LAST_NAME,
             )
 
-    async def subscribe(self, chat_id: int, context: Context) -> None:
+    async def subscribe(self, update: Update, context: Context) -> None:
         """Subscribe to new-issue messages."""
+        if (chat_id := chat_of(update)) is None:
+            return
         if self.deps.subscribers.subscribe(chat_id):
-            await self.say(context, chat_id, texts.SUBSCRIBED)
+            await say(context, chat_id, texts.SUBSCRIBED)
         else:
-            await self.say(context, chat_id, texts.ALREADY_SUBSCRIBED, unsubscribe_keyboard())
+            await say(context, chat_id, texts.ALREADY_SUBSCRIBED, unsubscribe_keyboard())
 
-    async def unsubscribe(self, chat_id: int, context: Context) -> None:
+    async def unsubscribe(self, update: Update, context: Context) -> None:
         """Stop new-issue messages."""
+        if (chat_id := chat_of(update)) is None:
+            return
         done = self.deps.subscribers.unsubscribe(chat_id)
-        await self.say(context, chat_id, texts.UNSUBSCRIBED if done else texts.NOT_SUBSCRIBED)
+        await say(context, chat_id, texts.UNSUBSCRIBED if done else texts.NOT_SUBSCRIBED)
 
-    # Buttons -------------------------------------------------------------------------------------
-
-    async def callback(self, update: Update, context: Context) -> None:
-        """Act on an inline button; data that is not ours gets a polite 'button expired'."""
-        query = update.callback_query
-        if query is None or update.effective_chat is None:
-            return
-        chat_id = update.effective_chat.id
-        try:
-            press = parse_callback(query.data)
-        except CallbackDataError:
-            log.info("refused callback data from chat %s", chat_id)
-            await query.answer(texts.STALE_BUTTON)
-            return
-        await query.answer()
-        action, arg = press.action, press.arg
-        if action == "art":
-            await self.show_article(chat_id, context, arg)
-        elif action == "next":
-            await self.next_article(chat_id, context, arg)
-        elif action in ("say", "slow"):
-            await self.listen_article(chat_id, context, arg, slow=action == "slow")
-        elif action in ("toc", "iss", "all"):
-            issue = self.deps.store.find_issue(arg)
-            if issue is None:
-                await self.say(context, chat_id, texts.STALE_BUTTON)
-            elif action == "all":
-                await self.listen_issue(chat_id, context, issue)
-            else:
-                await self.show_issue(chat_id, context, issue)
-        elif action == "page":
-            message_id = query.message.message_id if query.message is not None else None
-            await self.archive(chat_id, context, int(arg), message_id)
-        elif action == "unsub":
-            await self.unsubscribe(chat_id, context)
+    async def stale_button(self, update: Update, context: Context) -> None:
+        """Answer a button press no pattern matched (old, foreign or forged data): 'expired'."""
+        if update.callback_query is not None:
+            log.info("refused callback data from chat %s", chat_of(update))
+            await update.callback_query.answer(texts.STALE_BUTTON)

@@ -18,12 +18,20 @@ _REASONS: tuple[tuple[type[Exception], str], ...] = (
     (errors.PdfNoTextError, "PDF 里没有文字（可能是扫描件），请先做文字识别，或直接发文字稿。"),
     (errors.PdfCorruptError, "PDF 文件损坏或不完整，请重新导出再发。"),
     (errors.PdfTimeoutError, "PDF 太复杂，读取超时，请重新导出或直接发文字稿。"),
+    (errors.DocxEncryptedError, "Word 文件设了密码，请去掉密码再发。"),
+    (errors.DocxCorruptError, "Word 文件损坏或不完整，请重新保存再发。"),
+    (errors.DocxNotWordError, "这不是 Word 的 .docx 文件，请在 Word 里另存为 .docx 再发。"),
+    (errors.DocxBombError, "Word 文件解压后太大，可能已损坏，请重新保存再发。"),
     (errors.NoArticlesError, "没找到文章标题：请让每个标题单独一行，或用 Markdown 的 # 标出标题。"),
 )
 GENERIC_REASON = "文件读不出来，请检查后再发。"
 
 _WARNINGS: tuple[tuple[str, str], ...] = (
     ("guessed from the text", "出版日期是从正文里推测的，请核对；文件名里写上日期更可靠。"),
+    (
+        "the day it was received",
+        "没有找到出版日期，按收到的日期发布；日期不对请在文件名里写上日期再发。",
+    ),
     ("before the first title", "第一个标题前面有几段文字没有收录。"),
     ("title without text", "有的标题下面没有正文，已略过："),
 )

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from tingbao.bot import texts
+from tingbao.paper import phone as phones
 from tingbao.paper.model import Article, Contact, Issue
 
 # Telegram's limit is 4096 characters after entity parsing; measuring the raw HTML (longer than
 # the parsed text) in UTF-16 code units keeps us under it for any script, emoji included.
 MESSAGE_LIMIT = 4096
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
-PHONE = re.compile(r"\+?\d[\d\- ()]{4,}\d")
 
 
 def esc(text: str) -> str:
@@ -142,18 +142,23 @@ def chapters_text(issue: Issue, chapters_json: bytes | None) -> str:
 
 
 def first_phone(text: str | None) -> str | None:
-    """Return the first phone number in text (a hotline field may hold several)."""
-    if not text:
-        return None
-    match = PHONE.search(text)
-    return match.group(0).strip() if match else None
+    """Return the first phone number in text as printed (a hotline field may hold several)."""
+    found = next(phones.find_phones(text, labelled=True), None) if text else None
+    return found.text if found else None
+
+
+def card_phone(text: str | None) -> str | None:
+    """Return the contact card's phone_number for the first phone in text (+862164059791)."""
+    found = next(phones.find_phones(text, labelled=True), None) if text else None
+    return phones.card_number(found.phone) if found else None
 
 
 def contact_text(paper_name: str, contact: Contact) -> str | None:
     """Return the hotline, e-mail and address as text, or None when nothing is known."""
     lines = []
     if contact.hotline:
-        lines.append(texts.HOTLINE_LINE.format(value=esc(contact.hotline)))
+        shown = phones.replace_phones(contact.hotline, phones.display, labelled=True)
+        lines.append(texts.HOTLINE_LINE.format(value=esc(shown)))
     if contact.email:
         lines.append(texts.EMAIL_LINE.format(value=esc(contact.email)))
     if contact.address:

@@ -9,14 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tingbao.paper.db import Base
 
-# Outbox states. pending -> sending -> sent | blocked | failed | unknown; a refused send (429, or a
-# connection that never opened) goes back from sending to pending.
+# Outbox states: pending -> sending -> sent | pending | unknown | blocked | failed. What each one
+# means, and the delivery guarantee (at most once per subscriber), are written once, in outbox.py.
 PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
-BLOCKED = "blocked"  # 403: the user blocked the bot; they are unsubscribed
-FAILED = "failed"  # permanently refused (400) or too many refusals
-UNKNOWN = "unknown"  # a read timeout or a crash mid-send: maybe delivered, never retried
+BLOCKED = "blocked"
+FAILED = "failed"
+UNKNOWN = "unknown"
 STATES = (PENDING, SENDING, SENT, BLOCKED, FAILED, UNKNOWN)
 NEW_ISSUE = "new_issue"
 

@@ -7,6 +7,7 @@ from html import escape
 
 from tingbao.feeds.text import clean_text, mailto_uri, tel_uri
 from tingbao.feeds.view import FEED_ATOM, FEED_PODCAST, FEED_RSS, HOME_PAGE, Site
+from tingbao.paper import phone as phones
 from tingbao.paper.model import Contact
 
 STYLESHEET = "static/tingbao.css"
@@ -33,15 +34,33 @@ class Page:
         return "../" * self.path.count("/")
 
 
+def hotline_links(hotline: str) -> str:
+    """Return the hotline as HTML with each phone number a tappable tel: link."""
+    text = clean_text(hotline)
+    found = list(phones.find_phones(text, labelled=True))
+    if not found:
+        # Not a number paper.phone knows (a setting typed by hand): link its digits, if any.
+        href = tel_uri(text)
+        return f'<a class="tap" href="{esc(href)}">{esc(text)}</a>' if href != "tel:" else esc(text)
+    parts: list[str] = []
+    pos = 0
+    for match in found:
+        href = escape(phones.tel_uri(match.phone), quote=True)
+        shown = escape(phones.display(match.phone), quote=True)
+        parts.append(escape(text[pos : match.start], quote=True))
+        parts.append(f'<a class="tap" href="{href}">{shown}</a>')
+        pos = match.end
+    parts.append(escape(text[pos:], quote=True))
+    return "".join(parts)
+
+
 def contact_box(contact: Contact, site: Site) -> str:
     """Return the newsroom's contact box: tappable hotline and e-mail, address, editors."""
     hotline = contact.hotline or site.hotline
     email = contact.email or site.email
     rows: list[str] = []
     if hotline:
-        rows.append(
-            f'<li>新闻热线：<a class="tap" href="{esc(tel_uri(hotline))}">{esc(hotline)}</a></li>'
-        )
+        rows.append(f"<li>新闻热线：{hotline_links(hotline)}</li>")
     if email:
         rows.append(
             f'<li>投稿邮箱：<a class="tap" href="{esc(mailto_uri(email))}">{esc(email)}</a></li>'

@@ -6,6 +6,8 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from urllib.parse import quote, urlsplit
 
+from tingbao.paper import phone as phones
+
 # XML 1.0 forbids C0 controls but tab, LF, CR, lone surrogates and U+FFFE/U+FFFF; C1 controls
 # and DEL are allowed but render as garbage in readers, so they go too.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -70,9 +72,14 @@ def minutes_label(seconds: float | None) -> str:
 
 
 def tel_uri(phone: str) -> str:
-    """Return a tel: URI for a phone number as printed (021-64059791 -> tel:02164059791)."""
-    digits = re.sub(r"[^\d+]", "", phone)
-    return f"tel:{digits}"
+    """Return a tel: URI for the first phone number in text (021-64059791 -> tel:+862164059791).
+
+    Text that holds no number paper.phone knows keeps its digits, so a link is never empty.
+    """
+    found = next(phones.find_phones(phone, labelled=True), None)
+    if found is not None:
+        return phones.tel_uri(found.phone)
+    return "tel:" + re.sub(r"[^\d+]", "", phone)
 
 
 def mailto_uri(email: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from tingbao.feeds.text import clean_text, tag_authority
 from tingbao.paper.assets import (
@@ -51,11 +50,6 @@ class Site:
     def url(self, relpath: str) -> str:
         """Return the absolute public URL of a path under public/."""
         return self.base_url + relpath.lstrip("/")
-
-    @property
-    def base_path(self) -> str:
-        """Return the path part of the base URL (where public/ is mounted)."""
-        return urlsplit(self.base_url).path or "/"
 
 
 def site_from_settings(settings: Settings, authority: str | None = None) -> Site:

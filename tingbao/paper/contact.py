@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from tingbao.paper.model import Contact
+from tingbao.paper.phone import first_listed
 
 CONTACT_KEY = re.compile(
     r"^(本报|本刊)?(编审团|编委会|编审|责任编辑|主编|编辑)|^(投稿)?(邮箱|电子邮件|E-?mail)|"
@@ -13,8 +14,8 @@ CONTACT_KEY = re.compile(
     re.I,
 )
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_PHONE = re.compile(r"(?:\(?0\d{2,3}\)?[- ]?)?\d{7,8}(?:-\d{1,4})?|1[3-9]\d{9}")
-_LABELLED_PHONE = re.compile(r"(?:热线|电话)\s*[:：]?\s*([0-9()（）\- ]{7,24})")
+_HOTLINE_LABEL = re.compile(r"热线|电话")
+_FAX_LINE = re.compile(r"^.*传真.*$", re.M)
 _ADDRESS = re.compile(r"地址\s*[:：]\s*(.+)")
 _EDITORS = re.compile(r"(?:编审团|编委会|编审|责任编辑|编辑)\s*[:：]?\s*(.*)")
 _NAME_SPLIT = re.compile(r"[\s、，,;；/]+")
@@ -41,15 +42,23 @@ def find_contact_start(lines: Sequence[str]) -> int | None:
     return start if keyed >= 2 else None
 
 
+def find_hotline(lines: Sequence[str]) -> str | None:
+    """Return the hotline as printed: on a 热线/电话 line first, else the first number anywhere."""
+    for line in lines:
+        label = _HOTLINE_LABEL.search(line)
+        printed = first_listed(line[label.end() :], labelled=True) if label else None
+        if printed:
+            return printed
+    # Blank out e-mail addresses rather than cut them, so the digits around them never join.
+    text = _EMAIL.sub(lambda m: " " * len(m.group(0)), "\n".join(lines))
+    return first_listed(_FAX_LINE.sub("", text), labelled=False)
+
+
 def parse_contact(lines: Sequence[str]) -> Contact:
     """Read hotline, e-mail, address and editors from the closing box's lines."""
     text = "\n".join(lines)
     email = _EMAIL.search(text)
-    phone = _LABELLED_PHONE.search(text)
-    hotline = phone.group(1).strip() if phone else None
-    if hotline is None:
-        bare = _PHONE.search(_EMAIL.sub("", text))
-        hotline = bare.group(0) if bare else None
+    hotline = find_hotline(lines)
     address = _ADDRESS.search(text)
     editors: list[str] = []
     collecting = False

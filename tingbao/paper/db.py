@@ -1,7 +1,9 @@
 """The database: one SQLAlchemy declarative base for every part, and engine construction.
 
 Each part declares its own tables on `Base` (paper: issues, articles, stages; audio: assets; bot:
-subscribers, outbox, file ids). Only portable SQL is used, so DATABASE_URL may name PostgreSQL.
+subscribers, outbox, file ids); the worker, which knows every part, creates them all
+(`tingbao.worker.schema.create_schema`). Only portable SQL is used, so DATABASE_URL may name
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -42,10 +44,6 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def create_all(self) -> None:
-        """Create every table declared on Base by the parts imported so far."""
-        Base.metadata.create_all(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

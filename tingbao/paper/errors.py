@@ -9,6 +9,10 @@ PaperError
  │    ├── PdfNoTextError        scanned: no text layer, needs OCR
  │    ├── PdfCorruptError       truncated or damaged
  │    ├── PdfTimeoutError       the parser took too long or too much memory
+ │    ├── DocxEncryptedError    a Word file with a password (an OLE file, not a zip)
+ │    ├── DocxCorruptError      a damaged or truncated Word file
+ │    ├── DocxNotWordError      a zip archive without a Word document inside
+ │    ├── DocxBombError         a Word file that would unpack too large (a zip bomb)
  │    └── NoArticlesError       readable, but no article was found
  ├── SettingsError         a setting has a bad value
  └── NotFoundError         no such issue or article in the store
@@ -51,6 +55,22 @@ class PdfCorruptError(InputError):
 
 class PdfTimeoutError(InputError):
     """Reading the PDF exceeded its time or memory limit."""
+
+
+class DocxEncryptedError(InputError):
+    """The Word file is protected by a password."""
+
+
+class DocxCorruptError(InputError):
+    """The Word file is truncated or damaged."""
+
+
+class DocxNotWordError(InputError):
+    """The file is a zip archive but holds no Word document."""
+
+
+class DocxBombError(InputError):
+    """The Word file would unpack to more than the limit, or is packed suspiciously tightly."""
 
 
 class NoArticlesError(InputError):

@@ -81,6 +81,16 @@ FORMATS: tuple[InputFormat, ...] = (
         "tingbao.paper.pdf:read_pdf",
         (b"%PDF-",),
     ),
+    InputFormat(
+        "docx",
+        "a Word .docx file",
+        (".docx",),
+        "Word（.docx）",
+        "tingbao.paper.docx:read_docx",
+        # A .docx is a zip; one saved with a password is an OLE compound file instead, let in
+        # here so that its reader can say so.
+        (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+    ),
 )
 
 # Files editors often have that tingbao does not read, and what to send instead.

@@ -8,7 +8,6 @@ to the page's points so text pages and scanned pages of one file are measured al
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -27,13 +26,14 @@ from tingbao.paper.geometry import Box, Fragment, PageText, is_bold_font
 from tingbao.paper.layout import analyse
 from tingbao.paper.settings import Settings
 
-_UNMAPPED = re.compile(r"\(cid:\d+\)")
+UNMAPPED = "\ufffd"  # a glyph whose font does not say which character it draws
+BOLD_WEIGHT = 600
 
 
 def _page(number: int, raw: dict[str, Any]) -> PageText:
     fragments = tuple(
-        Fragment(text, Box(x0, top, x1, bottom), size, is_bold_font(font))
-        for text, x0, top, x1, bottom, size, font in raw["words"]
+        Fragment(text, Box(x0, top, x1, bottom), size, is_bold_font(font) or weight >= BOLD_WEIGHT)
+        for text, x0, top, x1, bottom, size, font, weight in raw["words"]
     )
     return PageText(number, raw["width"], raw["height"], fragments)
 
@@ -90,7 +90,7 @@ def _scaled(ocr: PageText, like: PageText) -> PageText:
 
 def _check_fonts(pages: list[PageText]) -> None:
     text = "".join(f.text for p in pages for f in p.fragments)
-    if text and len("".join(_UNMAPPED.findall(text))) > len(text) / 2:
+    if text and text.count(UNMAPPED) > len(text) / 2:
         raise PdfNoTextError(
             "the PDF's fonts do not say which characters they draw: "
             "export it again with embedded fonts, or send the text"

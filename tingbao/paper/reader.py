@@ -9,18 +9,30 @@ from pathlib import Path
 from tingbao.paper.cleanup import compile_patterns
 from tingbao.paper.dates import resolve_published
 from tingbao.paper.errors import EmptyInputError, InputError, NoArticlesError, TooLargeError
-from tingbao.paper.formats import Extracted, accepted_text, format_for
+from tingbao.paper.formats import Extracted, InputFormat, accepted_text, format_for
+from tingbao.paper.geometry import PageText, Region
 from tingbao.paper.model import Article, Issue, make_article_id, make_issue_id
 from tingbao.paper.segment import Segmented, segment
 from tingbao.paper.settings import Settings
 
 
 @dataclass(frozen=True)
+class Layout:
+    """What was seen on a file's pages, for the layout picture (no pages: text, Markdown, .docx)."""
+
+    kind: str  # the input format's kind: "pdf", "docx", …
+    name: str  # the format in English messages: "a PDF"
+    pages: tuple[PageText, ...] = ()
+    regions: tuple[Region, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReadResult:
-    """The issue read from a file, and what the reader had to guess."""
+    """The issue read from a file, what the reader had to guess, and what it saw on the pages."""
 
     issue: Issue
     warnings: tuple[str, ...] = ()
+    layout: Layout | None = None
 
 
 def _read_bytes(path: Path, limit: int) -> bytes:
@@ -42,10 +54,16 @@ def _read_bytes(path: Path, limit: int) -> bytes:
     return path.read_bytes()
 
 
+def read_file(path: Path, settings: Settings) -> tuple[InputFormat, Extracted]:
+    """Return the file's format and what its reader (chosen by the formats table) found in it."""
+    data = _read_bytes(path, settings.max_input_bytes)
+    fmt = format_for(path, data)
+    return fmt, fmt.load_reader()(path, data, settings)
+
+
 def read_blocks(path: Path, settings: Settings) -> Extracted:
     """Return what the file's reader (chosen by the formats table) found in it."""
-    data = _read_bytes(path, settings.max_input_bytes)
-    return format_for(path, data).load_reader()(path, data, settings)
+    return read_file(path, settings)[1]
 
 
 def _issue_title(paper_name: str, published: date, day_known: bool) -> str:
@@ -76,6 +94,7 @@ def build_issue(
                 subtitle=draft.subtitle,
                 kind=draft.kind,
                 sections=tuple(draft.sections),
+                captions=tuple(draft.captions),
             )
         )
     return Issue(
@@ -88,9 +107,15 @@ def build_issue(
     )
 
 
-def read_issue(path: Path, settings: Settings, published: date | None = None) -> ReadResult:
-    """Read, decode, clean and segment a file into an Issue, or raise an InputError."""
-    extracted = read_blocks(path, settings)
+def read_issue(
+    path: Path, settings: Settings, published: date | None = None, received: date | None = None
+) -> ReadResult:
+    """Read, decode, clean and segment a file into an Issue, or raise an InputError.
+
+    `received` is the day the file came in (None: today in the paper's time zone); a file whose
+    name and text hold no date is published on it.
+    """
+    fmt, extracted = read_file(path, settings)
     blocks, text = extracted.blocks, extracted.text
     if not blocks:
         raise EmptyInputError("no text is left once the masthead and boilerplate are removed")
@@ -101,15 +126,18 @@ def read_issue(path: Path, settings: Settings, published: date | None = None) ->
             "or use Markdown with # before each title"
         )
     warnings = [*extracted.warnings, *segmented.warnings]
-    when = resolve_published(published, path.name, text)
-    if when is None:
-        raise InputError(
-            "no publication date found: give one with --published YYYY-MM-DD "
-            "or put it in the file name"
+    when = resolve_published(published, path.name, text, received)
+    if when.source == "received":
+        warnings.append(
+            f"no publication date in the file name or text: published on "
+            f"{when.value.isoformat()}, the day it was received; give --published YYYY-MM-DD "
+            "or put the date in the file name to change it"
         )
     if when.source == "text":
         warnings.append(
             f"publication date {when.value.isoformat()} guessed from the text: "
             "give --published or put the date in the file name to be sure"
         )
-    return ReadResult(build_issue(segmented, settings, when.value, when.day_known), tuple(warnings))
+    layout = Layout(fmt.kind, fmt.name, extracted.pages, extracted.regions)
+    issue = build_issue(segmented, settings, when.value, when.day_known)
+    return ReadResult(issue, tuple(warnings), layout)

@@ -15,10 +15,14 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from tingbao.bot.app import run_bot
+from tingbao.bot.app import drain_once, run_bot
+from tingbao.bot.errors import BotUnavailableError
 from tingbao.feeds.server import serve_public
+from tingbao.paper.dates import today
 from tingbao.paper.errors import InputError, NotFoundError, PaperError, SettingsError
 from tingbao.paper.model import issue_to_dict
+from tingbao.paper.picture import picture_paths, render_pdf, render_png
+from tingbao.paper.publish import atomic_write_bytes
 from tingbao.paper.reader import ReadResult, read_issue
 from tingbao.paper.settings import Settings, load_settings
 from tingbao.worker.check import check
@@ -41,10 +45,18 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2020-07-30") from None
 
 
+def _layout_file(value: str) -> Path:
+    path = Path(value)
+    if path.suffix.lower() not in (".png", ".pdf"):
+        raise argparse.ArgumentTypeError(f"{value!r}: the layout picture is a .png or a .pdf")
+    return path
+
+
 def _read(path: Path, settings: Settings, published: date | None) -> ReadResult:
     """Read a file for the CLI: refusals become one CliError line, warnings go to stderr."""
     try:
-        result = read_issue(path, settings, published)
+        # A file without a date is published on the day it is read: today, in the paper's zone.
+        result = read_issue(path, settings, published, received=today())
     except InputError as exc:
         raise CliError(f"{path}: {exc}") from None
     for warning in result.warnings:
@@ -53,12 +65,41 @@ def _read(path: Path, settings: Settings, published: date | None) -> ReadResult:
 
 
 def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
-    data = issue_to_dict(_read(Path(args.file), settings, args.published).issue)
+    path = Path(args.file)
+    result = _read(path, settings, args.published)
+    data = issue_to_dict(result.issue)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         _print_issue(data)
+    if args.layout is not None:
+        _write_layout(path, result, args.layout)
     return 0
+
+
+def _write_layout(path: Path, result: ReadResult, out: Path) -> None:
+    """Draw what was understood on each page into OUT.png (OUT-1.png … for several) or OUT.pdf."""
+    layout = result.layout
+    if layout is None or not layout.pages:
+        name = layout.name if layout is not None else "this file"
+        print(
+            f"note: {path}: {name} has no page layout to draw; {out} not written", file=sys.stderr
+        )
+        return
+    # A photo or scan is drawn under its page; PDFs (and anything Pillow cannot open) are not.
+    background = path.read_bytes() if layout.pages[0].source == "ocr" else None
+    try:
+        if out.suffix.lower() == ".pdf":
+            atomic_write_bytes(out, render_pdf(layout.pages, layout.regions, background=background))
+            written = [out]
+        else:
+            pictures = render_png(layout.pages, layout.regions, background=background)
+            written = picture_paths(out, len(pictures))
+            for target, picture in zip(written, pictures, strict=True):
+                atomic_write_bytes(target, picture)
+    except OSError as exc:
+        raise CliError(f"{out}: cannot write the layout picture: {exc.strerror}") from None
+    print(f"layout: {', '.join(str(p) for p in written)}", file=sys.stderr)
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -173,8 +214,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
     with open_context(settings) as ctx:
-        ran = run_bot(settings, ctx.db, publisher=ctx.publisher)
-    return 0 if ran else 1
+        if not args.once:
+            return 0 if run_bot(settings, ctx.db, publisher=ctx.publisher) else 1
+        try:
+            report = asyncio.run(drain_once(settings, ctx.db))
+        except BotUnavailableError as exc:
+            raise CliError(f"bot: {exc}") from None
+    if report is None:
+        return 1
+    print(f"outbox: {report.summary()}")
+    if report.stopped:
+        raise CliError("bot: Telegram stopped answering; the rest waits in the outbox")
+    return 0
 
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -194,7 +245,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse", help="print what a file holds; stores nothing")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print JSON (the shape in DESIGN.md)")
-    p.add_argument("--published", type=_date, help="publication date YYYY-MM-DD")
+    p.add_argument(
+        "--published", type=_date, help="publication date YYYY-MM-DD (default: from the file)"
+    )
+    p.add_argument(
+        "--layout",
+        type=_layout_file,
+        metavar="OUT.png",
+        help="draw what was read where on each page (PDFs, scans, photos): "
+        "OUT.png (OUT-1.png … for several pages) or one OUT.pdf",
+    )
     p.set_defaults(handler=cmd_parse)
 
     p = sub.add_parser("ingest", help="parse a file and store the issue")
@@ -230,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("bot", help="run the Telegram bot")
+    p.add_argument("--once", action="store_true", help="send the due outbox messages and exit")
     p.set_defaults(handler=cmd_bot)
     return parser
 

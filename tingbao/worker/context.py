@@ -11,6 +11,7 @@ from tingbao.paper.db import Database
 from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
+from tingbao.worker.schema import create_schema
 
 
 @dataclass(frozen=True)
@@ -24,20 +25,12 @@ class Context:
     publisher: LocalPublisher
 
 
-def _import_tables() -> None:
-    """Import every module that declares tables, so create_all knows them all."""
-    import tingbao.bot.tables
-    import tingbao.paper.assets
-    import tingbao.paper.store  # noqa: F401
-
-
 @contextmanager
 def open_context(settings: Settings) -> Iterator[Context]:
     """Create the data dir and tables, yield the context, and close the database."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    _import_tables()
     db = Database(settings.database_url)
-    db.create_all()
+    create_schema(db)
     try:
         yield Context(
             settings=settings,

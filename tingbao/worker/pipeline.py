@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tingbao.audio.errors import AudioError
+from tingbao.audio.plan import issues_with_dropped
 from tingbao.paper.assets import Asset, AssetStore
+from tingbao.paper.dates import day_of
 from tingbao.paper.errors import InputError
 from tingbao.paper.model import Issue, short_hash
 from tingbao.paper.reader import read_issue
@@ -146,7 +148,8 @@ class Pipeline:
         for item in pending_files(settings.inbox_dir):
             path = item.path
             try:
-                result = read_issue(path, settings)
+                # An undated file is published on the day it arrived in the inbox.
+                result = read_issue(path, settings, received=day_of(path.stat().st_mtime))
             except InputError as exc:
                 target = move_failed(path, settings.inbox_failed_dir, str(exc))
                 log.warning("inbox: %s failed: %s (moved to %s)", path.name, exc, target)
@@ -202,9 +205,7 @@ class Pipeline:
             report.site_built = True
         # The site links no dropped article now; their audio can go (every pass, so a crash
         # between the build and this step is made good by the next one).
-        owners = {issue.id: {issue.id} | {a.id for a in issue.articles} for issue in issues}
-        stale = {a.issue_id for a in published.values() if a.owner_id not in owners[a.issue_id]}
-        for issue in (i for i in issues if i.id in stale):
+        for issue in issues_with_dropped(issues, published.values()):
             removed = self.audio.remove_dropped(issue)
             if removed:
                 log.info("removed %d audio files dropped from %s", len(removed), issue.id)

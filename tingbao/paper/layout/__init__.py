@@ -10,7 +10,7 @@ Pure: geometry in, blocks out; a text PDF and its scan take the same road.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from tingbao.paper.contact import find_contact_start
 from tingbao.paper.geometry import LayoutRole, PageText
@@ -55,14 +55,29 @@ def _heading_like(chunk: Chunk) -> bool:
     return len(chunk.lines) <= 2 and len(text) <= 30 and not _PROSE.search(text)
 
 
+def _attach_to_units(chunk: Chunk, units: Sequence[TitleUnit], body: float) -> bool:
+    """Make a smaller chunk right above or below a headline its kicker or subtitle."""
+    if chunk.style != "large" and not chunk.text.startswith(("—", "–")):
+        return False
+    for unit in units:
+        part = attach(unit, chunk, body)
+        if part == "kicker":
+            unit.kicker = [*chunk.lines, *unit.kicker]
+            return True
+        if part == "subtitle":
+            unit.subtitle = [*unit.subtitle, *chunk.lines]
+            return True
+    return False
+
+
 def _page_parts(
     page: PageText,
     lines: list[Line],
-    furniture: dict[int, LayoutRole],
+    furniture: Mapping[int, LayoutRole],
     body: float,
 ) -> PageParts:
     content = [ln for ln in lines if id(ln) not in furniture]
-    breaks = set()
+    breaks: set[int] = set()
     for index, line in enumerate(content):
         jump, _ = find_jump(line.text)
         if jump is not None:
@@ -92,31 +107,10 @@ def _page_parts(
         role = caption_role([ln.text for ln in chunk.lines])
         if role is None and chunk.style == "small":
             role = "caption"
-        if role is None and chunk.style in ("large", "body"):
-            placed = False
-            for unit in units:
-                part = (
-                    attach(unit, chunk, body)
-                    if chunk.style == "large"
-                    or chunk.text[:1]
-                    in (
-                        "—",
-                        "–",
-                    )
-                    else None
-                )
-                if part == "kicker":
-                    unit.kicker = [*chunk.lines, *unit.kicker]
-                    placed = True
-                elif part == "subtitle":
-                    unit.subtitle = [*unit.subtitle, *chunk.lines]
-                    placed = True
-                if placed:
-                    break
-            if placed:
-                continue
-            if (chunk.style == "large" or chunk.lines[0].bold) and _heading_like(chunk):
-                role = "heading"
+        if role is None and _attach_to_units(chunk, units, body):
+            continue
+        if role is None and (chunk.style == "large" or chunk.lines[0].bold):
+            role = "heading" if _heading_like(chunk) else None
         if role is not None:
             roles[id(chunk)] = role
         kept.append(chunk)
@@ -138,7 +132,7 @@ def analyse(
     for line in every:
         line.style = style_of(line.size, body)
     sizes = [(p.width, p.height) for p in pages]
-    furniture: dict[int, LayoutRole] = dict(running_furniture(page_line_lists, sizes))  # type: ignore[arg-type]
+    furniture: dict[int, LayoutRole] = running_furniture(page_line_lists, sizes, body)
     if pages:
         headline = max((ln.size for ln in every if ln.style == "headline"), default=body * 1.4)
         for key in masthead_lines(page_line_lists[0], pages[0].height, paper_names, headline):

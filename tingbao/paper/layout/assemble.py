@@ -115,15 +115,16 @@ def stitch(pages: Sequence[Sequence[PageRegion]]) -> list[_Part]:
 
 
 def _column_edges(chunk: Chunk, region: PageRegion) -> tuple[float, float]:
+    """Return the left and right edges of the column a chunk stands in, from its region's chunks
+    of the same style in that column."""
     box = chunk.box
     same = [
-        ln
+        c
         for c in region.chunks
-        for ln in c.lines
-        if min(box.x1, c.box.x1) - max(box.x0, c.box.x0) >= 0.5 * min(box.width, c.box.width)
-        and c.style == chunk.style
+        if c.style == chunk.style
+        and min(box.x1, c.box.x1) - max(box.x0, c.box.x0) >= 0.5 * min(box.width, c.box.width)
     ]
-    return min(ln.box.x0 for ln in same), max(ln.box.x1 for ln in same)
+    return min(c.box.x0 for c in same), max(c.box.x1 for c in same)
 
 
 def _clean(lines: Sequence[Line], boilerplate: Sequence[re.Pattern[str]]) -> list[Line]:

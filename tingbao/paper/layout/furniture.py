@@ -6,7 +6,8 @@ photo credits and bylines. Pure rules on lines and their place on the page, tabl
   a page number ("— 2 —", "第2版", "2 / 8") or a running head (a date and 第N版).
 - The masthead is the top of the first page down to the paper's name plate and the lines set with
   it (主办, 期号, 内部资料, the date).
-- Jump lines ("（下转第2版）", "（上接第1版）") end or open a part of an article continued elsewhere.
+- Jump lines ("（下转第2版）", "（上接第1版）") end or open a part of an article continued
+  elsewhere.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tingbao.paper.geometry import LayoutRole
 from tingbao.paper.layout.lines import Line
 
 MARGIN_ZONE = 0.1  # top and bottom tenth of a page
@@ -102,18 +104,21 @@ def in_margin(line: Line, height: float) -> bool:
 
 
 def running_furniture(
-    pages: Sequence[Sequence[Line]], sizes: Sequence[tuple[float, float]]
-) -> dict[int, str]:
-    """Return id(line) -> "running_head" or "folio" for the page furniture of every page."""
+    pages: Sequence[Sequence[Line]], sizes: Sequence[tuple[float, float]], body: float
+) -> dict[int, LayoutRole]:
+    """Return id(line) -> "running_head" or "folio" for the page furniture of every page.
+
+    Running heads and folios are set no larger than the body text; a headline is never one.
+    """
     counts: Counter[tuple[str, str, int]] = Counter()
     for lines, (width, height) in zip(pages, sizes, strict=True):
         seen = {_signature(ln, height, width) for ln in lines if in_margin(ln, height)}
         counts.update(seen)
-    found: dict[int, str] = {}
+    found: dict[int, LayoutRole] = {}
     for lines, (width, height) in zip(pages, sizes, strict=True):
         marked: list[Line] = []
         for line in lines:
-            if not in_margin(line, height) or len(line.text) > 60:
+            if not in_margin(line, height) or len(line.text) > 60 or line.size > 1.15 * body:
                 continue
             if find_jump(line.text)[0] is not None:
                 continue
@@ -127,6 +132,8 @@ def running_furniture(
         # The rest of a running head's row (the paper's name at its left, the section at its right).
         for line in lines:
             if id(line) in found or not in_margin(line, height) or len(line.text) > 30:
+                continue
+            if line.size > 1.15 * body:
                 continue
             if any(_same_row(line, other) for other in marked):
                 found[id(line)] = "running_head"
@@ -167,7 +174,7 @@ def masthead_lines(
     return marked
 
 
-def caption_role(line_texts: Sequence[str]) -> str | None:
+def caption_role(line_texts: Sequence[str]) -> LayoutRole | None:
     """Return "caption", "credit" or "byline" when a chunk's text reads as one, else None."""
     text = "".join(line_texts).strip()
     if not text:

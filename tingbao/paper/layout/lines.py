@@ -8,9 +8,10 @@ join it when they sit right under its last line and overlap it horizontally.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from tingbao.paper.cleanup import clean_line
@@ -42,19 +43,20 @@ class Line:
         return max(1, len(self.text.replace(" ", "")))
 
 
-@dataclass
 class Chunk:
-    """Lines of one style class stacked in one column."""
+    """Lines of one style class stacked in one column; its box grows with each line added."""
 
-    page: int
-    lines: list[Line] = field(default_factory=list)
+    def __init__(self, page: int, lines: Sequence[Line] = ()) -> None:
+        self.page = page
+        self.lines: list[Line] = []
+        self.box = Box(0.0, 0.0, 0.0, 0.0)
+        for line in lines:
+            self.add(line)
 
-    @property
-    def box(self) -> Box:
-        box = self.lines[0].box
-        for line in self.lines[1:]:
-            box = box.union(line.box)
-        return box
+    def add(self, line: Line) -> None:
+        """Append a line below the others."""
+        self.box = line.box if not self.lines else self.box.union(line.box)
+        self.lines.append(line)
 
     @property
     def style(self) -> StyleClass:
@@ -80,7 +82,7 @@ def _make_line(page: int, frags: Sequence[Fragment]) -> Line:
     frags = sorted(frags, key=lambda f: f.box.x0)
     text = frags[0].text
     box = frags[0].box
-    for before, after in zip(frags, frags[1:], strict=False):
+    for before, after in itertools.pairwise(frags):
         text = _join(text, after.text, after.box.x0 - before.box.x1, after.size)
         box = box.union(after.box)
     weights = [max(1, len(f.text.strip())) for f in frags]
@@ -179,7 +181,7 @@ def chunk_lines(lines: Sequence[Line], breaks_before: set[int]) -> list[Chunk]:
             home = Chunk(line.page)
             chunks.append(home)
             open_chunks.append(home)
-        home.lines.append(line)
+        home.add(line)
         # Forget chunks far above: they cannot take another line.
         open_chunks = [
             c for c in open_chunks if line.box.top - c.lines[-1].box.bottom <= 3 * line.size

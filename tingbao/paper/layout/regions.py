@@ -6,10 +6,10 @@ order a reader takes them.
 - Its region is the area under it across the columns it spans: the columns whose first lines start
   together right under the headline (a short headline still owns every column its article starts
   in). A chunk belongs to the nearest title unit above it whose columns cover it.
-- Reading order: regions by a recursive XY cut of their boxes (bands top to bottom, then columns left
-  to right; overlapping boxes, such as an L-shaped article, by their tops); inside a region, its
-  columns left to right and each column top to bottom. Chunks under no headline form regions of
-  their own (the rest of an article continued from the page before).
+- Reading order: regions by a recursive XY cut of their boxes (bands top to bottom, then columns
+  left to right; overlapping boxes, such as an L-shaped article, by their tops); inside a region,
+  its columns left to right and each column top to bottom. Chunks under no headline form regions
+  of their own (the rest of an article continued from the page before).
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""Lines of a column -> paragraphs. Chinese print indents a paragraph's first line by about two
-characters; that indent, not the line ends, is what opens a paragraph. A line that stops short of
-the column's right edge ends one only when it also ends a sentence or stands alone (a short line with
-no prose punctuation, such as a name in the closing box); a line cut short by the 禁则 rule (no line
-opens with ，。、) is short by one character and never splits a paragraph. Text runs on across column
-and page ends: a column whose first line is not indented continues the paragraph before it.
+"""Lines of a column -> paragraphs.
+
+Chinese print indents a paragraph's first line by about two characters; that indent, not the line
+ends, is what opens a paragraph. A line that stops short of the column's right edge ends one only
+when it also ends a sentence or stands alone (a short line with no prose punctuation, such as a
+name in the closing box); a line cut short by the 禁则 rule (no line opens with ，。、) is short by
+one character and never splits a paragraph. Text runs on across column and page ends: a column
+whose first line is not indented continues the paragraph before it.
 """
 
 from __future__ import annotations

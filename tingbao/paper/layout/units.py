@@ -67,7 +67,7 @@ def attach(unit: TitleUnit, chunk: Chunk, body: float) -> str | None:
     gap_below = other.top - box.bottom
     if 0 - 0.5 * body <= gap_above <= 1.2 * max(body, chunk.size) and chunk.size < unit.size:
         return "kicker"
-    if -0.5 * body <= gap_below <= 1.2 * max(body, chunk.size):
-        if chunk.style != "body" or SUBTITLE_MARK.match(chunk.text):
-            return "subtitle"
+    below = -0.5 * body <= gap_below <= 1.2 * max(body, chunk.size)
+    if below and (chunk.style != "body" or SUBTITLE_MARK.match(chunk.text)):
+        return "subtitle"
     return None

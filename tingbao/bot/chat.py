@@ -1,0 +1,53 @@
+"""What every reader and listener handler shares: its dependencies, its chat, its button, say().
+
+Every handler takes (update, context), so the library can route commands, words and buttons to it
+(routes.py); a button's argument is the `arg` group of the pattern that matched it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from tingbao.bot.errors import CallbackDataError
+from tingbao.bot.files import AudioSender
+from tingbao.bot.subscribers import SubscriberStore
+from tingbao.paper.assets import AssetStore
+from tingbao.paper.publish import Publisher
+from tingbao.paper.settings import Settings
+from tingbao.paper.store import IssueStore
+
+Context = ContextTypes.DEFAULT_TYPE
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+
+
+@dataclass(frozen=True)
+class ReaderDeps:
+    """Everything the reader and listener handlers use."""
+
+    settings: Settings
+    store: IssueStore
+    assets: AssetStore
+    publisher: Publisher
+    subscribers: SubscriberStore
+    audio: AudioSender
+
+
+def chat_of(update: Update) -> int | None:
+    """Return the id of the chat an update came from."""
+    return update.effective_chat.id if update.effective_chat is not None else None
+
+
+def button_arg(context: Context, group: str = "arg") -> str:
+    """Return a group (`arg` or `action`) of the button pattern that routed this press here."""
+    if context.match is None:
+        raise CallbackDataError("a button handler was reached without button data")
+    return context.match.group(group)
+
+
+async def say(context: Context, chat_id: int, text: str, markup: Markup | None = None) -> None:
+    """Send one HTML message."""
+    await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
