@@ -8,7 +8,6 @@ Prints wall times, the real-time factor of the offline engine, and edge-tts timi
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import sys
 import tempfile
 import time
@@ -28,9 +27,9 @@ from tingbao.paper.db import Database  # noqa: E402
 from tingbao.paper.model import Issue  # noqa: E402
 from tingbao.paper.publish import LocalPublisher  # noqa: E402
 from tingbao.paper.reader import read_issue  # noqa: E402
-from tingbao.paper.settings import Settings, load_settings  # noqa: E402
 from tingbao.paper.store import IssueStore  # noqa: E402
 from tingbao.worker.schema import create_schema  # noqa: E402
+from tingbao.worker.settings import Settings, load_settings  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "jinhongqiao-2020-07.txt"
 
@@ -44,13 +43,14 @@ def service(
 ) -> tuple[AudioService, Settings]:
     data = Path(tempfile.mkdtemp(prefix="tingbao-bench-"))
     settings = load_settings({"TINGBAO_TTS": mode}, data_dir=data)
-    settings = dataclasses.replace(settings, tts_concurrency=concurrency)
+    settings = settings.with_overrides(tts_concurrency=concurrency)
     db = Database(settings.database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     create_schema(db)
-    engines = make_synthesizers(settings, cache=cache, edge=edge, offline=offline)
+    engines = make_synthesizers(settings.audio, cache=cache, edge=edge, offline=offline)
     publisher = LocalPublisher(settings.public_dir)
-    return AudioService(settings, IssueStore(db), AssetStore(db), publisher, engines), settings
+    stores = IssueStore(db), AssetStore(db)
+    return AudioService(settings.audio, settings.paper, *stores, publisher, engines), settings
 
 
 async def timed(svc: AudioService, issue: Issue) -> tuple[float, float, int]:
@@ -61,7 +61,7 @@ async def timed(svc: AudioService, issue: Issue) -> tuple[float, float, int]:
 
 async def main() -> None:
     settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=Path(tempfile.mkdtemp()))
-    issue = read_issue(SAMPLE, settings).issue
+    issue = read_issue(SAMPLE, settings.paper, settings.reading).issue
     chars = sum(a.char_count for a in issue.articles)
     print(f"sample issue: {len(issue.articles)} articles, {chars} characters")
 

@@ -18,7 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("PTB_TIMEDELTA", "true")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -27,11 +26,17 @@ from tests.conftest import build_issue
 from tingbao.bot.app import BotOptions, build_application, start_embedded, stop_embedded
 from tingbao.bot.limits import SendPacer
 from tingbao.bot.outbox import drain_outbox
+from tingbao.bot.settings import ptb_environment
 from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.paper.db import Database
-from tingbao.paper.settings import Secret, load_settings
+from tingbao.paper.publish import LocalPublisher
+from tingbao.paper.settings import Secret
 from tingbao.paper.store import IssueStore
 from tingbao.worker.schema import create_schema
+from tingbao.worker.services import bot_neighbours
+from tingbao.worker.settings import load_settings
+
+os.environ.update(ptb_environment(os.environ))  # as the CLI does at start-up
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -127,7 +132,8 @@ async def main() -> None:
             label = "no AIORateLimiter" if overall is None else "AIORateLimiter 30/s"
             print(f"-- {label}")
             options = BotOptions(outbox_interval_s=3600, overall_rate=overall)
-            app = build_application(settings, db, options=options)
+            neighbours = bot_neighbours(settings, LocalPublisher(settings.public_dir))
+            app = build_application(settings.bot, settings.paper, db, neighbours, options=options)
             assert app is not None
             api.resume_polls()
             await start_embedded(app, poll_timeout_s=1)

@@ -33,9 +33,9 @@ from tingbao.paper.model import (
     make_issue_id,
 )
 from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.settings import load_settings
 from tingbao.paper.store import IssueStore
 from tingbao.worker.schema import create_schema
+from tingbao.worker.settings import Settings, load_settings
 
 PARAGRAPH = "7月27日，虹桥镇召开2020年年中工作会议，进一步明确下半年工作重点。" * 6
 SIZES = (1, 10, 100, 500)
@@ -63,7 +63,7 @@ def make_issue(n: int) -> Issue:
     )
 
 
-def fill(count: int, root: Path) -> tuple[IssueStore, AssetStore, LocalPublisher, object]:
+def fill(count: int, root: Path) -> tuple[IssueStore, AssetStore, LocalPublisher, Settings]:
     """Store count issues with small stand-in audio files."""
     settings = load_settings({"TINGBAO_BASE_URL": "https://example.org/"}, data_dir=root)
     root.mkdir(parents=True, exist_ok=True)
@@ -96,10 +96,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             store, assets, publisher, settings = fill(count, Path(tmp) / "data")
             started = time.perf_counter()
-            report = build_public(settings, store, assets, publisher)  # type: ignore[arg-type]
+            report = build_public(settings.feeds, settings.paper, store, assets, publisher)
             first = time.perf_counter() - started
             started = time.perf_counter()
-            again = build_public(settings, store, assets, publisher)  # type: ignore[arg-type]
+            again = build_public(settings.feeds, settings.paper, store, assets, publisher)
             rebuild = time.perf_counter() - started
             assert not again.changed
             feed_kb = publisher.size("feed.xml") / 1024

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from tests.paper.pdfgen import write_issue_pdf  # noqa: E402
 from tests.paper.printissue import make_print_issue  # noqa: E402
 from tingbao.paper.reader import read_issue  # noqa: E402
-from tingbao.paper.settings import load_settings  # noqa: E402
+from tingbao.worker.settings import load_settings  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "jinhongqiao-2020-07.txt"
 
@@ -29,7 +29,7 @@ def timed(label: str, path: Path, runs: int) -> None:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        issue = read_issue(path, settings).issue
+        issue = read_issue(path, settings.paper, settings.reading).issue
         times.append(time.perf_counter() - start)
     chars = sum(a.char_count for a in issue.articles)
     best, median = min(times), sorted(times)[len(times) // 2]
@@ -55,7 +55,7 @@ def print_issue_pdf(folder: Path, copies: int) -> Path:
 
 def main() -> None:
     settings = load_settings({}, data_dir="/tmp/unused")
-    issue = read_issue(SAMPLE, settings).issue
+    issue = read_issue(SAMPLE, settings.paper, settings.reading).issue
     with tempfile.TemporaryDirectory() as folder:
         sample_pdf = write_issue_pdf(issue, Path(folder) / "jinhongqiao-2020-07.pdf")
         big_pdf = write_issue_pdf(issue, Path(folder) / "big-2020-07.pdf", repeat=49)

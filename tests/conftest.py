@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from tingbao.bot.settings import ptb_environment
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.model import Article, Contact, Issue, Section, make_article_id, make_issue_id
 from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.settings import Settings, load_settings
 from tingbao.paper.store import IssueStore
 from tingbao.worker.schema import create_schema
+from tingbao.worker.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -23,6 +24,9 @@ SAMPLE_TXT = SAMPLES / "jinhongqiao-2020-07.txt"
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
+# As the CLI does at start-up: PTB 22 warns about integer durations unless PTB_TIMEDELTA opts in
+# to timedelta, and warnings are errors here.
+os.environ.update(ptb_environment(os.environ))
 
 
 @pytest.fixture
@@ -109,4 +113,5 @@ def sample_issue() -> Issue:
     from tingbao.paper.reader import read_issue
 
     env = {"TINGBAO_TTS": "offline"}
-    return read_issue(SAMPLE_TXT, load_settings(env, data_dir=ROOT / "data-unused")).issue
+    settings = load_settings(env, data_dir=ROOT / "data-unused")
+    return read_issue(SAMPLE_TXT, settings.paper, settings.reading).issue

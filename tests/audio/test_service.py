@@ -22,8 +22,8 @@ from tingbao.audio.offline import OfflineSynthesizer
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.model import Issue
 from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
+from tingbao.worker.settings import Settings
 
 
 def public_files(publisher: LocalPublisher) -> dict[str, bytes]:
@@ -38,8 +38,10 @@ def public_files(publisher: LocalPublisher) -> dict[str, bytes]:
 def offline_service(
     settings: Settings, store: IssueStore, assets: AssetStore, publisher: LocalPublisher
 ) -> Iterator[AudioService]:
-    engines = make_synthesizers(settings, offline=OfflineSynthesizer(workers=0), sleep=no_sleep)
-    service = AudioService(settings, store, assets, publisher, engines)
+    engines = make_synthesizers(
+        settings.audio, offline=OfflineSynthesizer(workers=0), sleep=no_sleep
+    )
+    service = AudioService(settings.audio, settings.paper, store, assets, publisher, engines)
     yield service
     service.close()
 
@@ -52,16 +54,16 @@ def edge_service(
     server: FakeEdge,
     mode: str = "auto",
 ) -> AudioService:
-    auto = dataclasses.replace(settings, tts=mode)
+    auto = settings.with_overrides(tts=mode)
     engines = make_synthesizers(
-        auto,
+        auto.audio,
         cache=MemoryCache(),
         edge=EdgeSynthesizer(wss_url=server.url, receive_timeout_s=5),
         offline=OfflineSynthesizer(workers=0),
         sleep=no_sleep,
         attempts=2,
     )
-    return AudioService(auto, store, assets, publisher, engines)
+    return AudioService(auto.audio, auto.paper, store, assets, publisher, engines)
 
 
 async def test_offline_issue_has_every_file_tagged_and_timed(
@@ -239,18 +241,18 @@ async def test_offline_in_worker_processes_with_a_directory_cache(
     settings: Settings, store: IssueStore, assets: AssetStore, publisher: LocalPublisher
 ) -> None:
     cache = DirectoryCache(settings.data_dir / "cache")
-    engines = make_synthesizers(settings, cache=cache, offline=OfflineSynthesizer(workers=2))
-    service = AudioService(settings, store, assets, publisher, engines)
+    engines = make_synthesizers(settings.audio, cache=cache, offline=OfflineSynthesizer(workers=2))
+    service = AudioService(settings.audio, settings.paper, store, assets, publisher, engines)
     try:
         report = await service.render_issue(build_issue())
     finally:
         service.close()
     assert report.requests > 0 and report.audio_seconds > 60
-    again = make_synthesizers(settings, cache=cache, offline=OfflineSynthesizer(workers=0))
+    again = make_synthesizers(settings.audio, cache=cache, offline=OfflineSynthesizer(workers=0))
     publisher.delete(f"audio/{build_issue().id}/issue.mp3")
-    second = await AudioService(settings, store, assets, publisher, again).render_issue(
-        build_issue()
-    )
+    second = await AudioService(
+        settings.audio, settings.paper, store, assets, publisher, again
+    ).render_issue(build_issue())
     assert second.requests == 0 and second.cache_hits > 0
 
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 
-# PTB 22 warns about integer durations unless opted in to timedelta; warnings are errors here.
-os.environ.setdefault("PTB_TIMEDELTA", "true")
-
 from tests.bot.fake_api import Call, FakeBotApi
 from tingbao.bot.app import BotApp, BotOptions, build_application, start_embedded, stop_embedded
 from tingbao.paper.db import Database
-from tingbao.paper.settings import Secret, Settings
+from tingbao.paper.publish import LocalPublisher
+from tingbao.paper.settings import Secret
+from tingbao.worker.services import bot_neighbours
+from tingbao.worker.settings import Settings
 
 ADMIN = 9001
 READER = 1001
@@ -105,8 +104,11 @@ async def start_bot(
     running: list[BotApp] = []
 
     async def start(settings: Settings | None = None, **kwargs: Any) -> Harness:
-        kwargs.setdefault("options", FAST)
-        app = build_application(settings or bot_settings, bot_db, **kwargs)
+        """Start the bot as the worker wires it; keyword arguments replace its neighbours."""
+        chosen = settings or bot_settings
+        options = kwargs.pop("options", FAST)
+        neighbours = replace(bot_neighbours(chosen, LocalPublisher(chosen.public_dir)), **kwargs)
+        app = build_application(chosen.bot, chosen.paper, bot_db, neighbours, options=options)
         assert app is not None
         await start_embedded(app, poll_timeout_s=1)
         running.append(app)

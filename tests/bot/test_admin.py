@@ -23,9 +23,11 @@ from tingbao.paper.db import Database
 from tingbao.paper.docx import OLE_MAGIC
 from tingbao.paper.errors import UndecodableError
 from tingbao.paper.model import Issue
+from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.reader import Layout, ReadResult
-from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
+from tingbao.worker.services import bot_neighbours
+from tingbao.worker.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class FakeParsed:
     warnings: tuple[str, ...] = ()
 
 
-def fake_parse(path: Path, settings: Settings) -> FakeParsed:
+def fake_parse(path: Path) -> FakeParsed:
     if path.read_bytes().startswith(b"\xff"):
         raise UndecodableError("the file is neither UTF-8 nor GB18030 text")
     return FakeParsed(build_issue(), ("没有找到出版日期，用了文件名里的日期",))
@@ -140,14 +142,22 @@ def test_uploads_staged_before_a_restart_are_swept(settings: Settings, db: Datab
     leftover = settings.data_dir / "bot" / "staging" / "abc123" / "old.txt"
     leftover.parent.mkdir(parents=True)
     leftover.write_text("旧稿", encoding="utf-8")
-    AdminHandlers(settings, IssueStore(db), SubscriberStore(db))
+    neighbours = bot_neighbours(settings, LocalPublisher(settings.public_dir))
+    AdminHandlers(
+        settings.bot,
+        settings.paper,
+        IssueStore(db),
+        SubscriberStore(db),
+        neighbours.parse,
+        neighbours.publish,
+    )
     assert not leftover.parent.exists()
 
 
-def layout_parse(pages: int) -> Callable[[Path, Settings], ReadResult]:
+def layout_parse(pages: int) -> Callable[[Path], ReadResult]:
     """Return a parse function whose result has a layout of `pages` drawn pages."""
 
-    def parse(path: Path, settings: Settings) -> ReadResult:
+    def parse(path: Path) -> ReadResult:
         drawn = tuple(page(n) for n in range(1, pages + 1))
         return ReadResult(build_issue(), (), Layout("pdf", "a PDF", drawn, REGIONS))
 

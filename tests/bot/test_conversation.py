@@ -12,8 +12,8 @@ from tingbao.bot.subscribers import SubscriberStore
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
+from tingbao.worker.settings import Settings
 
 
 @pytest.mark.parametrize("words", ["最新一期", "最新", "新闻", "/latest"])
@@ -158,7 +158,7 @@ async def test_hotline_text_and_contact_card(
     text, card = await chat.say(words, expect=2)
     assert "021-64059791" in text.text and "jinhongqiao@163.com" in text.text
     assert "吴中路1136号" in text.text
-    assert card.method == "sendContact" and card.params["phone_number"] == "021-64059791"
+    assert card.method == "sendContact" and card.params["phone_number"] == "+862164059791"
     assert card.params["first_name"] == "金虹桥"
 
 
@@ -166,7 +166,7 @@ async def test_hotline_falls_back_to_settings(start_bot: StartBot, bot_settings:
     paper = bot_settings.paper.__class__(hotline="021-1234567")
     chat = (await start_bot(bot_settings.with_overrides(paper=paper))).chat()
     text, card = await chat.say("热线", expect=2)
-    assert "021-1234567" in text.text and card.params["phone_number"] == "021-1234567"
+    assert "021-1234567" in text.text and card.params["phone_number"] == "+86211234567"
 
 
 async def test_subscribe_and_unsubscribe(start_bot: StartBot, bot_db: Database) -> None:

@@ -12,8 +12,10 @@ from tests.bot.data import save_issues
 from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.app import build_application, file_base_url, run_bot
 from tingbao.paper.db import Database
-from tingbao.paper.settings import Settings
+from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.store import IssueStore
+from tingbao.worker.services import bot_neighbours
+from tingbao.worker.settings import Settings
 
 
 def test_no_token_means_off_said_once(
@@ -23,11 +25,12 @@ def test_no_token_means_off_said_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(bot_app, "_said_off", False)
-    assert settings.telegram_token is None
+    assert settings.bot.telegram_token is None
+    neighbours = bot_neighbours(settings, LocalPublisher(settings.public_dir))
     with caplog.at_level(logging.INFO):
-        assert build_application(settings, bot_db) is None
-        assert build_application(settings, bot_db) is None
-        assert run_bot(settings, bot_db) is False
+        assert build_application(settings.bot, settings.paper, bot_db, neighbours) is None
+        assert build_application(settings.bot, settings.paper, bot_db, neighbours) is None
+        assert run_bot(build_application(settings.bot, settings.paper, bot_db, neighbours)) is False
     said = [r for r in caplog.records if "TELEGRAM_BOT_TOKEN" in r.getMessage()]
     assert len(said) == 1 and said[0].levelno == logging.WARNING
 

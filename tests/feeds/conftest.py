@@ -10,6 +10,7 @@ import lameenc
 import numpy as np
 import pytest
 
+from tingbao.feeds.build import BuildReport, build_public
 from tingbao.paper.assets import (
     ARTICLE_MP3,
     ARTICLE_MP3_SLOW,
@@ -21,9 +22,9 @@ from tingbao.paper.assets import (
     AssetStore,
 )
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.settings import Settings
+from tingbao.paper.publish import LocalPublisher, Publisher
 from tingbao.paper.store import IssueStore
+from tingbao.worker.settings import Settings
 
 RATE = 24_000
 ISSUE_SECONDS = 12.0
@@ -60,6 +61,11 @@ class Published:
     store: IssueStore
     assets: AssetStore
     publisher: LocalPublisher
+
+    def build(self, publisher: Publisher | None = None) -> BuildReport:
+        """Build the site from the stores, as the worker does, into publisher (or public/)."""
+        out = publisher or self.publisher
+        return build_public(self.settings.feeds, self.settings.paper, self.store, self.assets, out)
 
 
 def _put(

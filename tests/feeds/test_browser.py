@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from tests.feeds.conftest import CHAPTER_2_START, Published
-from tingbao.feeds.build import build_public
 from tingbao.feeds.server import PublicServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,7 +37,7 @@ pytestmark = [
 
 @pytest.fixture
 async def site(published: Published) -> AsyncIterator[tuple[PublicServer, Published]]:
-    build_public(published.settings, published.store, published.assets, published.publisher)
+    published.build()
     server = PublicServer(published.settings.public_dir, "127.0.0.1", 0)
     await server.start()
     yield server, published

@@ -8,7 +8,7 @@ from pathlib import Path
 import feedparser
 
 from tests.feeds.conftest import Published
-from tingbao.feeds.build import MANIFEST, build_public
+from tingbao.feeds.build import MANIFEST
 from tingbao.paper.assets import ARTICLE_MP3
 from tingbao.paper.publish import LocalPublisher
 
@@ -30,9 +30,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_build_writes_feeds_pages_and_static(published: Published) -> None:
-    report = build_public(
-        published.settings, published.store, published.assets, published.publisher
-    )
+    report = published.build()
     root = published.settings.public_dir
     issue = published.issue
     for path in (
@@ -60,10 +58,10 @@ def test_build_writes_feeds_pages_and_static(published: Published) -> None:
 
 def test_second_build_rewrites_nothing(published: Published) -> None:
     root = published.settings.public_dir
-    build_public(published.settings, published.store, published.assets, published.publisher)
+    published.build()
     before = snapshot(root)
     counting = CountingPublisher(root)
-    report = build_public(published.settings, published.store, published.assets, counting)
+    report = published.build(counting)
     assert counting.writes == []
     assert not report.changed
     assert report.unchanged > 5
@@ -71,12 +69,12 @@ def test_second_build_rewrites_nothing(published: Published) -> None:
 
 
 def test_fresh_builds_give_identical_bytes(published: Published, tmp_path: Path) -> None:
-    build_public(published.settings, published.store, published.assets, published.publisher)
+    published.build()
     other = LocalPublisher(tmp_path / "other")
     for path, data in snapshot(published.settings.public_dir).items():
         if path.startswith("audio/"):
             other.write_bytes(path, data)
-    build_public(published.settings, published.store, published.assets, other)
+    published.build(other)
     assert snapshot(tmp_path / "other") == snapshot(published.settings.public_dir)
 
 
@@ -86,9 +84,7 @@ def test_audio_not_on_disk_is_not_linked(published: Published) -> None:
     asset = published.assets.get(article.id, ARTICLE_MP3)
     assert asset is not None
     published.publisher.delete(asset.path)
-    report = build_public(
-        published.settings, published.store, published.assets, published.publisher
-    )
+    report = published.build()
     assert report.missing_audio == (asset.path,)
     root = published.settings.public_dir
     entries = feedparser.parse((root / "feed.xml").read_bytes()).entries
@@ -103,20 +99,16 @@ def test_audio_with_wrong_size_is_not_linked(published: Published) -> None:
     asset = published.assets.get(article.id, ARTICLE_MP3)
     assert asset is not None
     published.assets.put(replace(asset, size=asset.size + 1))  # row says more than the file has
-    report = build_public(
-        published.settings, published.store, published.assets, published.publisher
-    )
+    report = published.build()
     assert asset.path in report.missing_audio
 
 
 def test_corrected_issue_removes_dropped_article_page(published: Published) -> None:
-    build_public(published.settings, published.store, published.assets, published.publisher)
+    published.build()
     issue = published.issue
     dropped = issue.articles[1]
     published.store.save_issue(replace(issue, articles=issue.articles[:1]))
-    report = build_public(
-        published.settings, published.store, published.assets, published.publisher
-    )
+    report = published.build()
     root = published.settings.public_dir
     assert report.removed == (f"articles/{dropped.id}.html",)
     assert not (root / f"articles/{dropped.id}.html").exists()

@@ -20,7 +20,7 @@ from tingbao.feeds.items import feed_items
 from tingbao.feeds.view import Site, issue_views, site_from_settings
 from tingbao.paper.assets import ARTICLE_MP3, ARTICLE_VTT, ISSUE_CHAPTERS, ISSUE_MP3, Asset
 from tingbao.paper.model import Issue
-from tingbao.paper.settings import Settings
+from tingbao.worker.settings import Settings
 
 ATOM_RNC = Path(__file__).with_name("atom.rnc")
 
@@ -73,7 +73,7 @@ def render(issues: list[Issue], site: Site, with_audio: bool = True) -> dict[str
 
 @pytest.fixture
 def site(settings: Settings) -> Site:
-    return site_from_settings(settings)
+    return site_from_settings(settings.feeds, settings.paper)
 
 
 def two_issues() -> list[Issue]:

@@ -15,7 +15,7 @@ from tingbao.feeds.build import render_feeds
 from tingbao.feeds.pages import render_site
 from tingbao.feeds.view import issue_views, site_from_settings
 from tingbao.paper.model import Contact, Section
-from tingbao.paper.settings import Settings
+from tingbao.worker.settings import Settings
 
 HOSTILE = [
     "控制\x0b字符\x00与\x1b转义",
@@ -58,7 +58,7 @@ def test_hostile_text_everywhere(text: str, settings: Settings) -> None:
         contact=Contact(hotline=f"021{text}", email=f"a{text}@b.cn", address=text, editors=(text,)),
     )
     paper = replace(settings.paper, name=f"报{text}", description=text, author=text)
-    site = site_from_settings(settings.with_overrides(paper=paper))
+    site = site_from_settings(settings.feeds, paper)
     views = issue_views([issue], assets_for(issue))
     feeds = render_feeds(views, site)
     for name, data in feeds.items():

@@ -12,12 +12,12 @@ from tests.feeds.test_feeds import assets_for
 from tingbao.feeds.pages import render_site
 from tingbao.feeds.view import Site, issue_views, site_from_settings
 from tingbao.paper.model import Contact
-from tingbao.paper.settings import Settings
+from tingbao.worker.settings import Settings
 
 
 @pytest.fixture
 def site(settings: Settings) -> Site:
-    return site_from_settings(settings)
+    return site_from_settings(settings.feeds, settings.paper)
 
 
 def pages_for(site: Site, with_audio: bool = True) -> dict[str, lhtml.HtmlElement]:
@@ -95,7 +95,7 @@ def test_without_audio_pages_say_so_and_have_no_player(site: Site) -> None:
 
 
 def test_empty_site_and_missing_contact(settings: Settings) -> None:
-    site = site_from_settings(settings)
+    site = site_from_settings(settings.feeds, settings.paper)
     pages = render_site([], site)
     home = lhtml.fromstring(pages["index.html"])
     assert "还没有发布" in home.text_content()

@@ -11,13 +11,13 @@ from tingbao.feeds.build import render_feeds
 from tingbao.feeds.pages import render_site
 from tingbao.feeds.view import issue_views, site_from_settings
 from tingbao.paper.model import Issue
-from tingbao.paper.settings import Settings
+from tingbao.worker.settings import Settings
 
 
 def test_sample_issue_feeds_and_pages(sample_issue: Issue, settings: Settings) -> None:
     import rnc2rng
 
-    site = site_from_settings(settings)
+    site = site_from_settings(settings.feeds, settings.paper)
     views = issue_views([sample_issue], assets_for(sample_issue))
     feeds = render_feeds(views, site)
     parsed = feedparser.parse(feeds["feed.xml"])

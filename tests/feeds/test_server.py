@@ -9,14 +9,13 @@ import aiohttp
 import pytest
 
 from tests.feeds.conftest import Published
-from tingbao.feeds.build import build_public
 from tingbao.feeds.errors import ServeError
 from tingbao.feeds.server import PublicServer, resolve
 
 
 @pytest.fixture
 async def server(published: Published) -> AsyncIterator[PublicServer]:
-    build_public(published.settings, published.store, published.assets, published.publisher)
+    published.build()
     (published.settings.data_dir / "secret.txt").write_text("secret")
     (published.settings.public_dir / ".hidden").write_text("hidden")
     running = PublicServer(published.settings.public_dir, "127.0.0.1", 0)

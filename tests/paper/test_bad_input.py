@@ -13,8 +13,8 @@ from reportlab.pdfgen import canvas
 from tests.conftest import SAMPLE_TXT
 from tests.paper.pdfgen import write_issue_pdf
 from tingbao.paper.reader import read_issue
-from tingbao.paper.settings import load_settings
 from tingbao.worker.cli import main
+from tingbao.worker.settings import load_settings
 
 
 def heavy_pdf(path: Path, chars: int = 3_000_000) -> Path:
@@ -74,7 +74,7 @@ def make_bad(kind: str, folder: Path) -> Path:
         pdf.save()
     elif kind == "truncated":
         settings = load_settings({}, data_dir=folder / "unused")
-        issue = read_issue(SAMPLE_TXT, settings).issue
+        issue = read_issue(SAMPLE_TXT, settings.paper, settings.reading).issue
         whole = write_issue_pdf(issue, folder / "whole.pdf").read_bytes()
         path.write_bytes(whole[: len(whole) // 2])
     elif kind == "hanging":
@@ -141,7 +141,7 @@ def test_owner_only_encrypted_pdf_opens(tmp_path: Path) -> None:
     pdf.setFont("Helvetica", 10.5)
     pdf.drawString(81, 670, "The town held its meeting today.")
     pdf.save()
-    article = read_issue(path, settings).issue.articles[0]
+    article = read_issue(path, settings.paper, settings.reading).issue.articles[0]
     assert (article.title, article.paragraphs) == (
         "Town meeting held",
         ("The town held its meeting today.",),
@@ -159,7 +159,8 @@ def test_owner_only_encrypted_pdf_opens(tmp_path: Path) -> None:
 def test_control_characters_and_markup_never_pass(hostile: str, tmp_path: Path) -> None:
     path = tmp_path / "x-2021-01-02.txt"
     path.write_text(f"<h1>会议召开</h1>\n{hostile}\n", encoding="utf-8")
-    issue = read_issue(path, load_settings({}, data_dir=tmp_path)).issue
+    settings = load_settings({}, data_dir=tmp_path)
+    issue = read_issue(path, settings.paper, settings.reading).issue
     article = issue.articles[0]
     assert article.title == "会议召开"
     text = article.body_text

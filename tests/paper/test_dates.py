@@ -13,8 +13,8 @@ from tests.worker.conftest import write_small_issue
 from tingbao.paper.dates import PAPER_TZ, dates_in_text, day_of, nearest, resolve_published, today
 from tingbao.paper.db import Database
 from tingbao.paper.reader import read_issue
-from tingbao.paper.settings import Settings
 from tingbao.worker.cli import main
+from tingbao.worker.settings import Settings
 
 RECEIVED = date(2021, 9, 10)
 
@@ -74,12 +74,14 @@ def test_undated_file_takes_the_received_day_with_a_warning(
     settings: Settings, tmp_path: Path
 ) -> None:
     path = write_small_issue(tmp_path, "第10期.txt")
-    result = read_issue(path, settings, received=RECEIVED)
+    result = read_issue(path, settings.paper, settings.reading, received=RECEIVED)
     assert result.issue.published == RECEIVED
     assert result.issue.id == "jinhongqiao-2021-09-10"
     [warning] = [w for w in result.warnings if "received" in w]
     assert "2021-09-10" in warning and "--published" in warning and "file name" in warning
-    given = read_issue(path, settings, published=date(2021, 7, 2), received=RECEIVED)
+    given = read_issue(
+        path, settings.paper, settings.reading, published=date(2021, 7, 2), received=RECEIVED
+    )
     assert given.issue.published == date(2021, 7, 2)
     assert not any("received" in w for w in given.warnings)
 

@@ -17,8 +17,8 @@ from tingbao.paper.docx import OLE_MAGIC, Paragraph, paragraphs_to_blocks
 from tingbao.paper.errors import DocxBombError, DocxCorruptError, DocxEncryptedError, InputError
 from tingbao.paper.model import issue_to_dict
 from tingbao.paper.reader import read_issue
-from tingbao.paper.settings import Settings
 from tingbao.worker.cli import main
+from tingbao.worker.settings import Settings
 
 # (text, style or None, bold): one paragraph each; a list of rows is a table.
 Item = tuple[str, str | None, bool] | list[list[str]]
@@ -66,7 +66,7 @@ def test_styles_give_titles_kickers_subtitles_and_headings(
             para("居民区开展垃圾分类宣传。"),
         ],
     )
-    issue = read_issue(path, settings).issue
+    issue = read_issue(path, settings.paper, settings.reading).issue
     first, second = issue.articles
     assert (first.kicker, first.title, first.subtitle) == (
         "决战创全、决胜小康",
@@ -134,9 +134,10 @@ def test_paragraph_roles(
 
 def _sample_items(styled: bool) -> list[Item]:
     """The sample issue as a Word file: with Title/Heading styles, or all in Normal."""
-    from tingbao.paper.settings import load_settings
+    from tingbao.worker.settings import load_settings
 
-    original = read_issue(SAMPLE_TXT, load_settings({}, data_dir=Path("unused"))).issue
+    settings = load_settings({}, data_dir=Path("unused"))
+    original = read_issue(SAMPLE_TXT, settings.paper, settings.reading).issue
     items: list[Item] = [para(line) for line in MASTHEAD]
     for article in original.articles:
         if article.kicker:
@@ -152,9 +153,9 @@ def _sample_items(styled: bool) -> list[Item]:
 
 @pytest.mark.parametrize("styled", [True, False], ids=["styled", "all-normal"])
 def test_sample_docx_gives_the_same_issue(styled: bool, settings: Settings, tmp_path: Path) -> None:
-    original = read_issue(SAMPLE_TXT, settings).issue
+    original = read_issue(SAMPLE_TXT, settings.paper, settings.reading).issue
     path = write_docx(tmp_path / "jinhongqiao-2020-07.docx", _sample_items(styled))
-    from_docx = read_issue(path, settings).issue
+    from_docx = read_issue(path, settings.paper, settings.reading).issue
     assert_is_the_sample(from_docx)
     assert issue_to_dict(from_docx) == issue_to_dict(original)
 
@@ -169,7 +170,7 @@ def test_tables_are_read_in_place(settings: Settings, tmp_path: Path) -> None:
             para("请居民带好身份证。"),
         ],
     )
-    [article] = read_issue(path, settings).issue.articles
+    [article] = read_issue(path, settings.paper, settings.reading).issue.articles
     assert article.paragraphs == (
         "社区卫生服务中心安排了免费体检。",
         "项目 时间",
@@ -185,7 +186,7 @@ def test_date_in_the_page_header(settings: Settings, tmp_path: Path) -> None:
         [para("社区新闻", "Heading 1"), para("居民区开展垃圾分类宣传。")],
         header="金虹桥 2021年9月10日",
     )
-    result = read_issue(path, settings)
+    result = read_issue(path, settings.paper, settings.reading)
     assert result.issue.published.isoformat() == "2021-09-10"
     assert result.layout is not None and result.layout.pages == ()
 
@@ -281,4 +282,4 @@ def test_bad_docx_errors_are_input_errors(
     kind: str, error: type[InputError], settings: Settings, tmp_path: Path
 ) -> None:
     with pytest.raises(error):
-        read_issue(make_bad_docx(kind, tmp_path), settings)
+        read_issue(make_bad_docx(kind, tmp_path), settings.paper, settings.reading)

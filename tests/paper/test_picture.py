@@ -26,7 +26,7 @@ from tingbao.paper.picture import (
     render_pdf,
     render_png,
 )
-from tingbao.paper.settings import Settings
+from tingbao.paper.settings import PaperSettings, ReadingSettings
 from tingbao.worker.cli import main
 
 A4 = (595.0, 842.0)
@@ -193,7 +193,9 @@ def test_picture_paths(out: str, count: int, expected: list[str]) -> None:
 # The CLI, with a stand-in reader for positioned input (the PDF reader's layout comes later).
 
 
-def read_positioned(path: Path, data: bytes, settings: Settings) -> Extracted:
+def read_positioned(
+    path: Path, data: bytes, paper: PaperSettings, reading: ReadingSettings
+) -> Extracted:
     """Read a '.pages2' test file: N pages (N in the file), one article."""
     count = int(data.decode().strip())
     return Extracted(

@@ -17,8 +17,8 @@ from tests.paper.printissue import RUNNING_HEAD, PrintIssue, make_print_issue
 from tests.paper.printvariant import make_variant
 from tingbao.paper.model import Issue
 from tingbao.paper.reader import read_issue
-from tingbao.paper.settings import Settings, load_settings
 from tingbao.worker.cli import main
+from tingbao.worker.settings import Settings, load_settings
 
 FURNITURE = [
     *RUNNING_HEAD,
@@ -51,7 +51,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def parsed(printed: PrintIssue, settings: Settings) -> Issue:
-    return read_issue(printed.path, settings).issue
+    return read_issue(printed.path, settings.paper, settings.reading).issue
 
 
 def score(truth: list[TrueArticle], issue: Issue) -> dict[str, float]:
@@ -129,7 +129,7 @@ def test_a_different_layout_reads_as_well(tmp_path: Path, settings: Settings) ->
     """One A4 page: justified 9 pt text, headlines side by side, five narrow columns."""
     path = tmp_path / "hongmei-2024-09-12.pdf"
     truth = make_variant(path)
-    issue = read_issue(path, settings).issue
+    issue = read_issue(path, settings.paper, settings.reading).issue
     assert score(truth, issue) == {"paragraphs": 1.0, "titles": 1.0}
     assert [a.title for a in issue.articles] == [t.title for t in truth]
     for expected, article in zip(truth, issue.articles, strict=True):

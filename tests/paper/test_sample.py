@@ -10,7 +10,7 @@ from tests.conftest import SAMPLE_TXT
 from tests.paper.pdfgen import write_issue_pdf
 from tingbao.paper.model import Issue, issue_to_dict
 from tingbao.paper.reader import read_issue
-from tingbao.paper.settings import Settings
+from tingbao.worker.settings import Settings
 
 TITLES = [
     "虹桥镇召开2020年年中工作会议 进一步明确下半年工作重点",
@@ -64,7 +64,7 @@ def assert_is_the_sample(issue: Issue) -> None:
 
 
 def test_sample_text(settings: Settings) -> None:
-    issue = read_issue(SAMPLE_TXT, settings).issue
+    issue = read_issue(SAMPLE_TXT, settings.paper, settings.reading).issue
     assert_is_the_sample(issue)
     assert issue.id == "jinhongqiao-2020-07-30"
     assert issue.title == "金虹桥 2020年7月刊"
@@ -74,15 +74,17 @@ def test_sample_text(settings: Settings) -> None:
 
 
 def test_sample_gb18030_crlf_gives_the_same_issue(settings: Settings, tmp_path: Path) -> None:
-    original = read_issue(SAMPLE_TXT, settings).issue
+    original = read_issue(SAMPLE_TXT, settings.paper, settings.reading).issue
     text = SAMPLE_TXT.read_text(encoding="utf-8").replace("\n", "\r\n")
     copy = tmp_path / SAMPLE_TXT.name
     copy.write_bytes(text.encode("gb18030"))
-    assert issue_to_dict(read_issue(copy, settings).issue) == issue_to_dict(original)
+    assert issue_to_dict(read_issue(copy, settings.paper, settings.reading).issue) == issue_to_dict(
+        original
+    )
 
 
 def test_sample_markdown(settings: Settings, tmp_path: Path) -> None:
-    original = read_issue(SAMPLE_TXT, settings).issue
+    original = read_issue(SAMPLE_TXT, settings.paper, settings.reading).issue
     lines: list[str] = [*MASTHEAD, ""]
     for article in original.articles:
         if article.kicker:
@@ -96,14 +98,16 @@ def test_sample_markdown(settings: Settings, tmp_path: Path) -> None:
     lines += CLOSING
     path = tmp_path / "jinhongqiao-2020-07.md"
     path.write_text("\n".join(lines), encoding="utf-8")
-    assert issue_to_dict(read_issue(path, settings).issue) == issue_to_dict(original)
+    assert issue_to_dict(read_issue(path, settings.paper, settings.reading).issue) == issue_to_dict(
+        original
+    )
 
 
 @pytest.mark.slow
 def test_sample_pdf_gives_the_same_issue(settings: Settings, tmp_path: Path) -> None:
-    original = read_issue(SAMPLE_TXT, settings).issue
+    original = read_issue(SAMPLE_TXT, settings.paper, settings.reading).issue
     pdf = write_issue_pdf(original, tmp_path / "jinhongqiao-2020-07.pdf", MASTHEAD, CLOSING)
-    from_pdf = read_issue(pdf, settings).issue
+    from_pdf = read_issue(pdf, settings.paper, settings.reading).issue
     assert_is_the_sample(from_pdf)
     assert issue_to_dict(from_pdf) == issue_to_dict(original)
 
@@ -116,5 +120,5 @@ def test_markdown_quote_not_above_a_title_stays_a_paragraph(
         "# 标题\n\n**加粗**的[链接](http://x)正文。\n\n> 引用的一句话。\n\n- 列表一项。\n",
         encoding="utf-8",
     )
-    article = read_issue(path, settings).issue.articles[0]
+    article = read_issue(path, settings.paper, settings.reading).issue.articles[0]
     assert article.paragraphs == ("加粗的链接正文。", "引用的一句话。", "列表一项。")

@@ -12,9 +12,9 @@ from tests.conftest import SAMPLE_TXT
 from tingbao.paper.errors import NotFoundError
 from tingbao.paper.model import Issue, issue_from_dict, issue_to_dict
 from tingbao.paper.reader import read_issue
-from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
 from tingbao.worker.cli import main
+from tingbao.worker.settings import Settings
 
 
 def test_round_trip(sample_issue: Issue) -> None:
@@ -33,7 +33,7 @@ def test_same_content_twice_changes_nothing(store: IssueStore, sample_issue: Iss
 def test_correction_replaces_and_keeps_ids_of_unchanged_titles(
     store: IssueStore, settings: Settings, tmp_path: Path
 ) -> None:
-    original = read_issue(SAMPLE_TXT, settings).issue
+    original = read_issue(SAMPLE_TXT, settings.paper, settings.reading).issue
     store.save_issue(original)
     text = SAMPLE_TXT.read_text(encoding="utf-8")
     corrected_text = text.replace("卢国庆指出", "镇党委书记卢国庆指出").replace(
@@ -42,7 +42,7 @@ def test_correction_replaces_and_keeps_ids_of_unchanged_titles(
     )
     corrected_path = tmp_path / SAMPLE_TXT.name
     corrected_path.write_text(corrected_text, encoding="utf-8")
-    corrected = read_issue(corrected_path, settings).issue
+    corrected = read_issue(corrected_path, settings.paper, settings.reading).issue
     result = store.save_issue(corrected)
     assert result.status == "updated" and result.previous_hash == original.content_hash
     stored = store.get_issue(original.id)
@@ -54,7 +54,9 @@ def test_correction_replaces_and_keeps_ids_of_unchanged_titles(
 
 
 def test_lookup_and_search(store: IssueStore, sample_issue: Issue, settings: Settings) -> None:
-    older = read_issue(SAMPLE_TXT, settings, published=date(2020, 6, 1)).issue
+    older = read_issue(
+        SAMPLE_TXT, settings.paper, settings.reading, published=date(2020, 6, 1)
+    ).issue
     store.save_issue(older)
     store.save_issue(sample_issue)
     assert store.latest_issue() == sample_issue

@@ -9,9 +9,10 @@ import pytest
 
 from tests.audio.fake_edge import FakeEdge
 from tests.bot.fake_api import FakeBotApi
-from tingbao.paper.settings import Secret, Settings
+from tingbao.paper.settings import Secret
 from tingbao.worker.check import healthy, run_checks
 from tingbao.worker.cli import main
+from tingbao.worker.settings import Settings
 
 
 async def test_edge_mode_is_healthy_when_the_service_answers(settings: Settings) -> None:

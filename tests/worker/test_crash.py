@@ -15,9 +15,9 @@ from tests.worker.conftest import write_small_issue
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
-from tingbao.paper.settings import load_settings
 from tingbao.paper.store import IssueStore
 from tingbao.worker.schema import create_schema
+from tingbao.worker.settings import load_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 ISSUE = "jinhongqiao-2021-07-02"

@@ -15,7 +15,6 @@ from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.model import Issue
 from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
 from tingbao.worker.pipeline import (
     STAGE_AUDIO,
@@ -23,6 +22,7 @@ from tingbao.worker.pipeline import (
     Pipeline,
     due_stages,
 )
+from tingbao.worker.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,9 @@ class World:
         self.notified: list[str] = []
 
     def build(self) -> BuildReport:
-        report = build_public(self.settings, self.issues, self.assets, self.publisher)
+        report = build_public(
+            self.settings.feeds, self.settings.paper, self.issues, self.assets, self.publisher
+        )
         self.builds.append(report)
         return report
 

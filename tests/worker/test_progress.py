@@ -10,10 +10,10 @@ from tests.worker.conftest import CountingAudio, write_small_issue
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
 from tingbao.worker.pipeline import Pipeline
 from tingbao.worker.progress import RichProgress
+from tingbao.worker.settings import Settings
 
 
 class ProgressCountingAudio(CountingAudio):

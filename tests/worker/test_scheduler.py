@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tingbao.paper.settings import Settings
 from tingbao.worker.scheduler import JOB_DEFAULTS, make_scheduler
+from tingbao.worker.settings import Settings
 
 
 def test_job_defaults_never_drop_a_late_run() -> None:

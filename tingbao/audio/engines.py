@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from tingbao.audio.cache import DirectoryCache, PieceCache
 from tingbao.audio.edge import EdgeSynthesizer
 from tingbao.audio.offline import OfflineSynthesizer
+from tingbao.audio.settings import AudioSettings
 from tingbao.audio.speaker import Speaker
 from tingbao.audio.speech import Synthesizer
-from tingbao.paper.settings import Settings
 
 
 @dataclass
@@ -34,13 +33,8 @@ class Engines:
                 close()
 
 
-def cache_dir(settings: Settings) -> Path:
-    """Return where synthesized pieces are cached."""
-    return settings.data_dir / "cache" / "tts"
-
-
 def make_synthesizers(
-    settings: Settings,
+    settings: AudioSettings,
     *,
     cache: PieceCache | None = None,
     edge: Synthesizer | None = None,
@@ -48,7 +42,7 @@ def make_synthesizers(
     **speaker_options: Any,
 ) -> Engines:
     """Return the engines for settings.tts; pass edge/offline/cache to replace the real ones."""
-    cache = cache if cache is not None else DirectoryCache(cache_dir(settings))
+    cache = cache if cache is not None else DirectoryCache(settings.cache_dir)
     edge_engine = edge if edge is not None else EdgeSynthesizer()
     options: dict[str, Any] = {"concurrency": settings.tts_concurrency, **speaker_options}
     edge_speaker = offline_speaker = None

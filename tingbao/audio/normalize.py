@@ -93,6 +93,11 @@ _RULES: tuple[Callable[[str], str], ...] = (
     # Phone numbers of every kind, digit by digit: paper.phone finds and groups them.
     lambda text: replace_phones(text, spoken),
     _sub(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)", _time),
+    # Dates written with dashes, slashes or dots: 2020-07-30 -> 二零二零年七月三十日.
+    _sub(
+        r"(?<![\d.])((?:19|20)\d{2})[-/.](0?[1-9]|1[0-2])[-/.](0?[1-9]|[12]\d|3[01])(?![\d.])",
+        lambda m: f"{digits(m[1])}年{cardinal(int(m[2]))}月{cardinal(int(m[3]))}日",
+    ),
     # Years, alone or as a range, digit by digit: 2020年 -> 二零二零年, 2019-2020学年 ->
     # 二零一九到二零二零学年 (到 is right between years; phones above never get it).
     _sub(r"(?<=\d{4}年)\s*[-—–~至到]\s*(?=\d{4}\s*年)", lambda m: "到"),

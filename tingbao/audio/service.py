@@ -32,6 +32,7 @@ from tingbao.audio.plan import (
     reading_key,
 )
 from tingbao.audio.render import Rendered, render_script
+from tingbao.audio.settings import AudioSettings
 from tingbao.audio.speaker import Speaker
 from tingbao.audio.speech import ENGINE_OFFLINE
 from tingbao.audio.tags import mp3_to_opus, tag_mp3
@@ -40,7 +41,7 @@ from tingbao.paper import assets as roles
 from tingbao.paper.assets import Asset, AssetStore
 from tingbao.paper.model import Issue
 from tingbao.paper.publish import Publisher
-from tingbao.paper.settings import Settings
+from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
 
 MIME_MP3 = "audio/mpeg"
@@ -70,13 +71,15 @@ class AudioService:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: AudioSettings,
+        paper: PaperSettings,
         issues: IssueStore,
         assets: AssetStore,
         publisher: Publisher,
         engines: Engines | None = None,
     ) -> None:
         self.settings = settings
+        self.paper = paper
         self.issues = issues
         self.assets = assets
         self.publisher = publisher
@@ -91,7 +94,7 @@ class AudioService:
     def readings(self, issue: Issue) -> list[Reading]:
         """Return every file an issue needs (see plan.plan_readings)."""
         settings = self.settings
-        return plan_readings(issue, settings.paper, settings.tts_chunk_chars, settings.slow_rate)
+        return plan_readings(issue, self.paper, settings.tts_chunk_chars, settings.slow_rate)
 
     def _preferred(self) -> Speaker:
         speaker = self.engines.edge or self.engines.offline

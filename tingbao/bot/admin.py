@@ -1,8 +1,8 @@
 """Handlers for editors (TINGBAO_ADMINS): upload an issue, preview it, publish it; /stats.
 
 An upload is downloaded into a staging folder, parsed for the preview, and on 发布 handed to the
-pipeline by the injected `publish` callable (by default: moved atomically into the inbox, where the
-worker picks it up). Anyone else gets a polite refusal.
+pipeline by the injected `publish` callable (the worker hands in `InboxDrop`: moved atomically into
+the inbox, where the worker picks it up). Anyone else gets a polite refusal.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from tingbao.bot import render, texts
 from tingbao.bot.errors import CallbackDataError
 from tingbao.bot.keyboards import parse_callback, publish_keyboard
 from tingbao.bot.reasons import refusal_reason, warning_text
+from tingbao.bot.settings import BotSettings
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.paper.errors import PaperError
 from tingbao.paper.formats import all_suffixes
@@ -33,7 +34,7 @@ from tingbao.paper.model import Issue
 from tingbao.paper.picture import render_png
 from tingbao.paper.publish import atomic_write_bytes
 from tingbao.paper.reader import Layout, read_issue
-from tingbao.paper.settings import Settings
+from tingbao.paper.settings import PaperSettings, ReadingSettings
 from tingbao.paper.store import IssueStore
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,17 @@ class Parsed(Protocol):
     def warnings(self) -> Sequence[Any]: ...
 
 
-ParseFn = Callable[[Path, Settings], Parsed]
+ParseFn = Callable[[Path], Parsed]
 PublishFn = Callable[[Path], Awaitable[str]]
 
 
-def read_with_paper_reader(path: Path, settings: Settings) -> Parsed:
-    """Parse an uploaded file with the paper part's reader (the same one the inbox uses)."""
-    return read_issue(path, settings)
+def paper_reader(paper: PaperSettings, reading: ReadingSettings) -> ParseFn:
+    """Return a parse function for uploads: the paper part's reader, the one the inbox uses."""
+
+    def parse(path: Path) -> Parsed:
+        return read_issue(path, paper, reading)
+
+    return parse
 
 
 def safe_name(filename: str | None) -> str:
@@ -108,20 +113,22 @@ class AdminHandlers:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: BotSettings,
+        paper: PaperSettings,
         store: IssueStore,
         subscribers: SubscriberStore,
-        parse: ParseFn = read_with_paper_reader,
-        publish: PublishFn | None = None,
+        parse: ParseFn,
+        publish: PublishFn,
         download_limit: int = CLOUD_DOWNLOAD_LIMIT,
     ) -> None:
         self.settings = settings
+        self.paper = paper
         self.store = store
         self.subscribers = subscribers
         self.parse = parse
-        self.publish = publish or InboxDrop(settings.inbox_dir)
+        self.publish = publish
         self.download_limit = download_limit
-        self.staging_dir = settings.data_dir / "bot" / "staging"
+        self.staging_dir = settings.staging_dir
         self.staged: dict[str, Staged] = {}
         # Staged uploads live in memory: those left from before a restart can never be published.
         shutil.rmtree(self.staging_dir, ignore_errors=True)
@@ -138,7 +145,7 @@ class AdminHandlers:
 
     def refusal(self) -> str:
         """Return the polite answer to a document from a reader."""
-        paper = self.settings.paper
+        paper = self.paper
         issue = self.store.latest_issue()
         email = (issue.contact.email if issue else None) or paper.email
         hotline = (issue.contact.hotline if issue else None) or paper.hotline
@@ -173,7 +180,7 @@ class AdminHandlers:
         tg_file = await context.bot.get_file(doc.file_id)
         await tg_file.download_to_drive(target)
         try:
-            parsed = await asyncio.to_thread(self.parse, target, self.settings)
+            parsed = await asyncio.to_thread(self.parse, target)
         except PaperError as exc:
             shutil.rmtree(target.parent, ignore_errors=True)
             log.info("editor's file %s refused: %s", name, exc)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +30,7 @@ from telegram.ext import (
 )
 
 from tingbao.bot import texts
-from tingbao.bot.admin import AdminHandlers, ParseFn, PublishFn, read_with_paper_reader
+from tingbao.bot.admin import AdminHandlers, ParseFn, PublishFn
 from tingbao.bot.chat import ReaderDeps
 from tingbao.bot.files import CLOUD_UPLOAD_LIMIT, LOCAL_UPLOAD_LIMIT, AudioSender, FileIdCache
 from tingbao.bot.health import unavailable
@@ -41,18 +40,18 @@ from tingbao.bot.logs import install_redaction
 from tingbao.bot.outbox import DrainReport, drain_outbox
 from tingbao.bot.reader import Reader
 from tingbao.bot.routes import reader_handlers
+from tingbao.bot.settings import TELEGRAM_CLOUD, BotSettings
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
-from tingbao.paper.publish import LocalPublisher, Publisher
-from tingbao.paper.settings import Settings
+from tingbao.paper.publish import Publisher
+from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 BotApp = Application[Any, Any, Any, Any, Any, Any]
-TELEGRAM_CLOUD = "https://api.telegram.org/bot"
 COMMANDS = (
     ("start", "开始"),
     ("latest", "最新一期"),
@@ -92,9 +91,9 @@ def file_base_url(base_url: str) -> str:
 class OutboxJob:
     """The repeating job that drains the outbox; one drain at a time."""
 
-    def __init__(self, db: Database, settings: Settings, options: BotOptions) -> None:
+    def __init__(self, db: Database, paper: PaperSettings, options: BotOptions) -> None:
         self.db = db
-        self.paper_name = settings.paper.name
+        self.paper_name = paper.name
         self.options = options
         self.pacer = SendPacer(options.send_rate, options.per_chat_interval_s)
         self.lock = asyncio.Lock()
@@ -149,28 +148,31 @@ async def _on_error(update: object, context: Context) -> None:
     log.error("bot handler failed: %r", context.error, exc_info=context.error)
 
 
-def build_application(
-    settings: Settings,
-    db: Database,
-    *,
-    publisher: Publisher | None = None,
-    parse: ParseFn = read_with_paper_reader,
-    publish: PublishFn | None = None,
-    options: BotOptions | None = None,
-) -> BotApp | None:
-    """Return the bot application wired to the store, or None (said once) when there is no token."""
+@dataclass(frozen=True)
+class Neighbours:
+    """What the bot uses of the rest of the deployment; the worker hands it in.
+
+    `parse` reads an editor's upload for the preview (the paper part's reader), `publish` hands it
+    to the pipeline on 发布 (the inbox), `publisher` holds the audio, and `public_url` links a file
+    of public/ that is too big to upload.
+    """
+
+    publisher: Publisher
+    parse: ParseFn
+    publish: PublishFn
+    public_url: Callable[[str], str]
+
+
+def _application(settings: BotSettings, options: BotOptions) -> BotApp | None:
+    """Return an application without handlers, or None (said once) when there is no token."""
     global _said_off
     if settings.telegram_token is None:
         if not _said_off:
             log.warning(texts.BOT_OFF)
             _said_off = True
         return None
-    options = options or BotOptions()
     token = settings.telegram_token.get()
     install_redaction(token)
-    # PTB 22 warns on integer durations unless opted in to timedelta; we read neither form.
-    os.environ.setdefault("PTB_TIMEDELTA", "true")
-    cloud = settings.telegram_base_url.rstrip("/") == TELEGRAM_CLOUD
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -179,42 +181,56 @@ def build_application(
         .concurrent_updates(options.concurrent_updates)
         .post_init(_post_init)
     )
-    app: BotApp
     if options.overall_rate is not None:
         limiter = AIORateLimiter(overall_max_rate=options.overall_rate, overall_time_period=1)
-        app = builder.rate_limiter(limiter).build()
-    else:
-        app = builder.build()
-    register(app, settings, db, publisher, parse, publish, options, cloud)
+        return builder.rate_limiter(limiter).build()
+    return builder.build()
+
+
+def build_application(
+    settings: BotSettings,
+    paper: PaperSettings,
+    db: Database,
+    neighbours: Neighbours,
+    *,
+    options: BotOptions | None = None,
+) -> BotApp | None:
+    """Return the bot application wired to the store, or None (said once) when there is no token."""
+    options = options or BotOptions()
+    app = _application(settings, options)
+    if app is not None:
+        register(app, settings, paper, db, neighbours, options)
     return app
 
 
 def register(
     app: BotApp,
-    settings: Settings,
+    settings: BotSettings,
+    paper: PaperSettings,
     db: Database,
-    publisher: Publisher | None,
-    parse: ParseFn,
-    publish: PublishFn | None,
+    neighbours: Neighbours,
     options: BotOptions,
-    cloud: bool,
 ) -> None:
     """Register every handler and the outbox job on app."""
+    cloud = settings.telegram_base_url.rstrip("/") == TELEGRAM_CLOUD
     store = IssueStore(db)
     subscribers = SubscriberStore(db)
     audio = AudioSender(
-        publisher or LocalPublisher(settings.public_dir),
+        neighbours.publisher,
         FileIdCache(db),
         CLOUD_UPLOAD_LIMIT if cloud else LOCAL_UPLOAD_LIMIT,
     )
-    deps = ReaderDeps(settings, store, AssetStore(db), audio.publisher, subscribers, audio)
+    deps = ReaderDeps(
+        paper, neighbours.public_url, store, AssetStore(db), audio.publisher, subscribers, audio
+    )
     reader = Reader(deps)
     admin = AdminHandlers(
         settings,
+        paper,
         store,
         subscribers,
-        parse=parse,
-        publish=publish,
+        parse=neighbours.parse,
+        publish=neighbours.publish,
         download_limit=(20 if cloud else 2000) * 1024 * 1024,
     )
     app.add_handler(
@@ -227,7 +243,7 @@ def register(
     app.add_error_handler(_on_error)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
-            OutboxJob(db, settings, options),
+            OutboxJob(db, paper, options),
             interval=options.outbox_interval_s,
             first=min(1.0, options.outbox_interval_s),
             name="outbox",
@@ -256,12 +272,11 @@ async def stop_embedded(app: BotApp) -> None:
     await app.shutdown()
 
 
-def run_bot(settings: Settings, db: Database, **kwargs: Any) -> bool:
-    """Run the bot until interrupted (`tingbao bot`); return False when there is no token.
+def run_bot(app: BotApp | None) -> bool:
+    """Run the bot until interrupted (`tingbao bot`); return False when there is none (no token).
 
-    The worker wires this entry point and hands in a database whose schema it has made.
+    The worker wires this entry point and hands in an application from build_application.
     """
-    app = build_application(settings, db, **kwargs)
     if app is None:
         return False
     app.run_polling(allowed_updates=Update.ALL_TYPES)
@@ -269,7 +284,7 @@ def run_bot(settings: Settings, db: Database, **kwargs: Any) -> bool:
 
 
 async def drain_once(
-    settings: Settings, db: Database, options: BotOptions | None = None
+    settings: BotSettings, paper: PaperSettings, db: Database, options: BotOptions | None = None
 ) -> DrainReport | None:
     """Send the due outbox rows once, then return (`tingbao bot --once`, like arq's --burst).
 
@@ -277,12 +292,12 @@ async def drain_once(
     token, when the Bot API server cannot be reached or refuses the token.
     """
     options = options or BotOptions()
-    app = build_application(settings, db, options=options)
+    app = _application(settings, options)  # no handlers: nothing is answered, only sent
     if app is None:
         return None
     try:
         async with app:  # initialize() asks getMe; shutdown() on the way out
-            return await OutboxJob(db, settings, options).drain(app.bot)
+            return await OutboxJob(db, paper, options).drain(app.bot)
     except TelegramError as exc:
         raise unavailable(exc, settings.telegram_base_url) from None
     finally:

@@ -6,6 +6,7 @@ Every handler takes (update, context), so the library can route commands, words 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
@@ -17,7 +18,7 @@ from tingbao.bot.files import AudioSender
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.publish import Publisher
-from tingbao.paper.settings import Settings
+from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -28,7 +29,8 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 class ReaderDeps:
     """Everything the reader and listener handlers use."""
 
-    settings: Settings
+    paper: PaperSettings
+    public_url: Callable[[str], str]  # the URL of a path under public/
     store: IssueStore
     assets: AssetStore
     publisher: Publisher

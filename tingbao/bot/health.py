@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 from telegram import Bot
@@ -14,7 +13,7 @@ from telegram.request import HTTPXRequest
 
 from tingbao.bot.errors import BotUnavailableError
 from tingbao.bot.logs import install_redaction
-from tingbao.paper.settings import Settings
+from tingbao.bot.settings import BotSettings
 
 
 def _server(base_url: str) -> str:
@@ -22,7 +21,7 @@ def _server(base_url: str) -> str:
     return urlsplit(base_url).netloc.rpartition("@")[2] or base_url
 
 
-async def bot_username(settings: Settings, timeout_s: float = 5.0) -> str:
+async def bot_username(settings: BotSettings, timeout_s: float = 5.0) -> str:
     """Return the bot's @username from a getMe at TELEGRAM_BASE_URL.
 
     Raise BotUnavailableError with a one-line reason, which never holds the token.
@@ -31,7 +30,6 @@ async def bot_username(settings: Settings, timeout_s: float = 5.0) -> str:
         raise BotUnavailableError("TELEGRAM_BOT_TOKEN is not set")
     token = settings.telegram_token.get()
     install_redaction(token)
-    os.environ.setdefault("PTB_TIMEDELTA", "true")  # as build_application does
     request = HTTPXRequest(
         connect_timeout=timeout_s,
         read_timeout=timeout_s,

@@ -31,7 +31,7 @@ class Listener:
 
     def __init__(self, deps: ReaderDeps) -> None:
         self.deps = deps
-        self.paper_name = deps.settings.paper.name
+        self.paper_name = deps.paper.name
 
     async def article(self, update: Update, context: Context) -> None:
         """Send the reading (收听) or the slow reading (慢速收听) of the article a button names."""
@@ -92,7 +92,7 @@ class Listener:
     ) -> None:
         """Send an audio asset, or a link when it is over the upload limit."""
         if self.deps.audio.too_big(asset):
-            url = render.esc(self.deps.settings.url(asset.path))
+            url = render.esc(self.deps.public_url(asset.path))
             await say(context, chat_id, texts.AUDIO_TOO_BIG.format(url=url))
             return
         await self.deps.audio.send(context.bot, chat_id, asset, method, meta)

@@ -36,7 +36,7 @@ class Reader:
 
     def __init__(self, deps: ReaderDeps) -> None:
         self.deps = deps
-        self.paper_name = deps.settings.paper.name
+        self.paper_name = deps.paper.name
 
     async def start(self, update: Update, context: Context) -> None:
         """Greet and show the big-button keyboard."""
@@ -179,7 +179,7 @@ class Reader:
         """Return the newsroom contact: the latest issue's box, settings filling the gaps."""
         issue = self.deps.store.latest_issue()
         found = issue.contact if issue is not None else Contact()
-        paper = self.deps.settings.paper
+        paper = self.deps.paper
         return Contact(
             hotline=found.hotline or paper.hotline,
             email=found.email or paper.email,
@@ -197,7 +197,7 @@ class Reader:
             await say(context, chat_id, texts.NO_CONTACT)
             return
         await say(context, chat_id, text)
-        phone = render.first_phone(contact.hotline)
+        phone = render.card_phone(contact.hotline)
         if phone:
             await context.bot.send_contact(
                 chat_id,

@@ -17,6 +17,7 @@ from tingbao.feeds.items import build_date, feed_items, podcast_items
 from tingbao.feeds.layout import SCRIPT, STYLESHEET
 from tingbao.feeds.pages import render_site
 from tingbao.feeds.rss import render_rss
+from tingbao.feeds.settings import FeedsSettings
 from tingbao.feeds.view import (
     COVER_IMAGE,
     FEED_ATOM,
@@ -29,7 +30,7 @@ from tingbao.feeds.view import (
 )
 from tingbao.paper.assets import ISSUE_CHAPTERS, Asset, AssetStore
 from tingbao.paper.publish import Publisher
-from tingbao.paper.settings import Settings
+from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
 
 # Lists the pages of the last build, so pages of articles dropped by a correction are removed.
@@ -96,7 +97,8 @@ def _write_if_changed(publisher: Publisher, path: str, data: bytes) -> bool:
 
 
 def build_public(
-    settings: Settings,
+    settings: FeedsSettings,
+    paper: PaperSettings,
     issues: IssueStore,
     assets: AssetStore,
     publisher: Publisher,
@@ -104,7 +106,7 @@ def build_public(
     tag_authority: str | None = None,
 ) -> BuildReport:
     """Render every feed and page from the stores into public/, writing only what changed."""
-    site = site_from_settings(settings, tag_authority)
+    site = site_from_settings(settings, paper, tag_authority)
     stored = issues.recent_issues()
     present, missing = published_assets(assets.for_issues(i.id for i in stored), publisher)
     chapters = {

@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from tingbao.feeds.errors import ServeError
-from tingbao.paper.settings import Settings
+from tingbao.feeds.settings import FeedsSettings
 
 CONTENT_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
@@ -141,9 +141,9 @@ class PublicServer:
             self._runner = None
 
 
-def public_server(settings: Settings) -> PublicServer:
-    """Return the server for a deployment's public/ folder, host and port."""
-    return PublicServer(settings.public_dir, settings.http_host, settings.http_port)
+def public_server(settings: FeedsSettings, public_dir: Path) -> PublicServer:
+    """Return the server for a deployment's public/ folder, at the host and port of its settings."""
+    return PublicServer(public_dir, settings.http_host, settings.http_port)
 
 
 async def run_until_stopped(server: PublicServer, stop: asyncio.Event) -> None:
@@ -155,7 +155,7 @@ async def run_until_stopped(server: PublicServer, stop: asyncio.Event) -> None:
         await server.stop()
 
 
-def serve_public(settings: Settings) -> None:
+def serve_public(settings: FeedsSettings, public_dir: Path) -> None:
     """Serve public/ in the foreground until SIGINT or SIGTERM (`tingbao serve`)."""
 
     async def main() -> None:
@@ -164,6 +164,6 @@ def serve_public(settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        await run_until_stopped(public_server(settings), stop)
+        await run_until_stopped(public_server(settings, public_dir), stop)
 
     asyncio.run(main())

@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from tingbao.feeds.settings import FeedsSettings
 from tingbao.feeds.text import clean_text, tag_authority
 from tingbao.paper.assets import (
     ARTICLE_MP3,
@@ -21,7 +22,7 @@ from tingbao.paper.assets import (
     Asset,
 )
 from tingbao.paper.model import Article, Issue
-from tingbao.paper.settings import Settings
+from tingbao.paper.settings import PaperSettings
 
 FEED_RSS = "feed.xml"
 FEED_ATOM = "atom.xml"
@@ -52,9 +53,10 @@ class Site:
         return self.base_url + relpath.lstrip("/")
 
 
-def site_from_settings(settings: Settings, authority: str | None = None) -> Site:
+def site_from_settings(
+    settings: FeedsSettings, paper: PaperSettings, authority: str | None = None
+) -> Site:
     """Return the Site of a deployment; the tag authority defaults to the base URL's host."""
-    paper = settings.paper
     base = settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
     return Site(
         base_url=base,

@@ -37,7 +37,7 @@ from tingbao.paper.errors import (
     DocxNotWordError,
 )
 from tingbao.paper.formats import Extracted
-from tingbao.paper.settings import Settings
+from tingbao.paper.settings import PaperSettings, ReadingSettings
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -319,7 +319,7 @@ def _open(data: bytes) -> Any:
         raise DocxCorruptError(DAMAGED) from None
 
 
-def read_docx(path: Path, data: bytes, settings: Settings) -> Extracted:
+def read_docx(path: Path, data: bytes, paper: PaperSettings, reading: ReadingSettings) -> Extracted:
     """Read a Word .docx manuscript into blocks (roles from its styles when it uses them)."""
     check_package(data)
     document = _open(data)
@@ -328,6 +328,6 @@ def read_docx(path: Path, data: bytes, settings: Settings) -> Extracted:
         margins = _margin_text(document)
     except (zipfile.BadZipFile, zlib.error, KeyError, ValueError):
         raise DocxCorruptError(DAMAGED) from None
-    blocks = paragraphs_to_blocks(paragraphs, compile_patterns(settings.boilerplate_patterns))
+    blocks = paragraphs_to_blocks(paragraphs, compile_patterns(reading.boilerplate_patterns))
     text = "\n".join([margins, *(p.text for p in paragraphs)])
     return Extracted(blocks, text)

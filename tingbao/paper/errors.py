@@ -13,6 +13,11 @@ PaperError
  │    ├── DocxCorruptError      a damaged or truncated Word file
  │    ├── DocxNotWordError      a zip archive without a Word document inside
  │    ├── DocxBombError         a Word file that would unpack too large (a zip bomb)
+ │    ├── ImageError            not an image, or a damaged or truncated one
+ │    │    └── ImageTooLargeError    more pixels than Pillow's decompression-bomb limit
+ │    ├── OcrError              a scan or photo that OCR cannot read
+ │    │    ├── OcrNoTextError        no text found (a blank page, a blurred photo)
+ │    │    └── OcrTimeoutError       OCR took too long or too much memory
  │    └── NoArticlesError       readable, but no article was found
  ├── SettingsError         a setting has a bad value
  └── NotFoundError         no such issue or article in the store
@@ -71,6 +76,26 @@ class DocxNotWordError(InputError):
 
 class DocxBombError(InputError):
     """The Word file would unpack to more than the limit, or is packed suspiciously tightly."""
+
+
+class ImageError(InputError):
+    """The image cannot be decoded: not an image, or damaged or truncated."""
+
+
+class ImageTooLargeError(ImageError):
+    """The image has more pixels than Pillow's decompression-bomb limit."""
+
+
+class OcrError(InputError):
+    """A scan or photo could not be read by OCR."""
+
+
+class OcrNoTextError(OcrError):
+    """OCR found no text at all."""
+
+
+class OcrTimeoutError(OcrError):
+    """OCR exceeded its time or memory limit."""
 
 
 class NoArticlesError(InputError):

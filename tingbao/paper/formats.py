@@ -3,7 +3,8 @@ bot's upload check and every help text are built.
 
 Each format names its suffixes, how its content is recognised (magic bytes), a label for editors,
 and its reader as "module:function" (imported on first use, so a text file never loads the OCR
-models). A reader takes the path, the bytes and the settings, and returns `Extracted`.
+models). A reader takes the path, the bytes, the paper and the reading settings, and returns
+`Extracted`.
 Formats tingbao does not read have a refusal that says what to send instead.
 """
 
@@ -20,7 +21,7 @@ from tingbao.paper.errors import InputError
 
 if TYPE_CHECKING:
     from tingbao.paper.geometry import PageText, Region
-    from tingbao.paper.settings import Settings
+    from tingbao.paper.settings import PaperSettings, ReadingSettings
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Extracted:
     captions: dict[int, tuple[str, ...]] = field(default_factory=dict)  # by first block index
 
 
-Reader = Callable[[Path, bytes, "Settings"], Extracted]
+Reader = Callable[[Path, bytes, "PaperSettings", "ReadingSettings"], Extracted]
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,14 @@ FORMATS: tuple[InputFormat, ...] = (
         # A .docx is a zip; one saved with a password is an OLE compound file instead, let in
         # here so that its reader can say so.
         (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+    ),
+    InputFormat(
+        "image",
+        "an image",
+        (".jpg", ".jpeg", ".png", ".webp"),
+        "图片（扫描或拍照）",
+        "tingbao.paper.image:read_image",
+        (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF"),  # RIFF: WebP, checked above
     ),
 )
 

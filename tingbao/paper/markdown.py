@@ -15,7 +15,7 @@ from tingbao.paper.blocks import Block, Role
 from tingbao.paper.cleanup import clean_line, compile_patterns, is_boilerplate
 from tingbao.paper.decode import decode_text
 from tingbao.paper.formats import Extracted
-from tingbao.paper.settings import Settings
+from tingbao.paper.settings import PaperSettings, ReadingSettings
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _QUOTE = re.compile(r"^>\s?(.*)$")
@@ -66,8 +66,10 @@ def markdown_to_blocks(text: str, boilerplate: Sequence[re.Pattern[str]]) -> lis
     return blocks
 
 
-def read_markdown(path: Path, data: bytes, settings: Settings) -> Extracted:
+def read_markdown(
+    path: Path, data: bytes, paper: PaperSettings, reading: ReadingSettings
+) -> Extracted:
     """Read a Markdown file into blocks with explicit roles."""
     text = decode_text(data)
-    blocks = markdown_to_blocks(text, compile_patterns(settings.boilerplate_patterns))
+    blocks = markdown_to_blocks(text, compile_patterns(reading.boilerplate_patterns))
     return Extracted(blocks, text)

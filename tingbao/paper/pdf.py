@@ -24,7 +24,7 @@ from tingbao.paper.errors import (
 from tingbao.paper.formats import Extracted
 from tingbao.paper.geometry import Box, Fragment, PageText, is_bold_font
 from tingbao.paper.layout import analyse
-from tingbao.paper.settings import Settings
+from tingbao.paper.settings import PaperSettings, ReadingSettings
 
 UNMAPPED = "\ufffd"  # a glyph whose font does not say which character it draws
 BOLD_WEIGHT = 600
@@ -97,22 +97,22 @@ def _check_fonts(pages: list[PageText]) -> None:
         )
 
 
-def read_pdf(path: Path, data: bytes, settings: Settings) -> Extracted:
+def read_pdf(path: Path, data: bytes, paper: PaperSettings, reading: ReadingSettings) -> Extracted:
     """Read a PDF: its text layer where it has one, OCR where it has none; then layout analysis."""
-    pages = run_extractor(path, settings.pdf_timeout_s, settings.pdf_memory_mb)
+    pages = run_extractor(path, reading.pdf_timeout_s, reading.pdf_memory_mb)
     _check_fonts(pages)
     warnings: list[str] = []
     blank = [p.number for p in pages if not p.fragments]
     if blank:
         from tingbao.paper.ocr import ocr_pdf  # loads the OCR models only for scans
 
-        result = ocr_pdf(path, settings, pages=blank)
+        result = ocr_pdf(path, reading, pages=blank)
         warnings.extend(result.warnings)
         by_number = {p.number: p for p in pages}
         for ocr_page, number in zip(result.pages, blank, strict=True):
             by_number[number] = _scaled(ocr_page, by_number[number])
         pages = [by_number[n] for n in sorted(by_number)]
-    layout = analyse(pages, compile_patterns(settings.boilerplate_patterns), (settings.paper.name,))
+    layout = analyse(pages, compile_patterns(reading.boilerplate_patterns), (paper.name,))
     warnings.extend(layout.warnings)
     return Extracted(
         layout.blocks,

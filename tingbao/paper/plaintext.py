@@ -10,7 +10,7 @@ from tingbao.paper.blocks import Block
 from tingbao.paper.cleanup import clean_line, compile_patterns, is_boilerplate
 from tingbao.paper.decode import decode_text
 from tingbao.paper.formats import Extracted
-from tingbao.paper.settings import Settings
+from tingbao.paper.settings import PaperSettings, ReadingSettings
 
 
 def text_to_blocks(text: str, boilerplate: Sequence[re.Pattern[str]]) -> list[Block]:
@@ -23,7 +23,7 @@ def text_to_blocks(text: str, boilerplate: Sequence[re.Pattern[str]]) -> list[Bl
     return blocks
 
 
-def read_text(path: Path, data: bytes, settings: Settings) -> Extracted:
+def read_text(path: Path, data: bytes, paper: PaperSettings, reading: ReadingSettings) -> Extracted:
     """Read a plain text file (UTF-8, UTF-16 or GB18030) into blocks."""
     text = decode_text(data)
-    return Extracted(text_to_blocks(text, compile_patterns(settings.boilerplate_patterns)), text)
+    return Extracted(text_to_blocks(text, compile_patterns(reading.boilerplate_patterns)), text)

@@ -13,7 +13,7 @@ from tingbao.paper.formats import Extracted, InputFormat, accepted_text, format_
 from tingbao.paper.geometry import PageText, Region
 from tingbao.paper.model import Article, Issue, make_article_id, make_issue_id
 from tingbao.paper.segment import Segmented, segment
-from tingbao.paper.settings import Settings
+from tingbao.paper.settings import PaperSettings, ReadingSettings
 
 
 @dataclass(frozen=True)
@@ -54,16 +54,18 @@ def _read_bytes(path: Path, limit: int) -> bytes:
     return path.read_bytes()
 
 
-def read_file(path: Path, settings: Settings) -> tuple[InputFormat, Extracted]:
+def read_file(
+    path: Path, paper: PaperSettings, reading: ReadingSettings
+) -> tuple[InputFormat, Extracted]:
     """Return the file's format and what its reader (chosen by the formats table) found in it."""
-    data = _read_bytes(path, settings.max_input_bytes)
+    data = _read_bytes(path, reading.max_input_bytes)
     fmt = format_for(path, data)
-    return fmt, fmt.load_reader()(path, data, settings)
+    return fmt, fmt.load_reader()(path, data, paper, reading)
 
 
-def read_blocks(path: Path, settings: Settings) -> Extracted:
+def read_blocks(path: Path, paper: PaperSettings, reading: ReadingSettings) -> Extracted:
     """Return what the file's reader (chosen by the formats table) found in it."""
-    return read_file(path, settings)[1]
+    return read_file(path, paper, reading)[1]
 
 
 def _issue_title(paper_name: str, published: date, day_known: bool) -> str:
@@ -73,10 +75,10 @@ def _issue_title(paper_name: str, published: date, day_known: bool) -> str:
 
 
 def build_issue(
-    segmented: Segmented, settings: Settings, published: date, day_known: bool = True
+    segmented: Segmented, paper: PaperSettings, published: date, day_known: bool = True
 ) -> Issue:
     """Give the segmented articles their stable ids and wrap them in an Issue."""
-    issue_id = make_issue_id(settings.paper.slug, published)
+    issue_id = make_issue_id(paper.slug, published)
     articles: list[Article] = []
     seen: set[str] = set()
     for draft in segmented.articles:
@@ -99,8 +101,8 @@ def build_issue(
         )
     return Issue(
         id=issue_id,
-        paper=settings.paper.slug,
-        title=_issue_title(settings.paper.name, published, day_known),
+        paper=paper.slug,
+        title=_issue_title(paper.name, published, day_known),
         published=published,
         articles=tuple(articles),
         contact=segmented.contact,
@@ -108,18 +110,22 @@ def build_issue(
 
 
 def read_issue(
-    path: Path, settings: Settings, published: date | None = None, received: date | None = None
+    path: Path,
+    paper: PaperSettings,
+    reading: ReadingSettings,
+    published: date | None = None,
+    received: date | None = None,
 ) -> ReadResult:
     """Read, decode, clean and segment a file into an Issue, or raise an InputError.
 
     `received` is the day the file came in (None: today in the paper's time zone); a file whose
     name and text hold no date is published on it.
     """
-    fmt, extracted = read_file(path, settings)
+    fmt, extracted = read_file(path, paper, reading)
     blocks, text = extracted.blocks, extracted.text
     if not blocks:
         raise EmptyInputError("no text is left once the masthead and boilerplate are removed")
-    segmented = segment(blocks, compile_patterns(settings.masthead_patterns))
+    segmented = segment(blocks, compile_patterns(reading.masthead_patterns))
     if not segmented.articles:
         raise NoArticlesError(
             "no article title was found: put each title on its own line, "
@@ -139,5 +145,5 @@ def read_issue(
             "give --published or put the date in the file name to be sure"
         )
     layout = Layout(fmt.kind, fmt.name, extracted.pages, extracted.regions)
-    issue = build_issue(segmented, settings, when.value, when.day_known)
+    issue = build_issue(segmented, paper, when.value, when.day_known)
     return ReadResult(issue, tuple(warnings), layout)

@@ -22,9 +22,10 @@ from tingbao.audio.offline import OfflineSynthesizer
 from tingbao.audio.service import AudioService
 from tingbao.bot.errors import BotUnavailableError
 from tingbao.bot.health import bot_username
+from tingbao.bot.settings import BotSettings
 from tingbao.bot.subscribers import SubscriberStore
-from tingbao.paper.settings import Settings
 from tingbao.worker.context import open_context
+from tingbao.worker.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def _writable(label: str, folder: Path) -> Check:
     return Check(label, True, f"{folder} is writable")
 
 
-async def _offline_voice(settings: Settings) -> Check:
+async def _offline_voice() -> Check:
     engine = OfflineSynthesizer(workers=1)
     try:
         speech = await engine.synthesize("你好。", "cmn", "+0%")
@@ -59,7 +60,7 @@ async def _offline_voice(settings: Settings) -> Check:
         engine.close()
 
 
-async def _bot(settings: Settings, timeout_s: float) -> Check:
+async def _bot(settings: BotSettings, timeout_s: float) -> Check:
     if settings.telegram_token is None:
         return Check("bot", True, "off (no TELEGRAM_BOT_TOKEN)", required=False)
     try:
@@ -80,7 +81,8 @@ async def run_checks(
 
     edge_url points the edge-tts probe at another server than Microsoft's (tests: a fake one).
     """
-    checks = [Check("settings", True, f"data dir {settings.data_dir}, voice mode {settings.tts}")]
+    tts = settings.audio.tts
+    checks = [Check("settings", True, f"data dir {settings.data_dir}, voice mode {tts}")]
     try:
         with open_context(settings) as ctx:
             with ctx.db.session() as session:
@@ -89,26 +91,28 @@ async def run_checks(
             stored = f"{ctx.issues.count_issues()} issues stored"
             waiting = f"outbox: {outbox['pending']} pending, {outbox['sending']} sending"
             checks.append(Check("database", True, f"{stored}, {waiting}"))
-            if voices and settings.tts != "offline":
-                engines = make_synthesizers(settings, edge=EdgeSynthesizer(wss_url=edge_url))
-                audio = AudioService(settings, ctx.issues, ctx.assets, ctx.publisher, engines)
+            if voices and tts != "offline":
+                engines = make_synthesizers(settings.audio, edge=EdgeSynthesizer(wss_url=edge_url))
+                audio = AudioService(
+                    settings.audio, settings.paper, ctx.issues, ctx.assets, ctx.publisher, engines
+                )
                 try:
                     reachable = await audio.edge_reachable(timeout_s=10)
                 finally:
                     audio.close()
                 detail = "reachable" if reachable else "unreachable"
-                if settings.tts == "auto" and not reachable:
+                if tts == "auto" and not reachable:
                     detail += " (the offline voice is used until it is back)"
-                checks.append(Check("edge-tts", reachable, detail, required=settings.tts == "edge"))
+                checks.append(Check("edge-tts", reachable, detail, required=tts == "edge"))
     except SQLAlchemyError as exc:
         checks.append(
             Check("database", False, f"cannot use the database: {exc.__class__.__name__}")
         )
-    if voices and settings.tts != "edge":
-        checks.append(await _offline_voice(settings))
+    if voices and tts != "edge":
+        checks.append(await _offline_voice())
     checks.append(_writable("public", settings.public_dir))
     checks.append(_writable("inbox", settings.inbox_dir))
-    checks.append(await _bot(settings, bot_timeout_s))
+    checks.append(await _bot(settings.bot, bot_timeout_s))
     return checks
 
 

@@ -1,6 +1,7 @@
 """The `tingbao` command line: parse, ingest, list and show issues, build, run the services.
 
 Entry points only wire: each command loads settings, builds what it needs and calls one function.
+`main` is the composition root: it reads the process environment once (worker/settings.py).
 Bad input ends with exit status 1 and one line on stderr that names the file and the problem.
 """
 
@@ -10,6 +11,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from tingbao.bot.app import drain_once, run_bot
 from tingbao.bot.errors import BotUnavailableError
+from tingbao.bot.settings import ptb_environment
 from tingbao.feeds.server import serve_public
 from tingbao.paper.dates import today
 from tingbao.paper.errors import InputError, NotFoundError, PaperError, SettingsError
@@ -24,11 +27,12 @@ from tingbao.paper.model import issue_to_dict
 from tingbao.paper.picture import picture_paths, render_pdf, render_png
 from tingbao.paper.publish import atomic_write_bytes
 from tingbao.paper.reader import ReadResult, read_issue
-from tingbao.paper.settings import Settings, load_settings
 from tingbao.worker.check import check
 from tingbao.worker.context import open_context
 from tingbao.worker.lock import AlreadyRunningError
 from tingbao.worker.run import run_forever, run_once
+from tingbao.worker.services import build_bot
+from tingbao.worker.settings import Settings, load_settings
 
 log = logging.getLogger("tingbao")
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
@@ -56,7 +60,7 @@ def _read(path: Path, settings: Settings, published: date | None) -> ReadResult:
     """Read a file for the CLI: refusals become one CliError line, warnings go to stderr."""
     try:
         # A file without a date is published on the day it is read: today, in the paper's zone.
-        result = read_issue(path, settings, published, received=today())
+        result = read_issue(path, settings.paper, settings.reading, published, received=today())
     except InputError as exc:
         raise CliError(f"{path}: {exc}") from None
     for warning in result.warnings:
@@ -192,7 +196,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     samples = SAMPLES_DIR if args.demo else None
     if samples is not None and not samples.is_dir():
         raise CliError(f"--demo needs the samples folder {samples}: run it from the project")
-    print(f"tingbao: site and feeds at {settings.url('')} (Ctrl-C stops)", flush=True)
+    print(f"tingbao: site and feeds at {settings.feeds.url('')} (Ctrl-C stops)", flush=True)
     asyncio.run(run_forever(settings, serve=True, bot=True, demo_samples=samples))
     return 0
 
@@ -207,17 +211,17 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    print(f"tingbao: serving {settings.public_dir} at {settings.url('')}", flush=True)
-    serve_public(settings)
+    print(f"tingbao: serving {settings.public_dir} at {settings.feeds.url('')}", flush=True)
+    serve_public(settings.feeds, settings.public_dir)
     return 0
 
 
 def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
     with open_context(settings) as ctx:
         if not args.once:
-            return 0 if run_bot(settings, ctx.db, publisher=ctx.publisher) else 1
+            return 0 if run_bot(build_bot(settings, ctx.db, ctx.publisher)) else 1
         try:
-            report = asyncio.run(drain_once(settings, ctx.db))
+            report = asyncio.run(drain_once(settings.bot, settings.paper, ctx.db))
         except BotUnavailableError as exc:
             raise CliError(f"bot: {exc}") from None
     if report is None:
@@ -306,7 +310,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
-        settings = load_settings(data_dir=args.data_dir)
+        # python-telegram-bot reads PTB_TIMEDELTA itself: export it before any bot starts.
+        os.environ.update(ptb_environment(os.environ))
+        settings = load_settings(os.environ, data_dir=args.data_dir)
         handler: Command = args.handler
         return handler(args, settings)
     except CliError as exc:

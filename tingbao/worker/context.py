@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
 from tingbao.worker.schema import create_schema
+from tingbao.worker.settings import Settings
 
 
 @dataclass(frozen=True)

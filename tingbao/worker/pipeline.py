@@ -22,11 +22,11 @@ from tingbao.paper.dates import day_of
 from tingbao.paper.errors import InputError
 from tingbao.paper.model import Issue, short_hash
 from tingbao.paper.reader import read_issue
-from tingbao.paper.settings import Settings
 from tingbao.paper.store import IssueStore
-from tingbao.worker.faults import crash_point
+from tingbao.worker.faults import Faults
 from tingbao.worker.inbox import move_done, move_failed, pending_files
 from tingbao.worker.progress import NoProgress, StageProgress
+from tingbao.worker.settings import Settings
 
 log = logging.getLogger("tingbao.worker")
 
@@ -68,7 +68,8 @@ class RunReport:
 
 def audio_input_hash(issue: Issue, settings: Settings) -> str:
     """Return what the audio of an issue depends on: its content and the voice settings."""
-    parts = (issue.content_hash, settings.tts, settings.voice, settings.slow_rate, settings.paper)
+    audio = settings.audio
+    parts = (issue.content_hash, audio.tts, audio.voice, audio.slow_rate, settings.paper)
     return short_hash(repr(parts), 16)
 
 
@@ -107,6 +108,7 @@ class Pipeline:
         build_site: SiteBuilder,
         notify: Notifier,
         progress: StageProgress | None = None,
+        faults: Faults | None = None,
     ) -> None:
         self.settings = settings
         self.issues = issues
@@ -115,6 +117,7 @@ class Pipeline:
         self.build_site = build_site
         self.notify = notify
         self.progress: StageProgress = progress or NoProgress()
+        self.faults = faults or Faults()
         self._lock = asyncio.Lock()
 
     async def run_inbox(self) -> RunReport:
@@ -149,7 +152,9 @@ class Pipeline:
             path = item.path
             try:
                 # An undated file is published on the day it arrived in the inbox.
-                result = read_issue(path, settings, received=day_of(path.stat().st_mtime))
+                result = read_issue(
+                    path, settings.paper, settings.reading, received=day_of(path.stat().st_mtime)
+                )
             except InputError as exc:
                 target = move_failed(path, settings.inbox_failed_dir, str(exc))
                 log.warning("inbox: %s failed: %s (moved to %s)", path.name, exc, target)
@@ -158,7 +163,7 @@ class Pipeline:
             for warning in result.warnings:
                 log.warning("inbox: %s: %s", path.name, warning)
             saved = self.issues.save_issue(result.issue, path.name)
-            crash_point("inbox.stored")
+            self.faults.crash_point("inbox.stored")
             move_done(path, settings.inbox_done_dir)
             if saved.status == "unchanged":
                 log.info("inbox: %s is %s again, unchanged", path.name, saved.issue.id)
@@ -217,9 +222,9 @@ class Pipeline:
                 self.issues.mark_stage(issue.id, STAGE_NOTIFIED, "skipped")
                 log.info("back issue %s: no notification", issue.id)
                 continue
-            crash_point("notify.before")
+            self.faults.crash_point("notify.before")
             queued = self.notify(issue.id)
-            crash_point("notify.after")
+            self.faults.crash_point("notify.after")
             self.issues.mark_stage(issue.id, STAGE_NOTIFIED, "1")
             report.notified[issue.id] = queued
             log.info("new issue %s: %d notifications queued", issue.id, queued)

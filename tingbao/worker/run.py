@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import signal
 from pathlib import Path
 
-from tingbao.bot.app import build_application, start_embedded, stop_embedded
+from tingbao.bot.app import start_embedded, stop_embedded
 from tingbao.feeds.server import public_server
-from tingbao.paper.publish import Publisher
-from tingbao.paper.settings import Settings
-from tingbao.worker.context import Context, open_context
+from tingbao.worker.context import open_context
 from tingbao.worker.lock import WorkerLock
 from tingbao.worker.pipeline import RunReport
 from tingbao.worker.scheduler import make_scheduler
-from tingbao.worker.services import FaultPublisher, make_services
+from tingbao.worker.services import build_bot, make_services
+from tingbao.worker.settings import Settings
 
 log = logging.getLogger("tingbao.worker")
 FEEDS = ("feed.xml", "podcast.xml", "atom.xml")
@@ -44,10 +42,6 @@ def prepare(settings: Settings) -> None:
         log.info("removed %d temporary files left by an interrupted run", swept)
 
 
-def _publisher(ctx: Context) -> Publisher:
-    return FaultPublisher(ctx.publisher) if os.environ.get("TINGBAO_FAULT") else ctx.publisher
-
-
 def _summary(report: RunReport) -> str:
     return (
         f"stored {len(report.stored)}, unchanged {len(report.unchanged)}, "
@@ -63,7 +57,7 @@ async def run_once(settings: Settings, *, inbox: bool = True) -> RunReport:
     try:
         prepare(settings)
         with open_context(settings) as ctx:
-            services = make_services(ctx, _publisher(ctx))
+            services = make_services(ctx)
             try:
                 pipeline = services.pipeline
                 report = await (pipeline.run_inbox() if inbox else pipeline.reconcile())
@@ -77,7 +71,7 @@ async def run_once(settings: Settings, *, inbox: bool = True) -> RunReport:
 
 def site_urls(settings: Settings) -> list[str]:
     """Return the URLs of the home page and the feeds."""
-    return [settings.url("")] + [settings.url(name) for name in FEEDS]
+    return [settings.feeds.url("")] + [settings.feeds.url(name) for name in FEEDS]
 
 
 async def run_forever(
@@ -95,10 +89,10 @@ async def run_forever(
         if demo_samples is not None:
             copy_samples(demo_samples, settings)
         with open_context(settings) as ctx:
-            services = make_services(ctx, _publisher(ctx))
+            services = make_services(ctx)
             pipeline = services.pipeline
-            server = public_server(settings) if serve else None
-            app = build_application(settings, ctx.db, publisher=ctx.publisher) if bot else None
+            server = public_server(settings.feeds, settings.public_dir) if serve else None
+            app = build_bot(settings, ctx.db, ctx.publisher) if bot else None
             first_pass = asyncio.Event()
 
             async def inbox_job() -> None:
@@ -114,7 +108,7 @@ async def run_forever(
             try:
                 if server is not None:
                     await server.start()
-                    log.info("serving %s at %s", settings.public_dir, settings.url(""))
+                    log.info("serving %s at %s", settings.public_dir, settings.feeds.url(""))
                 if app is not None:
                     await start_embedded(app)
                     log.info("bot started")

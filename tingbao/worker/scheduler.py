@@ -15,7 +15,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from tingbao.paper.settings import Settings
+from tingbao.worker.settings import Settings
 
 log = logging.getLogger("tingbao.worker")
 
@@ -52,7 +52,7 @@ def make_scheduler(
         ("inbox", inbox, settings.inbox_interval_s, start),
         ("reconcile", reconcile, settings.reconcile_interval_s, None),
     ]
-    if settings.tts == "auto":
+    if settings.audio.tts == "auto":
         jobs.append(("upgrade", upgrade, settings.upgrade_interval_s, None))
     for name, job, seconds, first in jobs:
         options: dict[str, Any] = {"next_run_time": first} if first is not None else {}

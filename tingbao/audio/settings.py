@@ -1,0 +1,52 @@
+"""The audio part's settings: which voices speak (TINGBAO_TTS, TINGBAO_VOICE, TINGBAO_SLOW_RATE),
+how hard the engines are driven (TINGBAO_TTS_CONCURRENCY, TINGBAO_TTS_CHUNK_CHARS), and where
+synthesized pieces are cached (a folder of the data dir, chosen by the worker).
+
+Loaded once by the worker's `load_settings`; see README.md (Configuration) and .env.example.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, cast
+
+from tingbao.paper.errors import SettingsError
+from tingbao.paper.settings import env_int
+
+TtsMode = Literal["edge", "offline", "auto"]
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """How articles are read aloud."""
+
+    cache_dir: Path  # synthesized pieces, shared by every issue
+    tts: TtsMode = "auto"
+    voice: str = "zh-CN-XiaoxiaoNeural"
+    slow_rate: str = "-25%"
+    tts_concurrency: int = 2
+    tts_chunk_chars: int = 1000
+
+
+def _rate(raw: str) -> str:
+    if not re.fullmatch(r"[+-]\d{1,3}%", raw):
+        raise SettingsError(f"TINGBAO_SLOW_RATE={raw!r} must look like -25%")
+    return raw
+
+
+def load_audio_settings(env: Mapping[str, str], *, cache_dir: Path) -> AudioSettings:
+    """Return the audio settings from TINGBAO_TTS, _VOICE, _SLOW_RATE and TINGBAO_TTS_*."""
+    tts = (env.get("TINGBAO_TTS") or "auto").strip().lower()
+    if tts not in ("edge", "offline", "auto"):
+        raise SettingsError(f"TINGBAO_TTS={tts!r} must be edge, offline or auto")
+    return AudioSettings(
+        cache_dir=cache_dir,
+        tts=cast(TtsMode, tts),
+        voice=env.get("TINGBAO_VOICE") or "zh-CN-XiaoxiaoNeural",
+        slow_rate=_rate(env.get("TINGBAO_SLOW_RATE") or "-25%"),
+        tts_concurrency=env_int(env, "TINGBAO_TTS_CONCURRENCY", 2, minimum=1),
+        tts_chunk_chars=env_int(env, "TINGBAO_TTS_CHUNK_CHARS", 1000, minimum=50),
+    )

@@ -1,0 +1,27 @@
+"""Page image (a scan or a phone photo) -> blocks: OCR in a sandboxed child, then the same layout
+analysis as a printed PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tingbao.paper.cleanup import compile_patterns
+from tingbao.paper.formats import Extracted
+from tingbao.paper.layout import analyse
+from tingbao.paper.ocr import ocr_image
+from tingbao.paper.settings import PaperSettings, ReadingSettings
+
+
+def read_image(
+    path: Path, data: bytes, paper: PaperSettings, reading: ReadingSettings
+) -> Extracted:
+    """Read a JPEG, PNG or WebP page image by OCR into blocks."""
+    result = ocr_image(path, reading)
+    layout = analyse(result.pages, compile_patterns(reading.boilerplate_patterns), (paper.name,))
+    return Extracted(
+        layout.blocks,
+        "\n".join(b.text for b in layout.blocks),
+        (*result.warnings, *layout.warnings),
+        pages=result.pages,
+        regions=layout.regions,
+    )

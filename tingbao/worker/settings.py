@@ -1,0 +1,116 @@
+"""Every setting of a deployment, loaded once at start-up by `load_settings` (the composition root).
+
+The root `Settings` holds each part's settings, loaded by that part's own loader next to its code:
+`paper` and `reading` (paper/settings.py), `audio` (audio/settings.py), `feeds`
+(feeds/settings.py), `bot` (bot/settings.py); and the worker's own: the data dir and its folders
+(TINGBAO_DATA_DIR, TINGBAO_INBOX, TINGBAO_PUBLIC_DIR), DATABASE_URL, the scheduler's intervals
+(TINGBAO_*_INTERVAL) and the crash tests' TINGBAO_FAULT. The worker decides where under the data
+dir each part keeps its files. Only this module and the parts' loaders read variables; the CLI
+hands them the process environment once. See README.md (Configuration) and .env.example.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from tingbao.audio.settings import AudioSettings, load_audio_settings
+from tingbao.bot.settings import BotSettings, load_bot_settings
+from tingbao.feeds.settings import FeedsSettings, load_feeds_settings
+from tingbao.paper.errors import SettingsError
+from tingbao.paper.settings import (
+    PaperSettings,
+    ReadingSettings,
+    env_int,
+    load_paper_settings,
+    load_reading_settings,
+)
+
+PARTS = ("paper", "reading", "audio", "feeds", "bot")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a tingbao deployment: each part's, and the worker's own."""
+
+    data_dir: Path
+    inbox_dir: Path
+    public_dir: Path
+    database_url: str
+    paper: PaperSettings
+    reading: ReadingSettings
+    audio: AudioSettings
+    feeds: FeedsSettings
+    bot: BotSettings
+    inbox_interval_s: int = 60
+    reconcile_interval_s: int = 300
+    upgrade_interval_s: int = 1800
+    fault: str | None = None  # TINGBAO_FAULT="point:n" (crash tests; see faults.py)
+
+    @property
+    def inbox_done_dir(self) -> Path:
+        """Where processed inbox files go."""
+        return self.inbox_dir / "done"
+
+    @property
+    def inbox_failed_dir(self) -> Path:
+        """Where failed inbox files go, each with a .error.txt beside it."""
+        return self.inbox_dir / "failed"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed, each by its name in whichever part holds it.
+
+        `with_overrides(tts="edge", admins=frozenset())` changes settings.audio.tts and
+        settings.bot.admins (tests and CLI flags); a part is replaced whole by its own name.
+        """
+        own = {f.name for f in fields(self)}
+        parts: dict[str, dict[str, Any]] = {}
+        top: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name in own:
+                top[name] = value
+                continue
+            part = next((p for p in PARTS if name in _field_names(getattr(self, p))), None)
+            if part is None:
+                raise TypeError(f"no setting is called {name!r}")
+            parts.setdefault(part, {})[name] = value
+        for part, part_changes in parts.items():
+            top[part] = replace(top.get(part, getattr(self, part)), **part_changes)
+        return replace(self, **top)
+
+
+def _field_names(part: object) -> set[str]:
+    return {f.name for f in fields(part)}  # type: ignore[arg-type]
+
+
+def _fault(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not re.fullmatch(r"[\w.]+(:[1-9]\d*)?", raw):
+        raise SettingsError(f"TINGBAO_FAULT={raw!r} must look like point:n")
+    return raw
+
+
+def load_settings(env: Mapping[str, str], *, data_dir: str | Path | None = None) -> Settings:
+    """Build the settings from the environment; a CLI --data-dir wins over TINGBAO_DATA_DIR."""
+    root = Path(data_dir or env.get("TINGBAO_DATA_DIR") or "data").expanduser().resolve()
+    inbox = Path(env.get("TINGBAO_INBOX") or root / "inbox").expanduser().resolve()
+    public = Path(env.get("TINGBAO_PUBLIC_DIR") or root / "public").expanduser().resolve()
+    return Settings(
+        data_dir=root,
+        inbox_dir=inbox,
+        public_dir=public,
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{root / 'tingbao.db'}",
+        paper=load_paper_settings(env),
+        reading=load_reading_settings(env),
+        audio=load_audio_settings(env, cache_dir=root / "cache" / "tts"),
+        feeds=load_feeds_settings(env),
+        bot=load_bot_settings(env, staging_dir=root / "bot" / "staging"),
+        inbox_interval_s=env_int(env, "TINGBAO_INBOX_INTERVAL", 60, minimum=1),
+        reconcile_interval_s=env_int(env, "TINGBAO_RECONCILE_INTERVAL", 300, minimum=1),
+        upgrade_interval_s=env_int(env, "TINGBAO_UPGRADE_INTERVAL", 1800, minimum=1),
+        fault=_fault(env.get("TINGBAO_FAULT")),
+    )
