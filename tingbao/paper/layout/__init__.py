@@ -29,6 +29,7 @@ from tingbao.paper.layout.lines import (
     page_lines,
     style_of,
 )
+from tingbao.paper.layout.merge import absorb
 from tingbao.paper.layout.model import Layout, OrderedPage, PageParts
 from tingbao.paper.layout.regions import TitleUnit, assign, xy_order
 from tingbao.paper.layout.units import attach, split_headline
@@ -114,6 +115,7 @@ def _page_parts(
         if role is not None:
             roles[id(chunk)] = role
         kept.append(chunk)
+    kept = absorb(kept, roles, body)
     furniture_lines = [(ln, furniture[id(ln)]) for ln in lines if id(ln) in furniture]
     return PageParts(page.number, units, kept, roles, furniture_lines)
 
@@ -132,7 +134,9 @@ def analyse(
     for line in every:
         line.style = style_of(line.size, body)
     sizes = [(p.width, p.height) for p in pages]
-    furniture: dict[int, LayoutRole] = running_furniture(page_line_lists, sizes, body)
+    furniture: dict[int, LayoutRole] = running_furniture(
+        page_line_lists, sizes, body, [n.replace(" ", "") for n in paper_names]
+    )
     if pages:
         headline = max((ln.size for ln in every if ln.style == "headline"), default=body * 1.4)
         for key in masthead_lines(page_line_lists[0], pages[0].height, paper_names, headline):

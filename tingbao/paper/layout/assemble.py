@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from tingbao.paper.blocks import Block
-from tingbao.paper.cleanup import is_boilerplate
+from tingbao.paper.cleanup import is_boilerplate, looks_like_heading
 from tingbao.paper.geometry import Box, LayoutRole, Region
 from tingbao.paper.layout.furniture import find_jump
 from tingbao.paper.layout.lines import Chunk, Line
@@ -115,14 +116,17 @@ def stitch(pages: Sequence[Sequence[PageRegion]]) -> list[_Part]:
 
 
 def _column_edges(chunk: Chunk, region: PageRegion) -> tuple[float, float]:
-    """Return the left and right edges of the column a chunk stands in, from its region's chunks
-    of the same style in that column."""
+    """Return the left and right edges of the column a chunk stands in, from its region's text
+    chunks in that column."""
     box = chunk.box
     same = [
         c
         for c in region.chunks
-        if c.style == chunk.style
-        and min(box.x1, c.box.x1) - max(box.x0, c.box.x0) >= 0.5 * min(box.width, c.box.width)
+        if c is chunk
+        or (
+            c.style != "headline"
+            and min(box.x1, c.box.x1) - max(box.x0, c.box.x0) >= 0.5 * min(box.width, c.box.width)
+        )
     ]
     return min(c.box.x0 for c in same), max(c.box.x1 for c in same)
 
@@ -134,9 +138,7 @@ def _clean(lines: Sequence[Line], boilerplate: Sequence[re.Pattern[str]]) -> lis
         if not text or is_boilerplate(text, boilerplate):
             continue
         if text != line.text:
-            line = Line(
-                line.page, line.box, text, line.size, line.bold, line.confidence, line.style
-            )
+            line = replace(line, text=text)
         kept.append(line)
     return kept
 
@@ -211,6 +213,14 @@ def _write_chunk(
     return briefs
 
 
+def _paragraph_role(paragraph: Paragraph) -> Literal["para"] | None:
+    """A paragraph of one short line without prose punctuation may be a 小标题 set in the body
+    face (or read by OCR, which cannot see weight): leave it to segmentation to decide."""
+    if paragraph.lines == 1 and looks_like_heading(paragraph.text) and len(paragraph.text) <= 24:
+        return None
+    return "para"
+
+
 def assemble(pages: Sequence[OrderedPage], boilerplate: Sequence[re.Pattern[str]]) -> Layout:
     """Write the ordered regions of every page as blocks, the closing box last."""
     out = _Out()
@@ -231,7 +241,7 @@ def assemble(pages: Sequence[OrderedPage], boilerplate: Sequence[re.Pattern[str]
         for line, role in page.parts.furniture:
             out.regions.append(Region(line.page, line.box, role, line.text, -1))
     blocks = [
-        item if isinstance(item, Block) else Block(item.text, "para")
+        item if isinstance(item, Block) else Block(item.text, _paragraph_role(item))
         for item in out.items
         if item.text
     ]

@@ -104,7 +104,10 @@ def in_margin(line: Line, height: float) -> bool:
 
 
 def running_furniture(
-    pages: Sequence[Sequence[Line]], sizes: Sequence[tuple[float, float]], body: float
+    pages: Sequence[Sequence[Line]],
+    sizes: Sequence[tuple[float, float]],
+    body: float,
+    names: Sequence[str] = (),
 ) -> dict[int, LayoutRole]:
     """Return id(line) -> "running_head" or "folio" for the page furniture of every page.
 
@@ -123,17 +126,18 @@ def running_furniture(
             if find_jump(line.text)[0] is not None:
                 continue
             recurs = len(pages) > 1 and counts[_signature(line, height, width)] >= 2
+            named = line.text.replace(" ", "") in names
             if FOLIO.match(line.text):
                 found[id(line)] = "folio"
                 marked.append(line)
-            elif recurs or RUNNING_HEAD.search(line.text):
+            elif recurs or named or RUNNING_HEAD.search(line.text):
                 found[id(line)] = "running_head"
                 marked.append(line)
         # The rest of a running head's row (the paper's name at its left, the section at its right).
         for line in lines:
             if id(line) in found or not in_margin(line, height) or len(line.text) > 30:
                 continue
-            if line.size > 1.15 * body:
+            if line.size > 1.6 * body:  # a paper's name in its logo face may be set larger
                 continue
             if any(_same_row(line, other) for other in marked):
                 found[id(line)] = "running_head"
@@ -167,7 +171,7 @@ def masthead_lines(
     if not plate:
         return marked
     bottom = max(ln.box.bottom for ln in plate)
-    limit = bottom + max(ln.size for ln in plate) * 0.6
+    limit = bottom + max(ln.size for ln in plate) * 0.2
     band = [ln for ln in lines if ln.box.bottom <= limit]
     # Lines set beside the plate (主办, 期号, date) sit in its band; later masthead lines follow it.
     marked |= {id(ln) for ln in band}

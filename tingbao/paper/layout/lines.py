@@ -37,6 +37,7 @@ class Line:
     bold: bool
     confidence: float
     style: StyleClass = "body"
+    ocr: bool = False  # read by OCR: sizes are box heights, so they vary more
 
     @property
     def chars(self) -> int:
@@ -78,7 +79,7 @@ def _join(left: str, right: str, gap: float, size: float) -> str:
     return left + right
 
 
-def _make_line(page: int, frags: Sequence[Fragment]) -> Line:
+def _make_line(page: int, frags: Sequence[Fragment], ocr: bool) -> Line:
     frags = sorted(frags, key=lambda f: f.box.x0)
     text = frags[0].text
     box = frags[0].box
@@ -90,7 +91,7 @@ def _make_line(page: int, frags: Sequence[Fragment]) -> Line:
     size = max(f.size for f, w in zip(frags, weights, strict=True) if w * 2 >= max(weights))
     bold = sum(w for f, w in zip(frags, weights, strict=True) if f.bold) * 2 > total
     confidence = min(f.confidence for f in frags)
-    return Line(page, box, clean_line(text), size, bold, confidence)
+    return Line(page, box, clean_line(text), size, bold, confidence, ocr=ocr)
 
 
 def page_lines(page: PageText) -> list[Line]:
@@ -122,10 +123,38 @@ def page_lines(page: PageText) -> list[Line]:
             rows[key].append([frag])
         else:
             home.append(frag)
-    lines = [_make_line(page.number, run) for runs in rows.values() for run in runs]
+    ocr = page.source == "ocr"
+    lines = [_make_line(page.number, run, ocr) for runs in rows.values() for run in runs]
     lines = [line for line in lines if line.text]
+    if ocr:
+        measure_ocr_sizes(lines)
     lines.sort(key=lambda ln: (ln.box.top, ln.box.x0))
     return lines
+
+
+def ems(text: str) -> float:
+    """Return how many character widths text takes: a CJK character or full-width mark is one,
+    a Latin letter or digit about half of one."""
+    width = 0.0
+    for char in text:
+        if char.isspace():
+            width += 0.3
+        elif ord(char) < 0x80:
+            width += 0.55 if char.isalnum() else 0.35
+        else:  # CJK, and the quotes and dashes a CJK face sets full width
+            width += 1.0
+    return width
+
+
+def measure_ocr_sizes(lines: Sequence[Line]) -> None:
+    """Give OCR lines a font size from their character pitch (width per character), which is
+    steadier than the box height: the detector pads boxes unevenly. Short lines, whose pitch says
+    little, take their height times the page's usual pitch-to-height ratio."""
+    pitches = {id(ln): ln.box.width / ems(ln.text) for ln in lines if ems(ln.text) >= 4}
+    ratios = sorted(pitches[id(ln)] / ln.box.height for ln in lines if id(ln) in pitches)
+    ratio = ratios[len(ratios) // 2] if ratios else 0.8
+    for line in lines:
+        line.size = pitches.get(id(line), line.box.height * ratio)
 
 
 def body_size(lines: Iterable[Line]) -> float:
@@ -155,6 +184,14 @@ def _overlap(a: Box, b: Box) -> float:
     return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
 
 
+def _same_style(chunk: Chunk, line: Line) -> bool:
+    """Return whether a line is set like a chunk; a short OCR line's size says too little to
+    set it apart (a paragraph's last two characters), unless it is headline-sized."""
+    if chunk.style == line.style:
+        return True
+    return line.ocr and ems(line.text) < 4 and "headline" not in (line.style, chunk.style)
+
+
 def chunk_lines(lines: Sequence[Line], breaks_before: set[int]) -> list[Chunk]:
     """Stack lines into chunks; a line whose index is in breaks_before always opens one."""
     chunks: list[Chunk] = []
@@ -164,7 +201,7 @@ def chunk_lines(lines: Sequence[Line], breaks_before: set[int]) -> list[Chunk]:
         if index not in breaks_before:
             for chunk in reversed(open_chunks):
                 last = chunk.lines[-1]
-                if chunk.style != line.style or chunk.page != line.page:
+                if chunk.page != line.page or not _same_style(chunk, line):
                     continue
                 if last.bold != line.bold and line.style == "body":
                     continue

@@ -29,6 +29,7 @@ class Paragraph:
 
     text: str
     open: bool
+    lines: int = 1
 
 
 _LETTER = re.compile(r"[A-Za-z]")
@@ -69,6 +70,10 @@ def paragraphs(
         if not line.text:
             continue
         new = current is None or is_indented(line, left)
+        if not new and last is None and current is not None:
+            # A paragraph that ended a sentence at the column's end, then a short line with no
+            # prose punctuation: a title or 小标题 set in the body face, not the paragraph's rest.
+            new = ends_sentence(current.text) and line_ends_paragraph(line, right)
         if last is not None and not new:
             gap = line.box.top - last.box.bottom
             new = line_ends_paragraph(last, right) or gap > GAP * max(line.size, last.box.height)
@@ -77,6 +82,7 @@ def paragraphs(
             out.append(current)
         else:
             current.text = join_lines(current.text, line.text)
+            current.lines += 1
         current.open = not line_ends_paragraph(line, right)
         last = line
     return out

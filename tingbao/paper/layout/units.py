@@ -12,18 +12,20 @@ from tingbao.paper.layout.regions import TitleUnit
 
 SUBTITLE_MARK = re.compile(r"^[—–-]{1,2}")
 SAME_SIZE = 0.06  # sizes within 6 % are one size
+SAME_SIZE_OCR = 0.18  # OCR box heights vary more for one size
 _PROSE_END = re.compile(r"[。！？!?；;]$")
 
 
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= SAME_SIZE * max(a, b)
+def _same(a: Line, b: Line) -> bool:
+    tolerance = SAME_SIZE_OCR if a.ocr or b.ocr else SAME_SIZE
+    return abs(a.size - b.size) <= tolerance * max(a.size, b.size)
 
 
 def _stacks(lines: Sequence[Line]) -> list[list[Line]]:
     """Split a headline chunk's lines into runs of one size, top to bottom."""
     runs: list[list[Line]] = []
     for line in lines:
-        if runs and _same(runs[-1][0].size, line.size) and line.bold == runs[-1][0].bold:
+        if runs and _same(runs[-1][0], line) and line.bold == runs[-1][0].bold:
             runs[-1].append(line)
         else:
             runs.append([line])
