@@ -7,6 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PTB_TIMEDELTA=true \
     TINGBAO_DATA_DIR=/data
 
+# OpenCV (pulled in by the OCR library) links libGL and GLib, which the slim image lacks.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --create-home --uid 10001 --user-group tingbao \
     && mkdir -p /data \
     && chown tingbao:tingbao /data

@@ -1,13 +1,22 @@
-"""Worker test helpers: a small issue file that speaks in a second, and a counting audio maker."""
+"""Worker test helpers: a small issue file that speaks in a second, a counting audio maker, and a
+pipeline world over a temporary data dir."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
+from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.feeds.build import BuildReport, build_public
 from tingbao.paper.assets import ARTICLE_MP3, Asset, AssetStore
+from tingbao.paper.db import Database
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import Publisher
+from tingbao.paper.publish import LocalPublisher, Publisher
+from tingbao.paper.store import IssueStore
+from tingbao.worker.pipeline import Pipeline
+from tingbao.worker.settings import Settings
 
 SMALL_ISSUE = """金虹桥
 社区食堂开张
@@ -71,3 +80,46 @@ class CountingAudio:
 
     async def upgrade_offline(self) -> int:
         return 0
+
+
+class World:
+    """A pipeline over a temporary data dir with a counting audio maker and real feeds."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.issues = IssueStore(db)
+        self.assets = AssetStore(db)
+        self.publisher = LocalPublisher(settings.public_dir)
+        self.audio = CountingAudio(self.assets, self.publisher)
+        self.builds: list[BuildReport] = []
+        self.subscribers = SubscriberStore(db)
+        self.subscribers.add_many([101, 102, 103])
+        self.pipeline = Pipeline(
+            settings, self.issues, self.assets, self.audio, self.build, self.notify
+        )
+        self.notified: list[str] = []
+
+    def build(self) -> BuildReport:
+        report = build_public(
+            self.settings.feeds, self.settings.paper, self.issues, self.assets, self.publisher
+        )
+        self.builds.append(report)
+        return report
+
+    def notify(self, issue_id: str) -> int:
+        self.notified.append(issue_id)
+        return enqueue_new_issue(self.db, issue_id)
+
+    def outbox_rows(self) -> list[tuple[int, str]]:
+        from sqlalchemy import select
+
+        from tingbao.bot.tables import OutboxRow
+
+        with self.db.session() as session:
+            return sorted(session.execute(select(OutboxRow.chat_id, OutboxRow.issue_id)).all())  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def world(settings: Settings, db: Database) -> World:
+    return World(settings, db)

@@ -7,22 +7,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLE_TXT
-from tests.worker.conftest import CountingAudio, write_small_issue
+from tests.worker.conftest import CountingAudio, World, write_small_issue
 from tingbao.audio.errors import AudioFormatError
-from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.feeds.build import BuildReport, build_public
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.db import Database
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
 from tingbao.worker.pipeline import (
     STAGE_AUDIO,
     STAGE_NOTIFIED,
-    Pipeline,
     due_stages,
 )
-from tingbao.worker.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -37,49 +29,6 @@ from tingbao.worker.settings import Settings
 )
 def test_due_stages(done: dict[str, str], due: list[str]) -> None:
     assert due_stages(done, "h") == due
-
-
-class World:
-    """A pipeline over a temporary data dir with a counting audio maker and real feeds."""
-
-    def __init__(self, settings: Settings, db: Database) -> None:
-        self.settings = settings
-        self.db = db
-        self.issues = IssueStore(db)
-        self.assets = AssetStore(db)
-        self.publisher = LocalPublisher(settings.public_dir)
-        self.audio = CountingAudio(self.assets, self.publisher)
-        self.builds: list[BuildReport] = []
-        self.subscribers = SubscriberStore(db)
-        self.subscribers.add_many([101, 102, 103])
-        self.pipeline = Pipeline(
-            settings, self.issues, self.assets, self.audio, self.build, self.notify
-        )
-        self.notified: list[str] = []
-
-    def build(self) -> BuildReport:
-        report = build_public(
-            self.settings.feeds, self.settings.paper, self.issues, self.assets, self.publisher
-        )
-        self.builds.append(report)
-        return report
-
-    def notify(self, issue_id: str) -> int:
-        self.notified.append(issue_id)
-        return enqueue_new_issue(self.db, issue_id)
-
-    def outbox_rows(self) -> list[tuple[int, str]]:
-        from sqlalchemy import select
-
-        from tingbao.bot.tables import OutboxRow
-
-        with self.db.session() as session:
-            return sorted(session.execute(select(OutboxRow.chat_id, OutboxRow.issue_id)).all())  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def world(settings: Settings, db: Database) -> World:
-    return World(settings, db)
 
 
 async def test_drop_processes_everything_once(world: World) -> None:

@@ -74,6 +74,7 @@ async def run_checks(
     settings: Settings,
     *,
     voices: bool = True,
+    bot: bool = True,
     edge_url: str | None = None,
     bot_timeout_s: float = 5.0,
 ) -> list[Check]:
@@ -112,7 +113,8 @@ async def run_checks(
         checks.append(await _offline_voice())
     checks.append(_writable("public", settings.public_dir))
     checks.append(_writable("inbox", settings.inbox_dir))
-    checks.append(await _bot(settings.bot, bot_timeout_s))
+    if bot:  # the worker's own health does not hang on Telegram being reachable
+        checks.append(await _bot(settings.bot, bot_timeout_s))
     return checks
 
 
@@ -121,7 +123,9 @@ def healthy(checks: list[Check]) -> bool:
     return all(c.ok for c in checks if c.required)
 
 
-def check(settings: Settings, *, voices: bool = True) -> tuple[bool, list[Check]]:
+def check(
+    settings: Settings, *, voices: bool = True, bot: bool = True
+) -> tuple[bool, list[Check]]:
     """Run the checks synchronously."""
-    checks = asyncio.run(run_checks(settings, voices=voices))
+    checks = asyncio.run(run_checks(settings, voices=voices, bot=bot))
     return healthy(checks), checks

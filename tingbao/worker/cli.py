@@ -202,7 +202,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    ok, checks = check(settings, voices=not args.no_voice)
+    ok, checks = check(settings, voices=not args.no_voice, bot=not args.no_bot)
     for item in checks:
         mark = "ok  " if item.ok else ("FAIL" if item.required else "warn")
         print(f"{mark} {item.name}: {item.detail}")
@@ -288,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="health check: exit 0 when healthy")
     p.add_argument("--no-voice", action="store_true", help="skip the voice engine probes")
+    p.add_argument("--no-bot", action="store_true", help="skip the Telegram getMe probe")
     p.set_defaults(handler=cmd_check)
 
     p = sub.add_parser("serve", help="serve public/ over HTTP (with Range support)")

@@ -1,0 +1,48 @@
+"""The printed paper through the inbox: a multi-column print PDF, a Word manuscript and an undated
+file dropped together are each stored as the right issue; nothing is refused for want of a date."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta, timezone
+
+from tests.paper.printissue import make_print_issue
+from tests.paper.test_docx import para, write_docx
+from tests.worker.conftest import World
+
+
+async def test_print_pdf_docx_and_undated_file_through_the_inbox(world: World) -> None:
+    inbox = world.settings.inbox_dir
+    inbox.mkdir(parents=True)
+    printed = make_print_issue(inbox / "金虹桥-2024-09-10.pdf")
+    write_docx(
+        inbox / "manuscript-2024-10-01.docx",
+        [
+            para("重阳节敬老活动温暖人心", "Title"),
+            para("10月1日，社区为八十岁以上老人送去重阳糕和慰问品。"),
+            para("志愿者还上门为独居老人打扫卫生、检查水电。"),
+        ],
+    )
+    undated = inbox / "第10期.txt"
+    undated.write_text(
+        "社区举办读书分享会\n\n近日，社区图书室举办读书分享会，居民们畅谈读书心得。\n"
+    )
+    arrived = datetime(2024, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=8))).timestamp()
+    os.utime(undated, (arrived, arrived))
+
+    report = await world.pipeline.run_inbox()
+
+    assert sorted(report.stored) == [
+        "jinhongqiao-2024-09-10",
+        "jinhongqiao-2024-10-01",
+        "jinhongqiao-2024-11-03",
+    ]
+    assert report.failed == []
+    paper = world.issues.get_issue("jinhongqiao-2024-09-10")
+    assert [a.title for a in paper.articles] == [t.title for t in printed.articles]
+    assert paper.articles[0].captions == tuple(printed.articles[0].captions)
+    assert paper.contact.hotline == "021-64059791"
+    word = world.issues.get_issue("jinhongqiao-2024-10-01")
+    assert [a.title for a in word.articles] == ["重阳节敬老活动温暖人心"]
+    received = world.issues.get_issue("jinhongqiao-2024-11-03")
+    assert received.published == date(2024, 11, 3)  # the day it reached the inbox
