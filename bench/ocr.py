@@ -18,7 +18,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CASES = ("a4", "a3", "photo")
+CASES = ("a4", "a3", "photo", "dense")
+SONG = "/usr/share/fonts/truetype/arphic/uming.ttc"
+
+
+def dense_photo(path: Path) -> Path:
+    """Write a 3000 x 4000 photo of a page packed with five columns of 24-pixel text (the sample
+    issue's text, over and over): about 490 lines, the most a page is likely to hold."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    text = "".join((ROOT / "samples" / "jinhongqiao-2020-07.txt").read_text("utf-8").split()) * 5
+    font = ImageFont.truetype(SONG, 24)
+    image = Image.new("L", (3000, 4000), 235)
+    draw = ImageDraw.Draw(image)
+    width, used = 512, 0
+    for column in range(5):
+        for y in range(150, 3850, 38):
+            line = ""
+            while draw.textlength(line + text[used], font=font) <= width:
+                line, used = line + text[used], used + 1
+            draw.text((100 + column * 572, y), line, font=font, fill=30)
+    image.convert("RGB").save(path, "JPEG", quality=85)
+    return path
 
 
 def make_input(case: str, folder: Path) -> tuple[Path, str]:
@@ -30,16 +51,18 @@ def make_input(case: str, folder: Path) -> tuple[Path, str]:
     if case == "a3":
         printed = make_print_issue(folder / "print.pdf").path
         return scanned_pdf(printed, folder / "scan-a3.pdf"), "A3 print issue scanned at 200 dpi"
+    if case == "dense":
+        return dense_photo(folder / "dense.jpg"), "dense photo, 5 columns of small print"
     make_variant(folder / "variant.pdf")
     if case == "a4":
-        return scanned_pdf(folder / "variant.pdf", folder / "scan-a4.pdf"), "A4 page scanned at 200 dpi"
+        return scanned_pdf(
+            folder / "variant.pdf", folder / "scan-a4.pdf"
+        ), "A4 page scanned at 200 dpi"
     return phone_photo(folder / "variant.pdf", folder / "photo.jpg"), "phone photo of the A4 page"
 
 
 def run_case(case: str) -> None:
     """Read one input by OCR and print its table row."""
-    from PIL import Image
-
     from tingbao.paper.ocr import ocr_image, ocr_pdf
     from tingbao.paper.settings import ReadingSettings
 
@@ -48,15 +71,12 @@ def run_case(case: str) -> None:
         path, label = make_input(case, Path(folder))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        result = ocr_image(path, reading) if case == "photo" else ocr_pdf(path, reading)
+        read = ocr_image if case in ("photo", "dense") else ocr_pdf
+        result = read(path, reading)
         seconds = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if case == "photo":
-            with Image.open(path) as image:
-                pixels = f"{image.width}x{image.height}"
-        else:
-            page = result.pages[0]
-            pixels = f"{page.width:.0f}x{page.height:.0f}"
+    page = result.pages[0]
+    pixels = f"{page.width:.0f}x{page.height:.0f}"
     pages = len(result.pages)
     lines = sum(len(p.fragments) for p in result.pages)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -72,7 +92,9 @@ def main() -> None:
     if len(sys.argv) > 1:
         run_case(sys.argv[1])
         return
-    print("| input | pages | pixels | lines | wall | wall per page | CPU per page | child peak RSS |")
+    print(
+        "| input | pages | pixels | lines | wall | wall per page | CPU per page | child peak RSS |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |", flush=True)
     for case in CASES:
         subprocess.run([sys.executable, __file__, case], check=True)

@@ -83,6 +83,11 @@ class Chat:
             lambda: self.api.push_document(self.chat_id, name, content), expect, 0.05
         )
 
+    async def photo(self, content: bytes, size: tuple[int, int], expect: int = 1) -> list[Call]:
+        return await self._exchange(
+            lambda: self.api.push_photo(self.chat_id, content, *size), expect, 0.05
+        )
+
 
 @dataclass
 class Harness:

@@ -192,6 +192,33 @@ class FakeBotApi:
             }
         )
 
+    def push_photo(self, chat_id: int, content: bytes, width: int, height: int) -> int:
+        """Push a photo message: Telegram offers it in sizes; here a thumbnail and the full one."""
+        sizes = []
+        for scale in (8, 1):
+            file_id = f"photo{next(self._ids)}"
+            self.files[file_id] = content
+            sizes.append(
+                {
+                    "file_id": file_id,
+                    "file_unique_id": "u" + file_id,
+                    "width": width // scale,
+                    "height": height // scale,
+                    "file_size": len(content) // scale,
+                }
+            )
+        return self.push(
+            {
+                "message": {
+                    "message_id": next(self._ids),
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private"},
+                    "from": self.user(chat_id),
+                    "photo": sizes,
+                }
+            }
+        )
+
     def sends(self, chat_id: int | None = None, after: int = 0) -> list[Call]:
         """Return the send calls (to chat_id), from index `after` of the call log."""
         return [

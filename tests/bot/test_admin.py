@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.bot.conftest import ADMIN, READER, StartBot
@@ -14,6 +15,8 @@ from tests.bot.data import save_issues
 from tests.bot.fake_api import FakeBotApi
 from tests.conftest import SAMPLE_TXT, build_issue
 from tests.paper.pdfgen import write_issue_pdf
+from tests.paper.printvariant import make_variant
+from tests.paper.scans import phone_photo
 from tests.paper.test_docx import write_docx
 from tests.paper.test_picture import REGIONS, page
 from tingbao.bot import texts
@@ -227,3 +230,23 @@ async def test_admin_hears_why_a_word_file_is_refused(start_bot: StartBot) -> No
     locked = OLE_MAGIC + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le")
     [refusal] = await chat.upload("第10期.docx", locked)
     assert refusal.text == "读不出这个文件：Word 文件设了密码，请去掉密码再发。"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_admin_sends_a_phone_photo_of_a_page(start_bot: StartBot, tmp_path: Path) -> None:
+    """A photo sent as a Telegram photo (not a file) is read by OCR, pictured and previewed."""
+    make_variant(tmp_path / "page.pdf")
+    photo = phone_photo(tmp_path / "page.pdf", tmp_path / "page.jpg")
+    chat = (await start_bot()).chat(ADMIN)
+    picture, preview = await chat.photo(photo.read_bytes(), (1715, 2383), expect=2)
+    assert picture.method == "sendPhoto"
+    assert picture.params["caption"] == "版面识别：第1页（编号为阅读顺序）"
+    assert "家庭医生走进社区开展义诊" in preview.text
+    assert [label for label, _ in preview.buttons()] == ["发布", "取消"]
+
+
+async def test_readers_photos_are_refused_politely(start_bot: StartBot) -> None:
+    reader = (await start_bot()).chat(READER)
+    [refusal] = await reader.photo(b"\xff\xd8\xff", (100, 100))
+    assert "只收编辑部的稿件" in refusal.text

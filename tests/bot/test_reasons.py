@@ -15,6 +15,10 @@ from tingbao.paper import errors
         (errors.PdfEncryptedError("password"), "密码"),
         (errors.PdfNoTextError("OCR"), "扫描件"),
         (errors.NoArticlesError("no title"), "标题"),
+        (errors.ImageTooLargeError("too large"), "图片太大"),
+        (errors.ImageError("damaged"), "图片损坏"),
+        (errors.OcrNoTextError("no text"), "没有认出文字"),
+        (errors.OcrTimeoutError("too long"), "识别超时"),
         (errors.InputError("no such file"), GENERIC_REASON),
     ],
 )
@@ -33,6 +37,11 @@ def test_refusal_reason_is_chinese(exc: Exception, words: str) -> None:
         ("publication date 2020-07-30 guessed from the text: give --published", "出版日期"),
         ("2 paragraph(s) before the first title were left out", "第一个标题前面"),
         ("title without text left out: 社区新闻", "已略过：社区新闻"),
+        (
+            "page 2: OCR is unsure of 2 lines, check them: 「社区新闻」「老年门诊」",
+            "请核对：「社区新闻」「老年门诊」",
+        ),
+        ("page 4: OCR found no text on it (a blank page, or only pictures)", "有一页没有认出文字"),
         ("something new", "有内容需要核对。"),
         ("没有找到出版日期，请核对。", "没有找到出版日期，请核对。"),
     ],

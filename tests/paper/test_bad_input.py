@@ -18,8 +18,11 @@ from tingbao.worker.settings import load_settings
 
 
 def heavy_pdf(path: Path, chars: int = 3_000_000) -> Path:
-    """Write a valid PDF whose one page draws so many glyphs that parsing it takes minutes."""
-    text = b"BT /F1 1 Tf " + b"(a) Tj 0.001 0 Td " * chars + b"ET"
+    """Write a valid PDF whose one page draws so many glyphs, each in its own place, that
+    reading it takes minutes (compressed, the file stays small)."""
+    per_line = 1000
+    line = b"(" + b"a" * per_line + b") Tj 0 -0.24 Td "
+    text = b"BT /F1 0.2 Tf 10 780 Td " + line * (chars // per_line) + b"ET"
     content = zlib.compress(text)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -38,6 +39,7 @@ from tingbao.paper.errors import (
 from tingbao.paper.formats import format_for
 from tingbao.paper.geometry import Box, Fragment, PageText
 from tingbao.paper.ocr import OcrResult, ocr_image, ocr_pdf, unsure_lines
+from tingbao.paper.ocr_extract import split_line
 from tingbao.paper.reader import read_blocks
 from tingbao.paper.settings import PaperSettings, ReadingSettings, load_reading_settings
 
@@ -476,6 +478,50 @@ def test_long_unsure_lines_are_cut() -> None:
     line = Fragment("这一行很长" * 6, Box(0, 0, 900, 30), 30, confidence=0.6)
     warning = unsure_lines(PageText(1, 1000, 1000, (line,), "ocr"))
     assert warning == "OCR is unsure of 1 line, check them: 「这一行很长这一行很长这一行很长这…」"
+
+
+def _chars(*spans: tuple[int, int]) -> list[list[list[int]]]:
+    return [[[x0, 10], [x1, 10], [x1, 40], [x0, 40]] for x0, x1 in spans]
+
+
+LINE = [[0, 10], [400, 10], [400, 40], [0, 40]]  # 30 pixels high: a gap over 24 splits it
+
+
+@pytest.mark.parametrize(
+    ("text", "chars", "expected"),
+    [
+        ("责任清单", [], [(LINE, "责任清单", 0.9)]),  # no character boxes
+        (
+            "责任清单",
+            [_chars((0, 30), (32, 62), (64, 94), (110, 140)), [], [0.9] * 4],
+            [(LINE, "责任清单", 0.9)],  # gaps of 2 and 16 pixels: one line
+        ),
+        (
+            "责任清瓦。",
+            [_chars((0, 30), (30, 60), (60, 90), (150, 180), (180, 200)), [], [1, 1, 1, 0.8, 0.6]],
+            [
+                (_chars((0, 90))[0], "责任清", 1.0),
+                (_chars((150, 200))[0], "瓦。", 0.7),
+            ],  # a 60-pixel gutter
+        ),
+        (
+            "背水一。",
+            [_chars((0, 30), (30, 60), (60, 90), (140, 155)), [], [1, 1, 1, 0.5]],
+            [(_chars((0, 90))[0], "背水一", 1.0)],  # the next column's edge, misread, dropped
+        ),
+    ],
+)
+def test_lines_are_split_at_column_gaps(
+    text: str, chars: list[Any], expected: list[tuple[Any, str, float]]
+) -> None:
+    pieces = split_line(LINE, text, 0.9, chars)
+    assert [(quad, piece, pytest.approx(score)) for quad, piece, score in pieces] == expected
+
+
+def test_vertical_lines_are_not_split() -> None:
+    column = [[0, 0], [30, 0], [30, 300], [0, 300]]
+    chars = [[[0, y], [30, y], [30, y + 30], [0, y + 30]] for y in (0, 30, 200)]
+    assert split_line(column, "社区报", 0.9, [chars, [], [0.9] * 3]) == [[column, "社区报", 0.9]]
 
 
 def test_ocr_settings_load_from_the_environment() -> None:

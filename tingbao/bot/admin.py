@@ -170,14 +170,32 @@ class AdminHandlers:
         if not name.endswith(all_suffixes()):
             await self.say(context, chat.id, texts.BAD_DOC_TYPE)
             return
-        if doc.file_size and doc.file_size > self.download_limit:
+        await self.stage(context, chat.id, doc.file_id, name, doc.file_size)
+
+    async def photo(self, update: Update, context: Context) -> None:
+        """Stage a photo of a page (sent as a Telegram photo, not a file) like a document."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or not message.photo:
+            return
+        if not self.is_admin(update):
+            await self.say(context, chat.id, self.refusal())
+            return
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        name = f"photo-{largest.file_unique_id}.jpg"
+        await self.stage(context, chat.id, largest.file_id, safe_name(name), largest.file_size)
+
+    async def stage(
+        self, context: Context, chat_id: int, file_id: str, name: str, size: int | None
+    ) -> None:
+        """Download an editor's file into staging, parse it and send the preview."""
+        if size and size > self.download_limit:
             limit_mb = self.download_limit // MB
-            await self.say(context, chat.id, texts.DOC_TOO_BIG.format(limit_mb=limit_mb))
+            await self.say(context, chat_id, texts.DOC_TOO_BIG.format(limit_mb=limit_mb))
             return
         token = secrets.token_hex(6)
         target = self.staging_dir / token / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        tg_file = await context.bot.get_file(doc.file_id)
+        tg_file = await context.bot.get_file(file_id)
         await tg_file.download_to_drive(target)
         try:
             parsed = await asyncio.to_thread(self.parse, target)
@@ -185,13 +203,13 @@ class AdminHandlers:
             shutil.rmtree(target.parent, ignore_errors=True)
             log.info("editor's file %s refused: %s", name, exc)
             reason = render.esc(refusal_reason(exc))
-            await self.say(context, chat.id, texts.PARSE_FAILED.format(reason=reason))
+            await self.say(context, chat_id, texts.PARSE_FAILED.format(reason=reason))
             return
-        self.staged[token] = Staged(target, chat.id)
-        await self.send_layout(context, chat.id, parsed, target)
+        self.staged[token] = Staged(target, chat_id)
+        await self.send_layout(context, chat_id, parsed, target)
         warnings = [warning_text(str(w)) for w in parsed.warnings]
         preview = render.preview_text(parsed.issue, warnings)
-        await self.say(context, chat.id, preview, reply_markup=publish_keyboard(token))
+        await self.say(context, chat_id, preview, reply_markup=publish_keyboard(token))
 
     async def send_layout(self, context: Context, chat_id: int, parsed: Parsed, path: Path) -> None:
         """Send the picture of what was read where on the first pages (PDFs, scans, photos)."""

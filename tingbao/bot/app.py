@@ -238,6 +238,7 @@ def register(
     )
     app.add_handler(CommandHandler("stats", admin.stats))
     app.add_handler(MessageHandler(filters.Document.ALL, admin.document))
+    app.add_handler(MessageHandler(filters.PHOTO, admin.photo))
     app.add_handler(CallbackQueryHandler(admin.callback, pattern=r"^(pub|drop):"))
     app.add_handlers(reader_handlers(reader, Listener(deps)))  # their stale-button catch-all last
     app.add_error_handler(_on_error)

@@ -22,6 +22,10 @@ _REASONS: tuple[tuple[type[Exception], str], ...] = (
     (errors.DocxCorruptError, "Word 文件损坏或不完整，请重新保存再发。"),
     (errors.DocxNotWordError, "这不是 Word 的 .docx 文件，请在 Word 里另存为 .docx 再发。"),
     (errors.DocxBombError, "Word 文件解压后太大，可能已损坏，请重新保存再发。"),
+    (errors.ImageTooLargeError, "图片太大了，请发小一些的照片或扫描图。"),
+    (errors.ImageError, "图片损坏或不完整，请重新拍照或扫描后再发。"),
+    (errors.OcrNoTextError, "没有认出文字：请在光线充足处正对版面拍清楚，或扫描后再发。"),
+    (errors.OcrTimeoutError, "文字识别超时或内存不够，请发小一些的图片，或分几次发。"),
     (errors.NoArticlesError, "没找到文章标题：请让每个标题单独一行，或用 Markdown 的 # 标出标题。"),
 )
 GENERIC_REASON = "文件读不出来，请检查后再发。"
@@ -34,6 +38,8 @@ _WARNINGS: tuple[tuple[str, str], ...] = (
     ),
     ("before the first title", "第一个标题前面有几段文字没有收录。"),
     ("title without text", "有的标题下面没有正文，已略过："),
+    ("OCR is unsure of", "有几行字认得不太准，请核对："),
+    ("OCR found no text on it", "有一页没有认出文字（空白页或只有图片）。"),
 )
 
 

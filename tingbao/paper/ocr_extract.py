@@ -1,10 +1,11 @@
 """Child process: read scanned PDF pages or one page image by OCR, as JSON on stdout.
 
 OCR is RapidOCR 1.4 (PP-OCRv4 Chinese models shipped inside the wheel, run by onnxruntime on the
-CPU; nothing is downloaded). Decoders of images and PDFs have had CVEs and OCR is heavy, so this
-runs in its own process under a memory and CPU limit set before anything heavy is imported; the
-parent kills it when it takes too long. Progress goes to stderr as lines "page DONE/TOTAL" (first
-"page 0/TOTAL" once the file is open), so the parent can show a bar and scale its time limit.
+CPU; nothing is downloaded, and onnxruntime's telemetry is switched off). Decoders of images and
+PDFs have had CVEs and OCR is heavy, so this runs in its own process under a memory and CPU limit
+set before anything heavy is imported; the parent kills it when it takes too long. Progress goes
+to stderr as lines "page DONE/TOTAL" (first "page 0/TOTAL" once the file is open), so the parent
+can show a bar and scale its time limit.
 
 Usage: python -m tingbao.paper.ocr_extract pdf|image FILE MEMORY_MB BASE_SECONDS PAGE_SECONDS
        [PAGES]   (PAGES: 1-based page numbers, comma-separated; all pages when absent)
@@ -27,8 +28,16 @@ from typing import Any
 
 PDF_DPI = 200  # scans are rendered at this resolution ...
 MAX_SIDE = 3000  # ... and no page or image is read larger than this on its longest side
+GAP_EM = 0.8  # a wider gap inside a detected line separates two columns (type sets CJK solid)
+INK_TO_EM = 1.1  # Chinese glyphs' ink is about 0.9 of the font size (measured on the test scans)
 THREADS = 2  # onnxruntime threads: both cores of a small server; more only adds contention
-# Every pixel buffer is bounded by MAX_SIDE, so the memory limit only has to hold the models.
+# OCR sees at most MAX_SIDE pixels a side (detection's buffers grow with the pixels); an image
+# decodes at full size first, which Pillow's decompression-bomb limit bounds (89 million pixels).
+
+
+# How a failed allocation reads when it is not a MemoryError: onnxruntime's "Failed to allocate
+# memory", std::bad_alloc, and the dynamic loader's "failed to map segment from shared object".
+_NO_MEMORY = ("alloc", "memory", "map segment")
 
 
 class Refusal(Exception):
@@ -72,23 +81,86 @@ def _engine() -> Any:
     )
 
 
+def _font_size(gray: Any, points: Any, fallback: float) -> float:
+    """Return a line's font size from the height of its ink, measured across the line.
+
+    The detector's box height varies by a sixth between lines of one size (short lines get
+    taller boxes); the ink varies half as much, and smaller print (captions, running heads)
+    measures smaller, as it should.
+    """
+    import cv2
+    import numpy as np
+
+    quad = np.array(points, dtype=np.float32)
+    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[3] - quad[2])))
+    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+    if width < 2 or height < 2:
+        return fallback
+    upright = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    turn = cv2.getPerspectiveTransform(quad, upright)
+    crop = cv2.warpPerspective(gray, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    if height >= 1.5 * width:
+        crop = crop.T  # a vertical line: its characters' width
+    low, high = np.percentile(crop, (2, 98))
+    if high - low < 40:
+        return fallback  # too faint to tell ink from paper
+    rows = (crop < (low + high) / 2).sum(axis=1)
+    inked = np.flatnonzero(rows >= 0.05 * rows.max())
+    return float(inked[-1] - inked[0] + 1) * INK_TO_EM
+
+
+def split_line(points: Any, text: str, score: float, chars: Sequence[Any]) -> list[list[Any]]:
+    """Split a detected line where its characters stand apart by more than GAP_EM of its height.
+
+    Across a narrow gutter the detector runs the lines of two columns together ("责任清瓦。" for
+    "责任清" and "瓦。"); the recogniser's character boxes show the gap. A piece that is only
+    punctuation is the edge of the next column's first character misread, and is dropped.
+    Returns [points, text, score] per piece.
+    """
+    boxes, _, confs = chars if len(chars) == 3 else ((), (), ())
+    (ax, ay), (bx, by), (cx, cy), (dx, dy) = points
+    height = (math.dist((ax, ay), (dx, dy)) + math.dist((bx, by), (cx, cy))) / 2
+    length = (math.dist((ax, ay), (bx, by)) + math.dist((dx, dy), (cx, cy))) / 2
+    if len(boxes) != len(text) or len(confs) != len(text) or height >= 1.5 * length:
+        return [[points, text, score]]  # no character boxes to go by, or a vertical line
+    runs = [[0]]
+    for n in range(1, len(boxes)):
+        if boxes[n][0][0] - boxes[n - 1][1][0] > GAP_EM * height:
+            runs.append([])
+        runs[-1].append(n)
+    if len(runs) == 1:
+        return [[points, text, score]]
+    pieces = []
+    for run in runs:
+        first, last = boxes[run[0]], boxes[run[-1]]
+        piece = text[run[0] : run[-1] + 1]
+        if any(c.isalnum() for c in piece):
+            quad = [first[0], last[1], last[2], first[3]]
+            pieces.append([quad, piece, sum(confs[n] for n in run) / len(run)])
+    return pieces
+
+
 def _lines(engine: Any, image: Any, scale: float) -> list[list[Any]]:
     """OCR one page image; return its lines, coordinates multiplied by scale."""
-    found, _ = engine(image)
+    import numpy as np
+
+    found, _ = engine(image, return_word_box=True)
+    gray = np.ascontiguousarray(np.asarray(image.convert("L")))
     lines: list[list[Any]] = []
-    for points, text, score in found or ():
-        text = text.strip()
-        if not text:
-            continue
-        xs = [p[0] for p in points]
-        ys = [p[1] for p in points]
-        # The line's own height (its box may be turned a little): the shorter pair of sides,
-        # so that a vertical line of text measures its characters' width, not its length.
-        (ax, ay), (bx, by), (cx, cy), (dx, dy) = points
-        across = (math.dist((ax, ay), (dx, dy)) + math.dist((bx, by), (cx, cy))) / 2
-        along = (math.dist((ax, ay), (bx, by)) + math.dist((dx, dy), (cx, cy))) / 2
-        box = [min(xs), min(ys), max(xs), max(ys), min(across, along)]
-        lines.append([*(round(v * scale, 1) for v in box), text, round(float(score), 3)])
+    for points, raw_text, raw_score, *chars in found or ():
+        for quad, piece, score in split_line(points, raw_text, raw_score, chars[:3]):
+            text = piece.strip()
+            if not text:
+                continue
+            xs = [p[0] for p in quad]
+            ys = [p[1] for p in quad]
+            # The box's own height (it may be turned a little), if the ink cannot be measured.
+            (ax, ay), (bx, by), (cx, cy), (dx, dy) = quad
+            across = (math.dist((ax, ay), (dx, dy)) + math.dist((bx, by), (cx, cy))) / 2
+            along = (math.dist((ax, ay), (bx, by)) + math.dist((dx, dy), (cx, cy))) / 2
+            size = _font_size(gray, quad, min(across, along))
+            box = [min(xs), min(ys), max(xs), max(ys), size]
+            lines.append([*(round(v * scale, 1) for v in box), text, round(float(score), 3)])
     return lines
 
 
@@ -97,7 +169,7 @@ def _upright(image: Any) -> Any:
     from PIL import Image
 
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        image = image.point(lambda v: v / 256).convert("L")  # type: ignore[no-untyped-call]
+        image = image.point(lambda v: v / 256).convert("L")
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -206,8 +278,8 @@ def run(mode: str, path: str, wanted: Sequence[int] | None, page_seconds: float)
         return {"ok": False, "error": kind, "detail": str(detail)[:300]}
     except MemoryError:
         return {"ok": False, "error": "memory", "detail": "out of memory"}
-    except Exception as exc:  # onnxruntime reports a failed allocation as its own error
-        if "alloc" in str(exc).lower():
+    except Exception as exc:  # onnxruntime and the loader report no memory in their own words
+        if any(mark in str(exc).lower() for mark in _NO_MEMORY):
             return {"ok": False, "error": "memory", "detail": str(exc)[:300]}
         if mode == "pdf":
             return {"ok": False, "error": "corrupt", "detail": repr(exc)[:300]}
@@ -215,6 +287,9 @@ def run(mode: str, path: str, wanted: Sequence[int] | None, page_seconds: float)
 
 
 def main() -> None:
+    # The parent (ocr.py) starts this with ORT_DISABLE_TELEMETRY=1: onnxruntime 1.29+ uploads
+    # telemetry from Linux too (a DNS lookup of mobile.events.data.microsoft.com, a device id
+    # under ~/.cache) unless it is set before the library loads.
     mode, path = sys.argv[1], sys.argv[2]
     memory_mb, base_s, page_s = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
     wanted = [int(n) for n in sys.argv[6].split(",")] if len(sys.argv) > 6 else None

@@ -84,7 +84,7 @@ class ReadingSettings:
     max_input_bytes: int = 50 * MB
     pdf_timeout_s: float = 60.0
     pdf_memory_mb: int = 1024
-    ocr_page_timeout_s: float = 60.0  # OCR: per page read, on top of pdf_timeout_s
+    ocr_page_timeout_s: float = 120.0  # OCR: per page read, on top of pdf_timeout_s
     ocr_memory_mb: int = 3072  # OCR's child: models, onnxruntime and a 3000-pixel page
 
 
@@ -163,6 +163,6 @@ def load_reading_settings(env: Mapping[str, str]) -> ReadingSettings:
         max_input_bytes=env_int(env, "TINGBAO_MAX_INPUT_MB", 50, minimum=1) * MB,
         pdf_timeout_s=env_float(env, "TINGBAO_PDF_TIMEOUT", 60.0),
         pdf_memory_mb=env_int(env, "TINGBAO_PDF_MEMORY_MB", 1024, minimum=64),
-        ocr_page_timeout_s=env_float(env, "TINGBAO_OCR_PAGE_TIMEOUT", 60.0),
+        ocr_page_timeout_s=env_float(env, "TINGBAO_OCR_PAGE_TIMEOUT", 120.0),
         ocr_memory_mb=env_int(env, "TINGBAO_OCR_MEMORY_MB", 3072, minimum=512),
     )

@@ -123,9 +123,7 @@ def healthy(checks: list[Check]) -> bool:
     return all(c.ok for c in checks if c.required)
 
 
-def check(
-    settings: Settings, *, voices: bool = True, bot: bool = True
-) -> tuple[bool, list[Check]]:
+def check(settings: Settings, *, voices: bool = True, bot: bool = True) -> tuple[bool, list[Check]]:
     """Run the checks synchronously."""
     checks = asyncio.run(run_checks(settings, voices=voices, bot=bot))
     return healthy(checks), checks
