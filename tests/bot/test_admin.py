@@ -27,7 +27,7 @@ from tingbao.paper.docx import OLE_MAGIC
 from tingbao.paper.errors import UndecodableError
 from tingbao.paper.model import Issue
 from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.reader import Layout, ReadResult
+from tingbao.paper.reader import PagesSeen, ReadResult
 from tingbao.paper.store import IssueStore
 from tingbao.worker.services import bot_neighbours
 from tingbao.worker.settings import Settings
@@ -162,7 +162,7 @@ def layout_parse(pages: int) -> Callable[[Path], ReadResult]:
 
     def parse(path: Path) -> ReadResult:
         drawn = tuple(page(n) for n in range(1, pages + 1))
-        return ReadResult(build_issue(), (), Layout("pdf", "a PDF", drawn, REGIONS))
+        return ReadResult(build_issue(), (), PagesSeen("pdf", "a PDF", drawn, REGIONS))
 
     return parse
 

@@ -13,7 +13,6 @@ from tingbao.paper import errors
     [
         (errors.EmptyInputError("the file is empty"), "空的"),
         (errors.PdfEncryptedError("password"), "密码"),
-        (errors.PdfNoTextError("OCR"), "扫描件"),
         (errors.NoArticlesError("no title"), "标题"),
         (errors.ImageTooLargeError("too large"), "图片太大"),
         (errors.ImageError("damaged"), "图片损坏"),

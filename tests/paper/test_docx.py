@@ -224,11 +224,13 @@ def make_bad_docx(kind: str, folder: Path) -> Path:
         path.write_bytes(_declared_size(good, 300 * 1024 * 1024))
     elif kind == "not-word":
         path.write_bytes(_zip({"hello.txt": "你好".encode()}))
-    elif kind in ("bad-xml", "macro"):
+    elif kind in ("bad-xml", "macro", "no-body"):
         with zipfile.ZipFile(io.BytesIO(good)) as archive:
             entries = {name: archive.read(name) for name in archive.namelist()}
         if kind == "bad-xml":
             entries["word/document.xml"] = b"<w:document><w:body><w:p>"
+        elif kind == "no-body":  # well-formed XML that is not a Word body
+            entries["word/document.xml"] = b"<other/>"
         else:  # a .docm renamed .docx
             types = entries["[Content_Types].xml"]
             entries["[Content_Types].xml"] = types.replace(
@@ -246,6 +248,7 @@ BAD_DOCX = [
     ("bomb-declared", "MB, over the 200 MB limit"),
     ("not-word", "not a Word document"),
     ("bad-xml", "the Word file is damaged or truncated"),
+    ("no-body", "the Word file is damaged or truncated"),
     ("macro", "a Word template or macro file, not a document"),
 ]
 

@@ -139,3 +139,27 @@ def test_a_different_layout_reads_as_well(tmp_path: Path, settings: Settings) ->
         ]
         for furniture in ("虹梅社区报", "第3版", "2024年9月12日"):
             assert furniture not in article.body_text
+
+
+def test_text_set_at_an_angle_is_left_out(tmp_path: Path, settings: Settings) -> None:
+    from reportlab.pdfgen import canvas
+
+    from tests.paper.printgen import HEI, SONG, _fonts
+
+    _fonts()
+    path = tmp_path / "x-2024-09-12.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(595, 842))
+    pdf.setFont(HEI, 20)
+    pdf.drawString(60, 760, "社区举办读书会")
+    pdf.setFont(SONG, 10.5)
+    pdf.drawString(81, 730, "近日，社区图书室举办读书分享会，居民们畅谈读书心得。")
+    pdf.saveState()
+    pdf.translate(560, 300)
+    pdf.rotate(90)
+    pdf.drawString(0, 0, "竖排的广告语不是新闻")
+    pdf.restoreState()
+    pdf.save()
+    result = read_issue(path, settings.paper, settings.reading)
+    [article] = result.issue.articles
+    assert article.paragraphs == ("近日，社区图书室举办读书分享会，居民们畅谈读书心得。",)
+    assert any("set at an angle" in w for w in result.warnings)

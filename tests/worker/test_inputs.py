@@ -4,11 +4,16 @@ file dropped together are each stored as the right issue; nothing is refused for
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from tests.paper.printissue import make_print_issue
 from tests.paper.test_docx import para, write_docx
-from tests.worker.conftest import World
+from tests.worker.conftest import World, write_small_issue
+from tingbao.paper import formats
+from tingbao.paper.dates import today
+from tingbao.paper.formats import InputFormat
 
 
 async def test_print_pdf_docx_and_undated_file_through_the_inbox(world: World) -> None:
@@ -27,15 +32,17 @@ async def test_print_pdf_docx_and_undated_file_through_the_inbox(world: World) -
     undated.write_text(
         "社区举办读书分享会\n\n近日，社区图书室举办读书分享会，居民们畅谈读书心得。\n"
     )
-    arrived = datetime(2024, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=8))).timestamp()
-    os.utime(undated, (arrived, arrived))
+    # Copied with its old modification time kept (cp -p): it still arrived today.
+    written = datetime(2024, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=8))).timestamp()
+    os.utime(undated, (written, written))
+    arrived = today()
 
     report = await world.pipeline.run_inbox()
 
     assert sorted(report.stored) == [
         "jinhongqiao-2024-09-10",
         "jinhongqiao-2024-10-01",
-        "jinhongqiao-2024-11-03",
+        f"jinhongqiao-{arrived.isoformat()}",
     ]
     assert report.failed == []
     paper = world.issues.get_issue("jinhongqiao-2024-09-10")
@@ -44,5 +51,24 @@ async def test_print_pdf_docx_and_undated_file_through_the_inbox(world: World) -
     assert paper.contact.hotline == "021-64059791"
     word = world.issues.get_issue("jinhongqiao-2024-10-01")
     assert [a.title for a in word.articles] == ["重阳节敬老活动温暖人心"]
-    received = world.issues.get_issue("jinhongqiao-2024-11-03")
-    assert received.published == date(2024, 11, 3)  # the day it reached the inbox
+    received = world.issues.get_issue(f"jinhongqiao-{arrived.isoformat()}")
+    assert received.published == arrived  # the day it reached the inbox
+
+
+def broken_reader(*_: object) -> None:
+    raise RuntimeError("a bug in a reader")
+
+
+async def test_a_reader_bug_fails_that_file_only(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = InputFormat("broken", "a broken file", (".brk",), "坏", f"{__name__}:broken_reader")
+    monkeypatch.setattr(formats, "FORMATS", (*formats.FORMATS, broken))
+    inbox = world.settings.inbox_dir
+    inbox.mkdir(parents=True)
+    (inbox / "a-2024-09-10.brk").write_bytes(b"x")
+    write_small_issue(inbox, name="b-2021-07-02.txt")
+    report = await world.pipeline.run_inbox()
+    assert report.failed == ["a-2024-09-10.brk"] and report.stored == ["jinhongqiao-2021-07-02"]
+    reason = (world.settings.inbox_failed_dir / "a-2024-09-10.brk.error.txt").read_text("utf-8")
+    assert "internal error" in reason and reason.count("\n") == 1

@@ -8,6 +8,7 @@ the inbox, where the worker picks it up). Anyone else gets a polite refusal.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import secrets
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from telegram import InputMediaPhoto, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -33,7 +34,7 @@ from tingbao.paper.formats import all_suffixes
 from tingbao.paper.model import Issue
 from tingbao.paper.picture import render_png
 from tingbao.paper.publish import atomic_write_bytes
-from tingbao.paper.reader import Layout, read_issue
+from tingbao.paper.reader import PagesSeen, read_issue
 from tingbao.paper.settings import PaperSettings, ReadingSettings
 from tingbao.paper.store import IssueStore
 
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 MB = 1024 * 1024
+CHAT_ACTION_SECONDS = 4.5  # Telegram shows a chat action for about 5 s
 CLOUD_DOWNLOAD_LIMIT = 20 * MB  # a bot may download at most 20 MB from api.telegram.org
 LAYOUT_PAGES = 4  # pages drawn in a preview (a media group holds up to 10)
 
@@ -198,7 +200,7 @@ class AdminHandlers:
         tg_file = await context.bot.get_file(file_id)
         await tg_file.download_to_drive(target)
         try:
-            parsed = await asyncio.to_thread(self.parse, target)
+            parsed = await self.parse_showing_work(context, chat_id, target)
         except PaperError as exc:
             shutil.rmtree(target.parent, ignore_errors=True)
             log.info("editor's file %s refused: %s", name, exc)
@@ -211,11 +213,21 @@ class AdminHandlers:
         preview = render.preview_text(parsed.issue, warnings)
         await self.say(context, chat_id, preview, reply_markup=publish_keyboard(token))
 
+    async def parse_showing_work(self, context: Context, chat_id: int, path: Path) -> Parsed:
+        """Parse in a thread; while it runs (OCR of a scan takes a while), keep the chat's
+        "typing…" status on, so the editor sees the bot is at work."""
+        work = asyncio.ensure_future(asyncio.to_thread(self.parse, path))
+        while not work.done():
+            with contextlib.suppress(TelegramError):  # a courtesy: the preview follows anyway
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            await asyncio.wait({work}, timeout=CHAT_ACTION_SECONDS)
+        return work.result()
+
     async def send_layout(self, context: Context, chat_id: int, parsed: Parsed, path: Path) -> None:
         """Send the picture of what was read where on the first pages (PDFs, scans, photos)."""
         # Readers other than the paper part's (test fakes) may return no layout at all.
         layout = getattr(parsed, "layout", None)
-        if not isinstance(layout, Layout) or not layout.pages:
+        if not isinstance(layout, PagesSeen) or not layout.pages:
             return
         pages = layout.pages[:LAYOUT_PAGES]
         photo = len(layout.pages) == 1 and pages[0].source == "ocr"

@@ -15,7 +15,6 @@ _REASONS: tuple[tuple[type[Exception], str], ...] = (
     (errors.TooLargeError, "文件太大了，请分成几份再发。"),
     (errors.UndecodableError, "认不出文字编码，请另存为 UTF-8 文本再发。"),
     (errors.PdfEncryptedError, "PDF 设了密码，请去掉密码再发。"),
-    (errors.PdfNoTextError, "PDF 里没有文字（可能是扫描件），请先做文字识别，或直接发文字稿。"),
     (errors.PdfCorruptError, "PDF 文件损坏或不完整，请重新导出再发。"),
     (errors.PdfTimeoutError, "PDF 太复杂，读取超时，请重新导出或直接发文字稿。"),
     (errors.DocxEncryptedError, "Word 文件设了密码，请去掉密码再发。"),
@@ -40,6 +39,11 @@ _WARNINGS: tuple[tuple[str, str], ...] = (
     ("title without text", "有的标题下面没有正文，已略过："),
     ("OCR is unsure of", "有几行字认得不太准，请核对："),
     ("OCR found no text on it", "有一页没有认出文字（空白页或只有图片）。"),
+    ("set at an angle", "有竖排或斜排的文字没有收录，请核对。"),
+    (
+        "no part there says where it comes from",
+        "有篇文章“下转”到别的版，但没找到“上接”的部分，请核对。",
+    ),
 )
 
 

@@ -317,6 +317,10 @@ def _open(data: bytes) -> Any:
         EOFError,
     ):
         raise DocxCorruptError(DAMAGED) from None
+    except MemoryError:
+        raise
+    except Exception:  # python-docx meets a part it does not expect: a damaged file, one line
+        raise DocxCorruptError(DAMAGED) from None
 
 
 def read_docx(path: Path, data: bytes, paper: PaperSettings, reading: ReadingSettings) -> Extracted:
@@ -326,7 +330,9 @@ def read_docx(path: Path, data: bytes, paper: PaperSettings, reading: ReadingSet
     try:
         paragraphs = document_paragraphs(document)
         margins = _margin_text(document)
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError):
+    except MemoryError:
+        raise
+    except Exception:  # e.g. a document.xml with no body: python-docx raises AttributeError
         raise DocxCorruptError(DAMAGED) from None
     blocks = paragraphs_to_blocks(paragraphs, compile_patterns(reading.boilerplate_patterns))
     text = "\n".join([margins, *(p.text for p in paragraphs)])

@@ -6,7 +6,6 @@ PaperError
  │    ├── TooLargeError         over the configured size limit
  │    ├── UndecodableError      neither UTF-8 nor GB18030, or binary
  │    ├── PdfEncryptedError     needs a password
- │    ├── PdfNoTextError        scanned: no text layer, needs OCR
  │    ├── PdfCorruptError       truncated or damaged
  │    ├── PdfTimeoutError       the parser took too long or too much memory
  │    ├── DocxEncryptedError    a Word file with a password (an OLE file, not a zip)
@@ -48,10 +47,6 @@ class UndecodableError(InputError):
 
 class PdfEncryptedError(InputError):
     """The PDF needs a password."""
-
-
-class PdfNoTextError(InputError):
-    """The PDF has no text layer (scanned pages)."""
 
 
 class PdfCorruptError(InputError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,6 @@ class Extracted:
     warnings: tuple[str, ...] = ()
     pages: tuple[PageText, ...] = ()  # positioned input (PDF, scan, photo), for the layout picture
     regions: tuple[Region, ...] = ()  # what layout analysis made of them
-    captions: dict[int, tuple[str, ...]] = field(default_factory=dict)  # by first block index
 
 
 Reader = Callable[[Path, bytes, "PaperSettings", "ReadingSettings"], Extracted]

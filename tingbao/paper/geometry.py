@@ -2,7 +2,7 @@
 
 Coordinates are page units with the origin at the top left (PDF points for PDFs, pixels for
 images); only ratios matter to the analysis, never absolute values. A fragment's `size` is its font
-size (OCR: the box height stands in for it). Layout analysis (`paper/layout.py`) turns pages of
+size (OCR: the box height stands in for it). Layout analysis (`paper/layout/`) turns pages of
 fragments into Regions, each with a role and its place in reading order, and those into Blocks.
 """
 

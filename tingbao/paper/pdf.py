@@ -18,7 +18,6 @@ from tingbao.paper.cleanup import compile_patterns
 from tingbao.paper.errors import (
     PdfCorruptError,
     PdfEncryptedError,
-    PdfNoTextError,
     PdfTimeoutError,
 )
 from tingbao.paper.formats import Extracted
@@ -38,8 +37,11 @@ def _page(number: int, raw: dict[str, Any]) -> PageText:
     return PageText(number, raw["width"], raw["height"], fragments)
 
 
-def run_extractor(path: Path, timeout_s: float, memory_mb: int) -> list[PageText]:
-    """Extract the positioned words of each page in a child process under time and memory limits."""
+def run_extractor(
+    path: Path, timeout_s: float, memory_mb: int
+) -> tuple[list[PageText], dict[int, int]]:
+    """Extract the positioned words of each page in a child process under time and memory
+    limits; also return, by page, how many characters set at an angle were left out."""
     command = [
         sys.executable,
         "-m",
@@ -71,7 +73,11 @@ def run_extractor(path: Path, timeout_s: float, memory_mb: int) -> list[PageText
                 f"reading the PDF needed more than {memory_mb} MB of memory: send the text instead"
             )
         raise PdfCorruptError("the PDF is damaged or truncated: export it again and resend")
-    return [_page(n, raw) for n, raw in enumerate(result["pages"], start=1)]
+    pages = [_page(n, raw) for n, raw in enumerate(result["pages"], start=1)]
+    rotated = {
+        n: raw["rotated"] for n, raw in enumerate(result["pages"], start=1) if raw["rotated"]
+    }
+    return pages, rotated
 
 
 def _scaled(ocr: PageText, like: PageText) -> PageText:
@@ -88,21 +94,21 @@ def _scaled(ocr: PageText, like: PageText) -> PageText:
     return PageText(like.number, like.width, like.height, fragments, "ocr")
 
 
-def _check_fonts(pages: list[PageText]) -> None:
-    text = "".join(f.text for p in pages for f in p.fragments)
-    if text and text.count(UNMAPPED) > len(text) / 2:
-        raise PdfNoTextError(
-            "the PDF's fonts do not say which characters they draw: "
-            "export it again with embedded fonts, or send the text"
-        )
+def _unreadable(page: PageText) -> bool:
+    """Return whether a page's text layer says nothing (no text, or fonts that do not say which
+    characters they draw): such a page is read by OCR instead."""
+    text = "".join(f.text for f in page.fragments)
+    return not text or text.count(UNMAPPED) > len(text) * 0.3
 
 
 def read_pdf(path: Path, data: bytes, paper: PaperSettings, reading: ReadingSettings) -> Extracted:
     """Read a PDF: its text layer where it has one, OCR where it has none; then layout analysis."""
-    pages = run_extractor(path, reading.pdf_timeout_s, reading.pdf_memory_mb)
-    _check_fonts(pages)
-    warnings: list[str] = []
-    blank = [p.number for p in pages if not p.fragments]
+    pages, rotated = run_extractor(path, reading.pdf_timeout_s, reading.pdf_memory_mb)
+    warnings = [
+        f"page {number}: {count} characters set at an angle (vertical text?) were left out"
+        for number, count in rotated.items()
+    ]
+    blank = [p.number for p in pages if _unreadable(p)]
     if blank:
         from tingbao.paper.ocr import ocr_pdf  # loads the OCR models only for scans
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import resource
 import sys
 from typing import Any
@@ -46,10 +47,28 @@ def _font(textpage: Any, index: int, cache: dict[int, tuple[str, int]]) -> tuple
     return found
 
 
-def page_words(page: Any) -> list[list[Any]]:
+def _upright(angle: float) -> bool:
+    """Return whether a character's angle (radians, counter-clockwise) is about level."""
+    turn = angle % (2 * math.pi)
+    return turn < 0.05 or turn > 2 * math.pi - 0.05
+
+
+def _unmapped(code: int) -> bool:
+    """Return whether a code says nothing about the character: a font without a ToUnicode map
+    yields control codes, private-use codes or U+FFFD."""
+    return (
+        code == 0
+        or (code < 0x20 and code not in (9, 10, 13))
+        or 0xE000 <= code <= 0xF8FF
+        or code in (0xFFFD, 0xFFFE)
+    )
+
+
+def page_words(page: Any) -> tuple[list[list[Any]], int]:
     """Return a page's fragments: runs of characters of one font and size with no gap between.
 
-    Each is [text, x0, top, x1, bottom, size, font name, weight], top-left origin, in points.
+    Each is [text, x0, top, x1, bottom, size, font name, weight], top-left origin, in points;
+    also returned: how many characters were left out for being set at an angle.
     """
     import pypdfium2.raw as raw
 
@@ -58,12 +77,17 @@ def page_words(page: Any) -> list[list[Any]]:
     fonts: dict[int, tuple[str, int]] = {}
     words: list[list[Any]] = []
     current: list[Any] | None = None
+    rotated = 0
     for index in range(textpage.count_chars()):
         code = raw.FPDFText_GetUnicode(textpage, index)
         if raw.FPDFText_IsGenerated(textpage, index) or code in (10, 13):
             current = None
             continue
-        char = chr(code) if code and code != 0xFFFE else UNMAPPED
+        if not _upright(raw.FPDFText_GetCharAngle(textpage, index)):
+            rotated += 1  # vertical or turned text: read by neither line nor column here
+            current = None
+            continue
+        char = UNMAPPED if _unmapped(code) else chr(code)
         left, bottom, right, top = textpage.get_charbox(index, loose=True)
         top, bottom = height - top, height - bottom
         size = round(float(raw.FPDFText_GetFontSize(textpage, index)), 2)
@@ -89,7 +113,7 @@ def page_words(page: Any) -> list[list[Any]]:
         word[0] = word[0].rstrip()
         for position in range(1, 5):
             word[position] = round(word[position], 2)
-    return [w for w in words if w[0]]
+    return [w for w in words if w[0]], rotated
 
 
 def extract(path: str) -> dict[str, Any]:
@@ -102,7 +126,8 @@ def extract(path: str) -> dict[str, Any]:
         for index in range(len(document)):
             page = document[index]
             width, height = page.get_size()
-            pages.append({"width": width, "height": height, "words": page_words(page)})
+            words, rotated = page_words(page)
+            pages.append({"width": width, "height": height, "words": words, "rotated": rotated})
             page.close()
         document.close()
     except MemoryError:

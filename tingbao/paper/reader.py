@@ -17,7 +17,7 @@ from tingbao.paper.settings import PaperSettings, ReadingSettings
 
 
 @dataclass(frozen=True)
-class Layout:
+class PagesSeen:
     """What was seen on a file's pages, for the layout picture (no pages: text, Markdown, .docx)."""
 
     kind: str  # the input format's kind: "pdf", "docx", …
@@ -32,7 +32,7 @@ class ReadResult:
 
     issue: Issue
     warnings: tuple[str, ...] = ()
-    layout: Layout | None = None
+    layout: PagesSeen | None = None
 
 
 def _read_bytes(path: Path, limit: int) -> bytes:
@@ -144,6 +144,6 @@ def read_issue(
             f"publication date {when.value.isoformat()} guessed from the text: "
             "give --published or put the date in the file name to be sure"
         )
-    layout = Layout(fmt.kind, fmt.name, extracted.pages, extracted.regions)
+    layout = PagesSeen(fmt.kind, fmt.name, extracted.pages, extracted.regions)
     issue = build_issue(segmented, paper, when.value, when.day_known)
     return ReadResult(issue, tuple(warnings), layout)

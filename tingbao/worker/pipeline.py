@@ -151,13 +151,20 @@ class Pipeline:
         for item in pending_files(settings.inbox_dir):
             path = item.path
             try:
-                # An undated file is published on the day it arrived in the inbox.
-                result = read_issue(
-                    path, settings.paper, settings.reading, received=day_of(path.stat().st_mtime)
-                )
+                # An undated file is published on the day it arrived in the inbox: a copy keeps
+                # its old modification time, but arriving changes the inode's (ctime).
+                stat = path.stat()
+                received = day_of(max(stat.st_mtime, stat.st_ctime))
+                result = read_issue(path, settings.paper, settings.reading, received=received)
             except InputError as exc:
                 target = move_failed(path, settings.inbox_failed_dir, str(exc))
                 log.warning("inbox: %s failed: %s (moved to %s)", path.name, exc, target)
+                report.failed.append(path.name)
+                continue
+            except Exception as exc:  # a bug in a reader must not block the files after it
+                log.exception("inbox: %s could not be read (internal error)", path.name)
+                reason = f"internal error while reading ({exc.__class__.__name__}): report it"
+                target = move_failed(path, settings.inbox_failed_dir, reason)
                 report.failed.append(path.name)
                 continue
             for warning in result.warnings:

@@ -91,7 +91,6 @@ def _page_parts(
         chunks.append(head)
         if box is not None:
             chunks.append(box)
-    roles: dict[int, LayoutRole] = {}
     units: list[TitleUnit] = []
     rest: list[Chunk] = []
     for chunk in chunks:
@@ -102,7 +101,7 @@ def _page_parts(
     kept: list[Chunk] = []
     for chunk in rest:
         if _is_box(chunk):
-            roles[id(chunk)] = "box"
+            chunk.role = "box"
             kept.append(chunk)
             continue
         role = caption_role([ln.text for ln in chunk.lines])
@@ -113,11 +112,11 @@ def _page_parts(
         if role is None and (chunk.style == "large" or chunk.lines[0].bold):
             role = "heading" if _heading_like(chunk) else None
         if role is not None:
-            roles[id(chunk)] = role
+            chunk.role = role
         kept.append(chunk)
-    kept = absorb(kept, roles, body)
+    kept = absorb(kept, body)
     furniture_lines = [(ln, furniture[id(ln)]) for ln in lines if id(ln) in furniture]
-    return PageParts(page.number, units, kept, roles, furniture_lines)
+    return PageParts(page.number, units, kept, furniture_lines)
 
 
 def analyse(
@@ -146,8 +145,8 @@ def analyse(
         parts.append(_page_parts(page, lines, furniture, body))
     ordered: list[OrderedPage] = []
     for part in parts:
-        boxes = [c for c in part.chunks if part.roles.get(id(c)) == "box"]
-        flow = [c for c in part.chunks if part.roles.get(id(c)) != "box"]
+        boxes = [c for c in part.chunks if c.role == "box"]
+        flow = [c for c in part.chunks if c.role != "box"]
         regions = assign(part.number, part.units, flow, body)
         order = xy_order([r.box for r in regions], tolerance=body * 0.5)
         ordered.append(OrderedPage([regions[i] for i in order], boxes, part))

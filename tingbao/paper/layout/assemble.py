@@ -115,6 +115,21 @@ def stitch(pages: Sequence[Sequence[PageRegion]]) -> list[_Part]:
     return out
 
 
+def unmatched_jumps(parts: Sequence[_Part]) -> list[str]:
+    """Return a warning for each jump that found no continuation (or continuation no start)."""
+    warnings: list[str] = []
+    for index, part in enumerate(parts):
+        if part.jump_out is None:
+            continue
+        following = parts[index + 1] if index + 1 < len(parts) else None
+        if following is None or following.jump_in != part.region.page:
+            warnings.append(
+                f"page {part.region.page}: an article goes on at page {part.jump_out} "
+                "(下转), but no part there says where it comes from (上接); check its end"
+            )
+    return warnings
+
+
 def _column_edges(chunk: Chunk, region: PageRegion) -> tuple[float, float]:
     """Return the left and right edges of the column a chunk stands in, from its region's text
     chunks in that column."""
@@ -224,13 +239,12 @@ def _paragraph_role(paragraph: Paragraph) -> Literal["para"] | None:
 def assemble(pages: Sequence[OrderedPage], boilerplate: Sequence[re.Pattern[str]]) -> Layout:
     """Write the ordered regions of every page as blocks, the closing box last."""
     out = _Out()
-    roles = {key: role for page in pages for key, role in page.parts.roles.items()}
     briefs = False
-    for part in stitch([page.regions for page in pages]):
+    ordered = stitch([page.regions for page in pages])
+    for part in ordered:
         briefs = _write_unit(out, part, briefs)
         for chunk in order_chunks(part.region.chunks):
-            role: LayoutRole = roles.get(id(chunk), "body")
-            briefs = _write_chunk(out, chunk, role, part, briefs, boilerplate)
+            briefs = _write_chunk(out, chunk, chunk.role, part, briefs, boilerplate)
     for page in pages:
         for chunk in page.boxes:
             for line in chunk.lines:
@@ -245,4 +259,4 @@ def assemble(pages: Sequence[OrderedPage], boilerplate: Sequence[re.Pattern[str]
         for item in out.items
         if item.text
     ]
-    return Layout(blocks, tuple(out.regions))
+    return Layout(blocks, tuple(out.regions), tuple(unmatched_jumps(ordered)))

@@ -52,6 +52,7 @@ BYLINE = re.compile(
     r"|^(本报)?(记者|通讯员|特约记者|实习记者|撰稿|文|文字|供稿|作者)\s*[:：/\s]\s*"
     rf"{_NAMES}$"
 )
+PROSE = re.compile(r"[，,。；;！？!?]")  # punctuation only prose has, never a label
 _CN_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")}
 
 
@@ -127,10 +128,13 @@ def running_furniture(
                 continue
             recurs = len(pages) > 1 and counts[_signature(line, height, width)] >= 2
             named = line.text.replace(" ", "") in names
+            # A running head is a label, not prose: a line of text that merely mentions a date
+            # or a 版 near the page's edge is the article's, unless it recurs on other pages.
+            label = not PROSE.search(line.text) and len(line.text) <= 40
             if FOLIO.match(line.text):
                 found[id(line)] = "folio"
                 marked.append(line)
-            elif recurs or named or RUNNING_HEAD.search(line.text):
+            elif recurs or named or (label and RUNNING_HEAD.search(line.text)):
                 found[id(line)] = "running_head"
                 marked.append(line)
         # The rest of a running head's row (the paper's name at its left, the section at its right).
@@ -167,7 +171,11 @@ def masthead_lines(
         largest = max(top, key=lambda ln: ln.size)
         if largest.size >= headline_size * 1.3 and len(largest.text.replace(" ", "")) <= 10:
             plate = [largest]
-    marked = {id(ln) for ln in top if MASTHEAD.search(ln.text) and len(ln.text) <= 40}
+    marked = {
+        id(ln)
+        for ln in top
+        if MASTHEAD.search(ln.text) and len(ln.text) <= 40 and not PROSE.search(ln.text)
+    }
     if not plate:
         return marked
     bottom = max(ln.box.bottom for ln in plate)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tingbao.paper.cleanup import clean_line
-from tingbao.paper.geometry import Box, Fragment, PageText
+from tingbao.paper.geometry import Box, Fragment, LayoutRole, PageText
 
 # Style classes, relative to the body size: headline >= 1.4, large >= 1.1, small < 0.92.
 StyleClass = Literal["headline", "large", "body", "small"]
@@ -47,8 +47,9 @@ class Line:
 class Chunk:
     """Lines of one style class stacked in one column; its box grows with each line added."""
 
-    def __init__(self, page: int, lines: Sequence[Line] = ()) -> None:
+    def __init__(self, page: int, lines: Sequence[Line] = (), role: LayoutRole = "body") -> None:
         self.page = page
+        self.role: LayoutRole = role  # body text unless given another role
         self.lines: list[Line] = []
         self.box = Box(0.0, 0.0, 0.0, 0.0)
         for line in lines:

@@ -5,7 +5,6 @@ boxes, splits these most often)."""
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping
 
 from tingbao.paper.geometry import Box, LayoutRole
 from tingbao.paper.layout.lines import Chunk
@@ -21,27 +20,27 @@ def _below(upper: Box, lower: Box, gap: float) -> bool:
     return overlap > 0 and -0.3 * gap <= lower.top - upper.bottom <= gap
 
 
-def _merged(page: int, first: Chunk, second: Chunk) -> Chunk:
+def _merged(page: int, first: Chunk, second: Chunk, role: LayoutRole) -> Chunk:
     lines = sorted([*first.lines, *second.lines], key=lambda ln: ln.box.top)
-    return Chunk(page, lines)
+    return Chunk(page, lines, role)
 
 
 def _short_lines(chunk: Chunk) -> bool:
     return all(len(ln.text) <= BOX_LINE_MAX and not _SENTENCE.search(ln.text) for ln in chunk.lines)
 
 
-def absorb(chunks: list[Chunk], roles: MutableMapping[int, LayoutRole], body: float) -> list[Chunk]:
+def absorb(chunks: list[Chunk], body: float) -> list[Chunk]:
     """Grow closing boxes by the short lines right above and below them, and captions by a
     short last line right below them."""
     changed = True
     while changed:
         changed = False
         for index, chunk in enumerate(chunks):
-            role = roles.get(id(chunk))
+            role = chunk.role
             if role not in ("box", "caption"):
                 continue
             for other in chunks:
-                if other is chunk or roles.get(id(other)) in ("box", role, "heading"):
+                if other is chunk or other.role in ("box", role, "heading"):
                     continue
                 gap = 1.5 * max(body, chunk.size)
                 if role == "box":
@@ -51,10 +50,7 @@ def absorb(chunks: list[Chunk], roles: MutableMapping[int, LayoutRole], body: fl
                     near = _below(chunk.box, other.box, 1.0 * max(body, chunk.size))
                     fits = len(other.lines) <= 2 and len(other.text) <= CAPTION_TAIL_MAX
                 if near and fits:
-                    grown = _merged(chunk.page, chunk, other)
-                    roles.pop(id(chunk), None)
-                    roles[id(grown)] = role
-                    chunks[index] = grown
+                    chunks[index] = _merged(chunk.page, chunk, other, role)
                     chunks.remove(other)
                     changed = True
                     break

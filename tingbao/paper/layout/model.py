@@ -26,7 +26,6 @@ class PageParts:
     number: int
     units: list[TitleUnit]
     chunks: list[Chunk]
-    roles: dict[int, LayoutRole]  # id(chunk) -> role, for chunks that are not body text
     furniture: list[tuple[Line, LayoutRole]]
 
 
