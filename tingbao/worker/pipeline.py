@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from tingbao.audio.errors import AudioError
@@ -82,6 +83,13 @@ def site_input_hash(issues: list[Issue], found: Mapping[tuple[str, str], Asset])
     return short_hash(repr(([(i.id, i.content_hash) for i in issues], signature)), 16)
 
 
+def arrival_time(path: Path) -> float:
+    """Return when a file reached the inbox: a copy may keep its old modification time (cp -p,
+    rsync, unzip), but arriving always changes the inode's (ctime)."""
+    stat = path.stat()
+    return max(stat.st_mtime, stat.st_ctime)
+
+
 def due_stages(done: dict[str, str], audio_hash: str) -> list[str]:
     """Return an issue's stages that are due, in order, from what is done (pure).
 
@@ -109,8 +117,10 @@ class Pipeline:
         notify: Notifier,
         progress: StageProgress | None = None,
         faults: Faults | None = None,
+        arrived: Callable[[Path], float] = arrival_time,
     ) -> None:
         self.settings = settings
+        self.arrived = arrived  # when a file reached the inbox (epoch seconds)
         self.issues = issues
         self.assets = assets
         self.audio = audio
@@ -151,10 +161,8 @@ class Pipeline:
         for item in pending_files(settings.inbox_dir):
             path = item.path
             try:
-                # An undated file is published on the day it arrived in the inbox: a copy keeps
-                # its old modification time, but arriving changes the inode's (ctime).
-                stat = path.stat()
-                received = day_of(max(stat.st_mtime, stat.st_ctime))
+                # An undated file is published on the day it arrived in the inbox.
+                received = day_of(self.arrived(path))
                 result = read_issue(path, settings.paper, settings.reading, received=received)
             except InputError as exc:
                 target = move_failed(path, settings.inbox_failed_dir, str(exc))
