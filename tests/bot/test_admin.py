@@ -243,6 +243,7 @@ async def test_admin_sends_a_phone_photo_of_a_page(start_bot: StartBot, tmp_path
     assert picture.method == "sendPhoto"
     assert picture.params["caption"] == "版面识别：第1页（编号为阅读顺序）"
     assert "家庭医生走进社区开展义诊" in preview.text
+    assert texts.PHOTO_COMPRESSED in preview.text
     assert [label for label, _ in preview.buttons()] == ["发布", "取消"]
 
 

@@ -184,10 +184,23 @@ class AdminHandlers:
             return
         largest = max(message.photo, key=lambda size: size.width * size.height)
         name = f"photo-{largest.file_unique_id}.jpg"
-        await self.stage(context, chat.id, largest.file_id, safe_name(name), largest.file_size)
+        await self.stage(
+            context,
+            chat.id,
+            largest.file_id,
+            safe_name(name),
+            largest.file_size,
+            note=texts.PHOTO_COMPRESSED,  # Telegram shrinks photos to about 1280 pixels
+        )
 
     async def stage(
-        self, context: Context, chat_id: int, file_id: str, name: str, size: int | None
+        self,
+        context: Context,
+        chat_id: int,
+        file_id: str,
+        name: str,
+        size: int | None,
+        note: str | None = None,
     ) -> None:
         """Download an editor's file into staging, parse it and send the preview."""
         if size and size > self.download_limit:
@@ -210,6 +223,8 @@ class AdminHandlers:
         self.staged[token] = Staged(target, chat_id)
         await self.send_layout(context, chat_id, parsed, target)
         warnings = [warning_text(str(w)) for w in parsed.warnings]
+        if note is not None:
+            warnings.append(note)
         preview = render.preview_text(parsed.issue, warnings)
         await self.say(context, chat_id, preview, reply_markup=publish_keyboard(token))
 

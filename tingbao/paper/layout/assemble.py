@@ -21,6 +21,7 @@ from tingbao.paper.layout.lines import Chunk, Line
 from tingbao.paper.layout.model import Layout, OrderedPage
 from tingbao.paper.layout.regions import PageRegion, order_chunks
 from tingbao.paper.layout.text import Paragraph, join_lines, paragraphs
+from tingbao.paper.layout.units import SUBTITLE_MARK
 from tingbao.paper.segment import BRIEF_MARKER
 
 
@@ -180,7 +181,7 @@ def _write_unit(out: _Out, part: _Part, briefs: bool) -> bool:
         if lines:
             text = _text(lines)
             if role == "subtitle":
-                text = re.sub(r"^[—–-]{1,2}\s*", "", text)
+                text = SUBTITLE_MARK.sub("", text)
             out.block(text, role)
             out.region(unit.page, _box(lines), "headline" if role == "title" else role, text)  # type: ignore[arg-type]
     return False

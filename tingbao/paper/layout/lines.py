@@ -187,10 +187,11 @@ def _overlap(a: Box, b: Box) -> float:
 
 def _same_style(chunk: Chunk, line: Line) -> bool:
     """Return whether a line is set like a chunk; a short OCR line's size says too little to
-    set it apart (a paragraph's last two characters), unless it is headline-sized."""
+    set it apart (a paragraph's last two characters, a headline's wrapped last word), unless
+    it would make a headline-sized line part of body text."""
     if chunk.style == line.style:
         return True
-    return line.ocr and ems(line.text) < 4 and "headline" not in (line.style, chunk.style)
+    return line.ocr and ems(line.text) < 4 and line.style != "headline"
 
 
 def chunk_lines(lines: Sequence[Line], breaks_before: set[int]) -> list[Chunk]:

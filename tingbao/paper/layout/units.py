@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tingbao.paper.layout.lines import Chunk, Line
+from tingbao.paper.layout.lines import Chunk, Line, ems
 from tingbao.paper.layout.regions import TitleUnit
 
-SUBTITLE_MARK = re.compile(r"^[—–-]{1,2}")
+# A subtitle opens with a dash (——); OCR often reads that dash as 一一.
+SUBTITLE_MARK = re.compile(r"^(?:[—–-]{1,2}|一一)\s*")
 SAME_SIZE = 0.06  # sizes within 6 % are one size
 SAME_SIZE_OCR = 0.18  # OCR box heights vary more for one size
 _PROSE_END = re.compile(r"[。！？!?；;]$")
@@ -25,7 +26,8 @@ def _stacks(lines: Sequence[Line]) -> list[list[Line]]:
     """Split a headline chunk's lines into runs of one size, top to bottom."""
     runs: list[list[Line]] = []
     for line in lines:
-        if runs and _same(runs[-1][0], line) and line.bold == runs[-1][0].bold:
+        short_ocr = line.ocr and ems(line.text) < 4  # its size says little: a wrap's tail
+        if runs and (short_ocr or (_same(runs[-1][0], line) and line.bold == runs[-1][0].bold)):
             runs[-1].append(line)
         else:
             runs.append([line])
