@@ -137,3 +137,34 @@ def test_a_jump_with_no_continuation_is_warned_about() -> None:
     layout = analyse([page(1, lines), page(2, column(["另一篇的正文。"], 60.0, 130.0))])
     assert [w for w in layout.warnings if "goes on at page 2" in w]
     assert all("下转" not in b.text for b in layout.blocks)
+
+
+def small_paper(title_size: float, heading_size: float | None) -> list[PageText]:
+    """Two articles on one page, titles set only a little larger than the body."""
+    lines: list[Placed] = [("社区食堂开张", 60.0, 60.0, title_size)]
+    top = 60.0 + 2 * title_size
+    if heading_size is not None:
+        lines.append(("饭菜可口价格实惠", 60.0, top, heading_size))
+        top += 2 * heading_size
+    lines += column(["7月1日，镇里第一家社区食", "堂开张。"], 60.0, top, indent=[0])
+    lines += [("消夏活动开始", 60.0, top + 60.0, title_size)]
+    lines += column(["7月2日，社区消夏活动开始。"], 60.0, top + 60.0 + 2 * title_size, indent=[0])
+    return [page(1, lines)]
+
+
+@pytest.mark.parametrize(
+    ("heading_size", "titles"),
+    [
+        (11.5, ["社区食堂开张", "消夏活动开始"]),  # two larger sizes: the larger is the title's
+        (None, ["社区食堂开张", "消夏活动开始"]),  # one larger size: leads tell titles apart
+    ],
+)
+def test_titles_set_only_a_little_larger_than_the_body(
+    heading_size: float | None, titles: list[str]
+) -> None:
+    from tingbao.paper.segment import segment
+
+    found = segment(analyse(small_paper(13.0, heading_size)).blocks)
+    assert [a.title for a in found.articles] == titles
+    if heading_size is not None:  # a smaller line right under a title is its subtitle
+        assert found.articles[0].subtitle == "饭菜可口价格实惠"

@@ -27,6 +27,7 @@ from tingbao.paper.layout.lines import (
     body_size,
     chunk_lines,
     page_lines,
+    promote_titles,
     style_of,
 )
 from tingbao.paper.layout.merge import absorb
@@ -140,6 +141,7 @@ def analyse(
         headline = max((ln.size for ln in every if ln.style == "headline"), default=body * 1.4)
         for key in masthead_lines(page_line_lists[0], pages[0].height, paper_names, headline):
             furniture[key] = "masthead"
+    one_size = promote_titles([ln for ln in every if id(ln) not in furniture])
     parts: list[PageParts] = []
     for page, lines in zip(pages, page_line_lists, strict=True):
         parts.append(_page_parts(page, lines, furniture, body))
@@ -150,4 +152,6 @@ def analyse(
         regions = assign(part.number, part.units, flow, body)
         order = xy_order([r.box for r in regions], tolerance=body * 0.5)
         ordered.append(OrderedPage([regions[i] for i in order], boxes, part))
-    return assemble(ordered, boilerplate)
+    # With one larger size only, a line set in it may be a title or a 小标题: segmentation decides
+    # from what follows it (a news lead opens an article), as it does for plain text.
+    return assemble(ordered, boilerplate, headings_given=not one_size)

@@ -237,7 +237,11 @@ def _paragraph_role(paragraph: Paragraph) -> Literal["para"] | None:
     return "para"
 
 
-def assemble(pages: Sequence[OrderedPage], boilerplate: Sequence[re.Pattern[str]]) -> Layout:
+def assemble(
+    pages: Sequence[OrderedPage],
+    boilerplate: Sequence[re.Pattern[str]],
+    headings_given: bool = True,
+) -> Layout:
     """Write the ordered regions of every page as blocks, the closing box last."""
     out = _Out()
     briefs = False
@@ -246,6 +250,10 @@ def assemble(pages: Sequence[OrderedPage], boilerplate: Sequence[re.Pattern[str]
         briefs = _write_unit(out, part, briefs)
         for chunk in order_chunks(part.region.chunks):
             briefs = _write_chunk(out, chunk, chunk.role, part, briefs, boilerplate)
+            if not headings_given and chunk.role == "heading" and out.items:
+                last = out.items[-1]
+                if isinstance(last, Block) and last.role == "heading":
+                    out.items[-1] = Block(last.text, None)  # title or 小标题: segmentation decides
     for page in pages:
         for chunk in page.boxes:
             for line in chunk.lines:

@@ -181,6 +181,24 @@ def style_of(size: float, body: float) -> StyleClass:
     return "body"
 
 
+def promote_titles(lines: Sequence[Line]) -> bool:
+    """When no line is set at headline size (a small paper may set its titles at 1.3 times the
+    body), make the largest of two or more larger sizes the headline size. Return whether the
+    larger lines are still of one size only, so titles and 小标题 cannot be told apart by size."""
+    if any(line.style == "headline" for line in lines):
+        return False
+    large = [line for line in lines if line.style == "large"]
+    if not large:
+        return False
+    top = max(line.size for line in large)
+    if not any(line.size <= top / 1.1 for line in large):
+        return True
+    for line in large:
+        if line.size >= top / 1.06:
+            line.style = "headline"
+    return False
+
+
 def _overlap(a: Box, b: Box) -> float:
     return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
 
