@@ -535,3 +535,23 @@ def test_ocr_settings_load_from_the_environment() -> None:
         load_reading_settings({"TINGBAO_OCR_MEMORY_MB": "100"})
     with pytest.raises(SettingsError):
         load_reading_settings({"TINGBAO_OCR_PAGE_TIMEOUT": "soon"})
+
+
+@pytest.mark.parametrize("degrees", [-8.0, -3.0, 0.0, 2.0, 6.0])
+def test_a_turned_page_is_levelled(degrees: float) -> None:
+    """Lines of a page turned by a few degrees lie level again, and keep their order."""
+    import math
+
+    from tingbao.paper.ocr_extract import level, skew
+
+    angle = math.radians(degrees)
+    centre = (500.0, 700.0)
+
+    def turned(x0: float, y: float, width: float) -> list[tuple[float, float]]:
+        square = [(x0, y), (x0 + width, y), (x0 + width, y + 30), (x0, y + 30)]
+        return level(square, -angle, centre)  # turn the page by +angle
+
+    quads = [turned(100, 200 + 45 * n, 400) for n in range(12)]
+    assert skew(quads) == pytest.approx(angle, abs=1e-6)
+    tops = [min(y for _, y in level(q, skew(quads), centre)) for q in quads]
+    assert tops == pytest.approx([200 + 45 * n for n in range(12)], abs=1e-6)

@@ -30,6 +30,7 @@ PDF_DPI = 200  # scans are rendered at this resolution ...
 MAX_SIDE = 3000  # ... and no page or image is read larger than this on its longest side
 GAP_EM = 0.8  # a wider gap inside a detected line separates two columns (type sets CJK solid)
 INK_TO_EM = 1.1  # Chinese glyphs' ink is about 0.9 of the font size (measured on the test scans)
+MAX_SKEW = math.radians(10)  # a page turned further is not levelled (and rarely read well)
 THREADS = 2  # onnxruntime threads: both cores of a small server; more only adds contention
 # OCR sees at most MAX_SIDE pixels a side (detection's buffers grow with the pixels); an image
 # decodes at full size first, which Pillow's decompression-bomb limit bounds (89 million pixels).
@@ -140,20 +141,47 @@ def split_line(points: Any, text: str, score: float, chars: Sequence[Any]) -> li
     return pieces
 
 
+def skew(quads: Sequence[Any]) -> float:
+    """Return the page's skew in radians: the median slope of the long text lines' top edges
+    (a phone photo is seldom taken quite square to the page)."""
+    angles = sorted(
+        math.atan2(b[1] - a[1], b[0] - a[0])
+        for a, b, _, d in quads
+        if math.dist(a, b) > 4 * max(1.0, math.dist(a, d))
+    )
+    if not angles:
+        return 0.0
+    middle = angles[len(angles) // 2]
+    return middle if abs(middle) <= MAX_SKEW else 0.0
+
+
+def level(points: Any, angle: float, centre: tuple[float, float]) -> list[tuple[float, float]]:
+    """Return a quad turned by -angle around the centre, so that its text line lies level."""
+    cos, sin = math.cos(-angle), math.sin(-angle)
+    cx, cy = centre
+    return [
+        (cx + (x - cx) * cos - (y - cy) * sin, cy + (x - cx) * sin + (y - cy) * cos)
+        for x, y in points
+    ]
+
+
 def _lines(engine: Any, image: Any, scale: float) -> list[list[Any]]:
-    """OCR one page image; return its lines, coordinates multiplied by scale."""
+    """OCR one page image; return its lines levelled (skew removed), coordinates times scale."""
     import numpy as np
 
     found, _ = engine(image, return_word_box=True)
     gray = np.ascontiguousarray(np.asarray(image.convert("L")))
+    angle = skew([points for points, *_ in found or ()])
+    centre = (image.size[0] / 2, image.size[1] / 2)
     lines: list[list[Any]] = []
     for points, raw_text, raw_score, *chars in found or ():
         for quad, piece, score in split_line(points, raw_text, raw_score, chars[:3]):
             text = piece.strip()
             if not text:
                 continue
-            xs = [p[0] for p in quad]
-            ys = [p[1] for p in quad]
+            flat = level(quad, angle, centre)
+            xs = [p[0] for p in flat]
+            ys = [p[1] for p in flat]
             # The box's own height (it may be turned a little), if the ink cannot be measured.
             (ax, ay), (bx, by), (cx, cy), (dx, dy) = quad
             across = (math.dist((ax, ay), (dx, dy)) + math.dist((bx, by), (cx, cy))) / 2
