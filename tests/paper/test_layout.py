@@ -168,3 +168,28 @@ def test_titles_set_only_a_little_larger_than_the_body(
     assert [a.title for a in found.articles] == titles
     if heading_size is not None:  # a smaller line right under a title is its subtitle
         assert found.articles[0].subtitle == "饭菜可口价格实惠"
+
+
+@pytest.mark.parametrize(
+    ("first_x0", "kicker", "title"),
+    [
+        (60.0, "决战创全", "社区召开文明创建推进大会"),  # left-aligned: a short line is a kicker
+        (115.0, None, "社区开展垃圾分类宣传进楼道活动"),  # centred: a headline broken by hand
+    ],
+)
+def test_a_same_size_line_above_a_headline(first_x0: float, kicker: str | None, title: str) -> None:
+    from tingbao.paper.segment import segment
+
+    size = 2.2 * BODY
+    first, second = (
+        ("决战创全", "社区召开文明创建推进大会")
+        if kicker
+        else ("社区开展", "垃圾分类宣传进楼道活动")
+    )
+    lines = [
+        (first, first_x0, 60.0, size),
+        (second, 60.0, 60.0 + 1.3 * size, size),
+        *column(["近日，社区举办活动，居民积极参加。"], 60.0, 130.0, indent=[0]),
+    ]
+    [article] = segment(analyse([page(1, lines)]).blocks).articles
+    assert (article.kicker, article.title) == (kicker, title)

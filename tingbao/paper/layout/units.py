@@ -44,13 +44,12 @@ def split_headline(chunk: Chunk) -> TitleUnit:
     for run in runs[main + 1 :]:
         unit.subtitle.extend(run)
     if not unit.kicker and len(unit.title) >= 2:
-        # Same size above: a first line much narrower than the widest line, ending no sentence,
-        # set over a wrapped title is a kicker (a headline that wraps fills its first line).
-        widest = max(line.box.width for line in unit.title)
-        first = unit.title[0]
-        if first.box.width <= 0.75 * widest and widest == max(
-            ln.box.width for ln in unit.title[1:]
-        ):
+        # Same size above: in a left-aligned stack, a first line much narrower than the line
+        # under it is a kicker, since a wrapped headline fills its first line before the next.
+        # A centred stack with a short first line is a headline broken by hand for balance.
+        first, second = unit.title[0], unit.title[1]
+        aligned = abs(first.box.x0 - second.box.x0) <= 0.5 * first.size
+        if aligned and first.box.width <= 0.75 * second.box.width:
             unit.kicker, unit.title = [first], unit.title[1:]
     dash = next((i for i, ln in enumerate(unit.title) if SUBTITLE_MARK.match(ln.text)), None)
     if dash is not None and dash > 0:
