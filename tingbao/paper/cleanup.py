@@ -61,9 +61,9 @@ def ends_sentence(text: str) -> bool:
     return text.endswith(SENTENCE_END + CLOSING_BRACKETS)
 
 
-def looks_like_heading(text: str) -> bool:
-    """Return whether a line reads as a headline or 小标题: short, no prose punctuation."""
-    return len(text) <= HEADING_MAX_CHARS and not _PROSE_PUNCT.search(text)
+def looks_like_heading(text: str, max_chars: int = HEADING_MAX_CHARS) -> bool:
+    """Return whether a line reads as a headline, 小标题 or label: short, no prose punctuation."""
+    return len(text) <= max_chars and not _PROSE_PUNCT.search(text)
 
 
 def continues_into_next(text: str) -> bool:

@@ -8,6 +8,8 @@ fragments into Regions, each with a role and its place in reading order, and tho
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,6 +57,19 @@ class Box:
             max(self.x1, other.x1),
             max(self.bottom, other.bottom),
         )
+
+    def overlap_x(self, other: Box) -> float:
+        """Return how far the two boxes overlap side to side (0 when they stand apart)."""
+        return max(0.0, min(self.x1, other.x1) - max(self.x0, other.x0))
+
+    def shares_column(self, other: Box, share: float = 0.5) -> bool:
+        """Return whether the boxes overlap side to side by `share` of the narrower one."""
+        return self.overlap_x(other) >= share * min(self.width, other.width)
+
+
+def bounding(boxes: Iterable[Box]) -> Box:
+    """Return the smallest box holding every box (there must be at least one)."""
+    return functools.reduce(Box.union, boxes)
 
 
 @dataclass(frozen=True)

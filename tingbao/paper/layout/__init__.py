@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from tingbao.paper.cleanup import looks_like_heading
 from tingbao.paper.contact import find_contact_start
 from tingbao.paper.geometry import LayoutRole, PageText
 from tingbao.paper.layout.assemble import assemble
@@ -36,7 +37,6 @@ from tingbao.paper.layout.regions import TitleUnit, assign, xy_order
 from tingbao.paper.layout.units import attach, split_headline
 
 __all__ = ["Layout", "analyse"]
-_PROSE = re.compile(r"[，,。；;！？!?]")
 
 
 def _split_box(chunk: Chunk) -> tuple[Chunk, Chunk | None]:
@@ -54,7 +54,7 @@ def _is_box(chunk: Chunk) -> bool:
 
 def _heading_like(chunk: Chunk) -> bool:
     text = chunk.text
-    return len(chunk.lines) <= 2 and len(text) <= 30 and not _PROSE.search(text)
+    return len(chunk.lines) <= 2 and looks_like_heading(text, 30)
 
 
 def _attach_to_units(chunk: Chunk, units: Sequence[TitleUnit], body: float) -> bool:

@@ -15,7 +15,7 @@ from typing import Literal
 
 from tingbao.paper.blocks import Block
 from tingbao.paper.cleanup import is_boilerplate, looks_like_heading
-from tingbao.paper.geometry import Box, LayoutRole, Region
+from tingbao.paper.geometry import Box, LayoutRole, Region, bounding
 from tingbao.paper.layout.furniture import find_jump
 from tingbao.paper.layout.lines import Chunk, Line
 from tingbao.paper.layout.model import Layout, OrderedPage
@@ -43,10 +43,7 @@ class _Out:
 
 
 def _box(lines: Sequence[Line]) -> Box:
-    box = lines[0].box
-    for line in lines[1:]:
-        box = box.union(line.box)
-    return box
+    return bounding(line.box for line in lines)
 
 
 def _text(lines: Sequence[Line]) -> str:
@@ -138,11 +135,7 @@ def _column_edges(chunk: Chunk, region: PageRegion) -> tuple[float, float]:
     same = [
         c
         for c in region.chunks
-        if c is chunk
-        or (
-            c.style != "headline"
-            and min(box.x1, c.box.x1) - max(box.x0, c.box.x0) >= 0.5 * min(box.width, c.box.width)
-        )
+        if c is chunk or (c.style != "headline" and box.shares_column(c.box))
     ]
     return min(c.box.x0 for c in same), max(c.box.x1 for c in same)
 
@@ -232,7 +225,7 @@ def _write_chunk(
 def _paragraph_role(paragraph: Paragraph) -> Literal["para"] | None:
     """A paragraph of one short line without prose punctuation may be a 小标题 set in the body
     face (or read by OCR, which cannot see weight): leave it to segmentation to decide."""
-    if paragraph.lines == 1 and looks_like_heading(paragraph.text) and len(paragraph.text) <= 24:
+    if paragraph.lines == 1 and looks_like_heading(paragraph.text, 24):
         return None
     return "para"
 

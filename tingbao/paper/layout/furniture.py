@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tingbao.paper.cleanup import looks_like_heading
 from tingbao.paper.geometry import LayoutRole
 from tingbao.paper.layout.lines import Line
 
@@ -52,7 +53,6 @@ BYLINE = re.compile(
     r"|^(本报)?(记者|通讯员|特约记者|实习记者|撰稿|文|文字|供稿|作者)\s*[:：/\s]\s*"
     rf"{_NAMES}$"
 )
-PROSE = re.compile(r"[，,。；;！？!?]")  # punctuation only prose has, never a label
 _CN_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")}
 
 
@@ -130,7 +130,7 @@ def running_furniture(
             named = line.text.replace(" ", "") in names
             # A running head is a label, not prose: a line of text that merely mentions a date
             # or a 版 near the page's edge is the article's, unless it recurs on other pages.
-            label = not PROSE.search(line.text) and len(line.text) <= 40
+            label = looks_like_heading(line.text, 40)
             if FOLIO.match(line.text):
                 found[id(line)] = "folio"
                 marked.append(line)
@@ -171,11 +171,7 @@ def masthead_lines(
         largest = max(top, key=lambda ln: ln.size)
         if largest.size >= headline_size * 1.3 and len(largest.text.replace(" ", "")) <= 10:
             plate = [largest]
-    marked = {
-        id(ln)
-        for ln in top
-        if MASTHEAD.search(ln.text) and len(ln.text) <= 40 and not PROSE.search(ln.text)
-    }
+    marked = {id(ln) for ln in top if MASTHEAD.search(ln.text) and looks_like_heading(ln.text, 40)}
     if not plate:
         return marked
     bottom = max(ln.box.bottom for ln in plate)

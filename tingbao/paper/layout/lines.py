@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tingbao.paper.cleanup import clean_line
-from tingbao.paper.geometry import Box, Fragment, LayoutRole, PageText
+from tingbao.paper.geometry import Box, Fragment, LayoutRole, PageText, bounding
 
 # Style classes, relative to the body size: headline >= 1.4, large >= 1.1, small < 0.92.
 StyleClass = Literal["headline", "large", "body", "small"]
@@ -83,10 +83,9 @@ def _join(left: str, right: str, gap: float, size: float) -> str:
 def _make_line(page: int, frags: Sequence[Fragment], ocr: bool) -> Line:
     frags = sorted(frags, key=lambda f: f.box.x0)
     text = frags[0].text
-    box = frags[0].box
     for before, after in itertools.pairwise(frags):
         text = _join(text, after.text, after.box.x0 - before.box.x1, after.size)
-        box = box.union(after.box)
+    box = bounding(f.box for f in frags)
     weights = [max(1, len(f.text.strip())) for f in frags]
     total = sum(weights)
     size = max(f.size for f, w in zip(frags, weights, strict=True) if w * 2 >= max(weights))
@@ -199,10 +198,6 @@ def promote_titles(lines: Sequence[Line]) -> bool:
     return False
 
 
-def _overlap(a: Box, b: Box) -> float:
-    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
-
-
 def _same_style(chunk: Chunk, line: Line) -> bool:
     """Return whether a line is set like a chunk; a short OCR line's size says too little to
     set it apart (a paragraph's last two characters, a headline's wrapped last word), unless
@@ -229,9 +224,7 @@ def chunk_lines(lines: Sequence[Line], breaks_before: set[int]) -> list[Chunk]:
                 gap = line.box.top - last.box.bottom
                 if gap < -0.5 * height or gap > CHUNK_GAP * height:
                     continue
-                box = chunk.box
-                common = _overlap(box, line.box)
-                if common >= 0.6 * min(line.box.width, box.width) and common > 0:
+                if chunk.box.overlap_x(line.box) > 0 and chunk.box.shares_column(line.box, 0.6):
                     home = chunk
                     break
         if home is None:

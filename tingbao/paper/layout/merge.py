@@ -16,8 +16,7 @@ CAPTION_TAIL_MAX = 30
 
 def _below(upper: Box, lower: Box, gap: float) -> bool:
     """Return whether lower sits right under upper, overlapping it."""
-    overlap = min(upper.x1, lower.x1) - max(upper.x0, lower.x0)
-    return overlap > 0 and -0.3 * gap <= lower.top - upper.bottom <= gap
+    return upper.overlap_x(lower) > 0 and -0.3 * gap <= lower.top - upper.bottom <= gap
 
 
 def _merged(page: int, first: Chunk, second: Chunk, role: LayoutRole) -> Chunk:

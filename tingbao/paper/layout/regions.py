@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tingbao.paper.geometry import Box
+from tingbao.paper.geometry import Box, bounding
 from tingbao.paper.layout.lines import Chunk, Line
 
 ALIGN = 1.6  # first lines of an article's columns start within this many body lines of each other
@@ -42,11 +42,7 @@ class TitleUnit:
 
     @property
     def box(self) -> Box:
-        lines = self.lines
-        box = lines[0].box
-        for line in lines[1:]:
-            box = box.union(line.box)
-        return box
+        return bounding(line.box for line in self.lines)
 
 
 @dataclass
@@ -62,25 +58,14 @@ class PageRegion:
         boxes = [c.box for c in self.chunks]
         if self.unit is not None:
             boxes.append(self.unit.box)
-        box = boxes[0]
-        for other in boxes[1:]:
-            box = box.union(other)
-        return box
-
-
-def _overlap(a: Box, b: Box) -> float:
-    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
-
-
-def _covers(span: Box, chunk: Box) -> bool:
-    return _overlap(span, chunk) >= 0.5 * min(chunk.width, span.width)
+        return bounding(boxes)
 
 
 def _blocked(unit: TitleUnit, chunk: Box, units: Sequence[TitleUnit]) -> bool:
     """Return whether another headline stands between the unit and the chunk."""
     top, bottom = unit.box.bottom, chunk.top
     return any(
-        other is not unit and top <= other.box.top < bottom and _overlap(other.box, chunk) > 0
+        other is not unit and top <= other.box.top < bottom and other.box.overlap_x(chunk) > 0
         for other in units
     )
 
@@ -91,7 +76,7 @@ def _claimed(unit: TitleUnit, chunk: Box, units: Sequence[TitleUnit], body: floa
         other is not unit
         and other.box.bottom <= chunk.top + 0.5 * body
         and other.box.top >= unit.box.top - 2 * body
-        and _overlap(other.box, chunk) > 0
+        and other.box.overlap_x(chunk) > 0
         for other in units
     )
 
@@ -107,7 +92,7 @@ def unit_spans(units: Sequence[TitleUnit], chunks: Sequence[Chunk], body: float)
             and not _blocked(unit, c.box, units)
             and c.box.top - unit.box.bottom <= 8 * body
         ]
-        seeds = [c for c in below if _overlap(c.box, unit.box) > 0]
+        seeds = [c for c in below if c.box.overlap_x(unit.box) > 0]
         if not seeds:
             spans.append(unit.box)
             continue
@@ -143,7 +128,7 @@ def assign(
     for chunk in chunks:
         owner: TitleUnit | None = None
         for unit, span in zip(units, spans, strict=True):
-            if unit.box.bottom > chunk.box.top + 0.5 * body or not _covers(span, chunk.box):
+            if unit.box.bottom > chunk.box.top + 0.5 * body or not span.shares_column(chunk.box):
                 continue
             if owner is None or unit.box.bottom > owner.box.bottom:
                 owner = unit
@@ -201,10 +186,7 @@ def order_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
     columns: list[list[Chunk]] = []
     for chunk in sorted(chunks, key=lambda c: c.box.x0):
         for column in columns:
-            span = column[0].box
-            for other in column[1:]:
-                span = span.union(other.box)
-            if _overlap(span, chunk.box) >= 0.5 * min(span.width, chunk.box.width):
+            if bounding(c.box for c in column).shares_column(chunk.box):
                 column.append(chunk)
                 break
         else:

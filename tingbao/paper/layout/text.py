@@ -14,13 +14,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tingbao.paper.cleanup import ends_sentence
+from tingbao.paper.cleanup import ends_sentence, looks_like_heading
 from tingbao.paper.layout.lines import Line
 
 INDENT = 1.2  # characters: a first line is indented by about two
 SHORT = 2.0  # characters short of the right edge: the line ends early
 GAP = 0.8  # line heights of white space: a new paragraph
-_PROSE_PUNCT = re.compile(r"[，,。；;！？!?、]")
 
 
 @dataclass
@@ -44,7 +43,8 @@ def join_lines(head: str, tail: str) -> str:
 
 
 def _stands_alone(text: str) -> bool:
-    return len(text) <= 24 and not _PROSE_PUNCT.search(text)
+    # A label line; a 、 marks a list in running prose, so such a line may go on.
+    return looks_like_heading(text, 24) and "、" not in text
 
 
 def line_ends_paragraph(line: Line, right: float) -> bool:

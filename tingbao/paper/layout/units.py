@@ -61,8 +61,7 @@ def split_headline(chunk: Chunk) -> TitleUnit:
 def attach(unit: TitleUnit, chunk: Chunk, body: float) -> str | None:
     """Return "kicker" or "subtitle" when a smaller chunk sits right above or below the unit."""
     box, other = unit.box, chunk.box
-    overlap = min(box.x1, other.x1) - max(box.x0, other.x0)
-    if overlap <= 0 or len(chunk.lines) > 3 or _PROSE_END.search(chunk.text):
+    if box.overlap_x(other) <= 0 or len(chunk.lines) > 3 or _PROSE_END.search(chunk.text):
         return None
     if len(chunk.text) > 60:
         return None
