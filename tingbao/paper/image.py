@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tingbao.paper.cleanup import compile_patterns
 from tingbao.paper.formats import Extracted
-from tingbao.paper.layout import analyse
+from tingbao.paper.layout import read_pages
 from tingbao.paper.ocr import ocr_image
 from tingbao.paper.settings import PaperSettings, ReadingSettings
 
@@ -17,11 +16,4 @@ def read_image(
 ) -> Extracted:
     """Read a JPEG, PNG or WebP page image by OCR into blocks."""
     result = ocr_image(path, reading)
-    layout = analyse(result.pages, compile_patterns(reading.boilerplate_patterns), (paper.name,))
-    return Extracted(
-        layout.blocks,
-        "\n".join(b.text for b in layout.blocks),
-        (*result.warnings, *layout.warnings),
-        pages=result.pages,
-        regions=layout.regions,
-    )
+    return read_pages(result.pages, result.warnings, paper, reading)

@@ -14,7 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tingbao.paper.cleanup import compile_patterns
 from tingbao.paper.errors import (
     PdfCorruptError,
     PdfEncryptedError,
@@ -22,7 +21,7 @@ from tingbao.paper.errors import (
 )
 from tingbao.paper.formats import Extracted
 from tingbao.paper.geometry import Box, Fragment, PageText, is_bold_font
-from tingbao.paper.layout import analyse
+from tingbao.paper.layout import read_pages
 from tingbao.paper.settings import PaperSettings, ReadingSettings
 
 UNMAPPED = "\ufffd"  # a glyph whose font does not say which character it draws
@@ -118,12 +117,4 @@ def read_pdf(path: Path, data: bytes, paper: PaperSettings, reading: ReadingSett
         for ocr_page, number in zip(result.pages, blank, strict=True):
             by_number[number] = _scaled(ocr_page, by_number[number])
         pages = [by_number[n] for n in sorted(by_number)]
-    layout = analyse(pages, compile_patterns(reading.boilerplate_patterns), (paper.name,))
-    warnings.extend(layout.warnings)
-    return Extracted(
-        layout.blocks,
-        "\n".join(b.text for b in layout.blocks),
-        tuple(warnings),
-        pages=tuple(pages),
-        regions=layout.regions,
-    )
+    return read_pages(pages, warnings, paper, reading)

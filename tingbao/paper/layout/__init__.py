@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from tingbao.paper.cleanup import looks_like_heading
+from tingbao.paper.cleanup import compile_patterns, looks_like_heading
 from tingbao.paper.contact import find_contact_start
+from tingbao.paper.formats import Extracted
 from tingbao.paper.geometry import LayoutRole, PageText
 from tingbao.paper.layout.assemble import assemble
 from tingbao.paper.layout.furniture import (
@@ -35,8 +36,9 @@ from tingbao.paper.layout.merge import absorb
 from tingbao.paper.layout.model import Layout, OrderedPage, PageParts
 from tingbao.paper.layout.regions import TitleUnit, assign, xy_order
 from tingbao.paper.layout.units import attach, split_headline
+from tingbao.paper.settings import PaperSettings, ReadingSettings
 
-__all__ = ["Layout", "analyse"]
+__all__ = ["Layout", "analyse", "read_pages"]
 
 
 def _split_box(chunk: Chunk) -> tuple[Chunk, Chunk | None]:
@@ -155,3 +157,20 @@ def analyse(
     # With one larger size only, a line set in it may be a title or a 小标题: segmentation decides
     # from what follows it (a news lead opens an article), as it does for plain text.
     return assemble(ordered, boilerplate, headings_given=not one_size)
+
+
+def read_pages(
+    pages: Sequence[PageText],
+    warnings: Sequence[str],
+    paper: PaperSettings,
+    reading: ReadingSettings,
+) -> Extracted:
+    """Analyse positioned pages (a PDF's text layer, OCR boxes) into what a reader returns."""
+    layout = analyse(pages, compile_patterns(reading.boilerplate_patterns), (paper.name,))
+    return Extracted(
+        layout.blocks,
+        "\n".join(b.text for b in layout.blocks),
+        (*warnings, *layout.warnings),
+        pages=tuple(pages),
+        regions=layout.regions,
+    )
