@@ -175,22 +175,13 @@ class FakeBotApi:
     def push_document(self, chat_id: int, file_name: str, content: bytes) -> int:
         file_id = f"doc{next(self._ids)}"
         self.files[file_id] = content
-        return self.push(
-            {
-                "message": {
-                    "message_id": next(self._ids),
-                    "date": int(time.time()),
-                    "chat": {"id": chat_id, "type": "private"},
-                    "from": self.user(chat_id),
-                    "document": {
-                        "file_id": file_id,
-                        "file_unique_id": "u" + file_id,
-                        "file_name": file_name,
-                        "file_size": len(content),
-                    },
-                }
-            }
-        )
+        document = {
+            "file_id": file_id,
+            "file_unique_id": "u" + file_id,
+            "file_name": file_name,
+            "file_size": len(content),
+        }
+        return self._push_message(chat_id, document=document)
 
     def push_photo(self, chat_id: int, content: bytes, width: int, height: int) -> int:
         """Push a photo message: Telegram offers it in sizes; here a thumbnail and the full one."""
@@ -207,17 +198,18 @@ class FakeBotApi:
                     "file_size": len(content) // scale,
                 }
             )
-        return self.push(
-            {
-                "message": {
-                    "message_id": next(self._ids),
-                    "date": int(time.time()),
-                    "chat": {"id": chat_id, "type": "private"},
-                    "from": self.user(chat_id),
-                    "photo": sizes,
-                }
-            }
-        )
+        return self._push_message(chat_id, photo=sizes)
+
+    def _push_message(self, chat_id: int, **content: Any) -> int:
+        """Push a private message from chat_id carrying content (a document, a photo)."""
+        message = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": self.user(chat_id),
+            **content,
+        }
+        return self.push({"message": message})
 
     def sends(self, chat_id: int | None = None, after: int = 0) -> list[Call]:
         """Return the send calls (to chat_id), from index `after` of the call log."""
