@@ -13,10 +13,12 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from tingbao.bot import texts
 from tingbao.bot.errors import CallbackDataError
 from tingbao.bot.files import AudioSender
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.paper.assets import AssetStore
+from tingbao.paper.model import Article, Issue
 from tingbao.paper.publish import Publisher
 from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
@@ -53,3 +55,13 @@ def button_arg(context: Context, group: str = "arg") -> str:
 async def say(context: Context, chat_id: int, text: str, markup: Markup | None = None) -> None:
     """Send one HTML message."""
     await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def find_article(
+    deps: ReaderDeps, context: Context, chat_id: int, article_id: str
+) -> tuple[Issue, Article] | None:
+    """Return the article with this id and its issue, or tell the chat it is gone."""
+    found = deps.store.find_article(article_id)
+    if found is None:
+        await say(context, chat_id, texts.NO_ARTICLE)
+    return found

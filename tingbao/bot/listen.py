@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 
 from tingbao.bot import render, texts
-from tingbao.bot.chat import Context, ReaderDeps, button_arg, chat_of, say
+from tingbao.bot.chat import Context, ReaderDeps, button_arg, chat_of, find_article, say
 from tingbao.bot.files import AudioMeta, Method
 from tingbao.paper.assets import (
     ARTICLE_MP3,
@@ -37,9 +37,8 @@ class Listener:
         """Send the reading (收听) or the slow reading (慢速收听) of the article a button names."""
         if (chat_id := chat_of(update)) is None:
             return
-        found = self.deps.store.find_article(button_arg(context))
+        found = await find_article(self.deps, context, chat_id, button_arg(context))
         if found is None:
-            await say(context, chat_id, texts.NO_ARTICLE)
             return
         _issue, article = found
         choices = SLOW if button_arg(context, "action") == "slow" else NORMAL

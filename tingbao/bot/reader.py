@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from tingbao.bot import render, texts
-from tingbao.bot.chat import Context, ReaderDeps, button_arg, chat_of, say
+from tingbao.bot.chat import Context, ReaderDeps, button_arg, chat_of, find_article, say
 from tingbao.bot.keyboards import (
     archive_keyboard,
     article_keyboard,
@@ -80,9 +80,8 @@ class Reader:
         """Send the article after the one a button names."""
         if (chat_id := chat_of(update)) is None:
             return
-        found = self.deps.store.find_article(button_arg(context))
+        found = await find_article(self.deps, context, chat_id, button_arg(context))
         if found is None:
-            await say(context, chat_id, texts.NO_ARTICLE)
             return
         issue, article = found
         ids = [a.id for a in issue.articles]
@@ -94,9 +93,8 @@ class Reader:
 
     async def _send_article(self, context: Context, chat_id: int, article_id: str) -> None:
         """Send an article as text, split under the limit, with its buttons on the last part."""
-        found = self.deps.store.find_article(article_id)
+        found = await find_article(self.deps, context, chat_id, article_id)
         if found is None:
-            await say(context, chat_id, texts.NO_ARTICLE)
             return
         issue, article = found
         parts = render.article_messages(article)
