@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from tingbao.paper.blocks import Block
+from tingbao.paper.blocks import Block, Role
 from tingbao.paper.cleanup import is_boilerplate, looks_like_heading
 from tingbao.paper.geometry import Box, LayoutRole, Region, bounding
 from tingbao.paper.layout.furniture import find_jump
@@ -33,13 +33,14 @@ class _Out:
     regions: list[Region] = field(default_factory=list)
     order: int = 0
     previous: Paragraph | None = None
+    heading_role: Role | None = "heading"  # None: segmentation decides title or 小标题
 
     def region(self, page: int, box: Box, role: LayoutRole, text: str, starts: bool = True) -> None:
         self.regions.append(Region(page, box, role, text, self.order, starts))
         self.order += 1
 
-    def block(self, text: str, role: str) -> None:
-        self.items.append(Block(text, role))  # type: ignore[arg-type]
+    def block(self, text: str, role: Role | None) -> None:
+        self.items.append(Block(text, role))
 
 
 def _box(lines: Sequence[Line]) -> Box:
@@ -166,17 +167,18 @@ def _write_unit(out: _Out, part: _Part, briefs: bool) -> bool:
         out.block(title, "heading")
         out.region(unit.page, _box(unit.title), "headline", title)
         return True
-    for role, lines in (
-        ("kicker", unit.kicker),
-        ("title", unit.title),
-        ("subtitle", unit.subtitle),
-    ):
+    parts: tuple[tuple[Role, LayoutRole, list[Line]], ...] = (
+        ("kicker", "kicker", unit.kicker),
+        ("title", "headline", unit.title),
+        ("subtitle", "subtitle", unit.subtitle),
+    )
+    for role, drawn_as, lines in parts:
         if lines:
             text = _text(lines)
             if role == "subtitle":
                 text = SUBTITLE_MARK.sub("", text)
             out.block(text, role)
-            out.region(unit.page, _box(lines), "headline" if role == "title" else role, text)  # type: ignore[arg-type]
+            out.region(unit.page, _box(lines), drawn_as, text)
     return False
 
 
@@ -202,7 +204,7 @@ def _write_chunk(
             out.block(text, "heading")
             out.region(chunk.page, chunk.box, "heading", text)
             return True
-        out.block(text, "headline" if briefs else "heading")
+        out.block(text, "headline" if briefs else out.heading_role)
         out.region(chunk.page, chunk.box, "heading", text)
         return briefs
     if role == "caption":
@@ -236,17 +238,13 @@ def assemble(
     headings_given: bool = True,
 ) -> Layout:
     """Write the ordered regions of every page as blocks, the closing box last."""
-    out = _Out()
+    out = _Out(heading_role="heading" if headings_given else None)
     briefs = False
     ordered = stitch([page.regions for page in pages])
     for part in ordered:
         briefs = _write_unit(out, part, briefs)
         for chunk in order_chunks(part.region.chunks):
             briefs = _write_chunk(out, chunk, chunk.role, part, briefs, boilerplate)
-            if not headings_given and chunk.role == "heading" and out.items:
-                last = out.items[-1]
-                if isinstance(last, Block) and last.role == "heading":
-                    out.items[-1] = Block(last.text, None)  # title or 小标题: segmentation decides
     for page in pages:
         for chunk in page.boxes:
             for line in chunk.lines:

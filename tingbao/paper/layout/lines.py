@@ -23,6 +23,7 @@ HEADLINE_RATIO = 1.4
 LARGE_RATIO = 1.1
 SMALL_RATIO = 0.92
 LINE_GAP = 0.6  # largest gap inside a line, in characters (a CJK space is half of one)
+PITCH_MIN_EMS = 4  # an OCR line this many characters wide gives its size by character pitch
 CHUNK_GAP = 1.0  # largest gap between two lines of a chunk, in line heights
 
 
@@ -146,11 +147,17 @@ def ems(text: str) -> float:
     return width
 
 
+def loose_size(line: Line) -> bool:
+    """Return whether a line's size says little: read by OCR and too short to take it from its
+    character pitch (a paragraph's last two characters, a headline's wrapped last word)."""
+    return line.ocr and ems(line.text) < PITCH_MIN_EMS
+
+
 def measure_ocr_sizes(lines: Sequence[Line]) -> None:
     """Give OCR lines a font size from their character pitch (width per character), which is
     steadier than the box height: the detector pads boxes unevenly. Short lines, whose pitch says
     little, take their height times the page's usual pitch-to-height ratio."""
-    pitches = {id(ln): ln.box.width / ems(ln.text) for ln in lines if ems(ln.text) >= 4}
+    pitches = {id(ln): ln.box.width / ems(ln.text) for ln in lines if ems(ln.text) >= PITCH_MIN_EMS}
     ratios = sorted(pitches[id(ln)] / ln.box.height for ln in lines if id(ln) in pitches)
     ratio = ratios[len(ratios) // 2] if ratios else 0.8
     for line in lines:
@@ -204,7 +211,7 @@ def _same_style(chunk: Chunk, line: Line) -> bool:
     it would make a headline-sized line part of body text."""
     if chunk.style == line.style:
         return True
-    return line.ocr and ems(line.text) < 4 and line.style != "headline"
+    return loose_size(line) and line.style != "headline"
 
 
 def chunk_lines(lines: Sequence[Line], breaks_before: set[int]) -> list[Chunk]:

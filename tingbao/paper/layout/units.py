@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tingbao.paper.layout.lines import Chunk, Line, ems
+from tingbao.paper.layout.lines import Chunk, Line, loose_size
 from tingbao.paper.layout.regions import TitleUnit
 
 # A subtitle opens with a dash (——); OCR often reads that dash as 一一.
@@ -26,8 +26,8 @@ def _stacks(lines: Sequence[Line]) -> list[list[Line]]:
     """Split a headline chunk's lines into runs of one size, top to bottom."""
     runs: list[list[Line]] = []
     for line in lines:
-        short_ocr = line.ocr and ems(line.text) < 4  # its size says little: a wrap's tail
-        if runs and (short_ocr or (_same(runs[-1][0], line) and line.bold == runs[-1][0].bold)):
+        same = _same(runs[-1][0], line) and line.bold == runs[-1][0].bold if runs else False
+        if runs and (loose_size(line) or same):
             runs[-1].append(line)
         else:
             runs.append([line])
