@@ -7,7 +7,9 @@ JPEG at a phone's size with its orientation in the EXIF data (the pixels lie on 
 
 from __future__ import annotations
 
+import difflib
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,19 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageFilter
 
 DPI = 200
+# OCR reads a character here and there differently (、 as 丶, full-width marks as ASCII):
+# compare its text with punctuation and spaces folded away.
+_FOLD = re.compile(r"[\s，,。.、丶；;：:！!？?“”\"‘’'（）()—\-·《》]")
+
+
+def fold(text: str) -> str:
+    """Return text without spaces and punctuation."""
+    return _FOLD.sub("", text)
+
+
+def similar(a: str, b: str) -> float:
+    """Return how alike two texts are once folded (1.0: the same)."""
+    return difflib.SequenceMatcher(None, fold(a), fold(b), autojunk=False).ratio()
 
 
 def render_pages(pdf: Path, dpi: int = DPI) -> list[Image.Image]:

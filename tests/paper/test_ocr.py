@@ -8,7 +8,6 @@ punctuation now and then (、 as 丶, a line-final 、 dropped), so text is comp
 
 from __future__ import annotations
 
-import difflib
 import io
 import os
 import re
@@ -28,6 +27,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from tests.paper.scans import fold, similar
 from tingbao.paper.errors import (
     ImageError,
     ImageTooLargeError,
@@ -67,15 +67,6 @@ COLUMN_X = ((120, 560), (620, 1060), (1120, 1560))
 BODY_PX, LEADING_PX, HEADLINE_PX = 30, 46, 64
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-_FOLD = re.compile(r"[\s，,。.、丶；;：:！!？?“”\"‘’'（）()—\-·《》]")
-
-
-def fold(text: str) -> str:
-    return _FOLD.sub("", text)
-
-
-def similar(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, fold(a), fold(b), autojunk=False).ratio()
 
 
 def _wrap(

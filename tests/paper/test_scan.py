@@ -6,30 +6,18 @@ its own article matches it to 90 % or better (a paragraph split or merged with a
 
 from __future__ import annotations
 
-import difflib
-import re
-
 import pytest
 
 from tests.paper.printgen import TrueArticle
 from tests.paper.printissue import make_print_issue
 from tests.paper.printvariant import make_variant
-from tests.paper.scans import phone_photo, scanned_pdf
+from tests.paper.scans import phone_photo, scanned_pdf, similar
 from tingbao.paper.model import Article, Issue
 from tingbao.paper.reader import read_issue
 from tingbao.worker.settings import Settings, load_settings
 
 Case = tuple[list[TrueArticle], Issue]
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
-_FOLD = re.compile(r"[\s，,。.、丶；;：:！!？?“”\"‘’'（）()—\-·《》]")
-
-
-def fold(text: str) -> str:
-    return _FOLD.sub("", text)
-
-
-def similar(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, fold(a), fold(b), autojunk=False).ratio()
 
 
 def match(truth: TrueArticle, issue: Issue) -> Article | None:
