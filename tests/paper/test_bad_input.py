@@ -109,8 +109,13 @@ def test_bad_input_is_refused_in_one_line(
 ) -> None:
     monkeypatch.setenv("TINGBAO_MAX_INPUT_MB", "1")
     monkeypatch.setenv("TINGBAO_PDF_TIMEOUT", "3")
-    data_dir = tmp_path / "data"
-    path = make_bad(kind, tmp_path)
+    assert_refused_in_one_line(make_bad(kind, tmp_path), words, tmp_path / "data", capsys)
+
+
+def assert_refused_in_one_line(
+    path: Path, words: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Parsing and ingesting the file both exit 1 with one line naming it, and store nothing."""
     for command in (["parse", str(path), "--json"], ["ingest", str(path)]):
         status = main(["--data-dir", str(data_dir), *command])
         out, err = capsys.readouterr()

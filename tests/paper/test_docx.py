@@ -12,12 +12,12 @@ import docx
 import pytest
 
 from tests.conftest import SAMPLE_TXT
+from tests.paper.test_bad_input import assert_refused_in_one_line
 from tests.paper.test_sample import CLOSING, MASTHEAD, assert_is_the_sample
 from tingbao.paper.docx import OLE_MAGIC, Paragraph, paragraphs_to_blocks
 from tingbao.paper.errors import DocxBombError, DocxCorruptError, DocxEncryptedError, InputError
 from tingbao.paper.model import issue_to_dict
 from tingbao.paper.reader import read_issue
-from tingbao.worker.cli import main
 from tingbao.worker.settings import Settings
 
 # (text, style or None, bold): one paragraph each; a list of rows is a table.
@@ -257,19 +257,8 @@ BAD_DOCX = [
 def test_bad_docx_is_refused_in_one_line(
     kind: str, words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data_dir = tmp_path / "data"
     path = make_bad_docx(kind, tmp_path)
-    for command in (["parse", str(path), "--json"], ["ingest", str(path)]):
-        status = main(["--data-dir", str(data_dir), *command])
-        out, err = capsys.readouterr()
-        assert status == 1
-        assert out == ""
-        lines = err.strip().splitlines()
-        assert len(lines) == 1, err
-        assert lines[0].startswith(f"tingbao: {path}: ")
-        assert words in lines[0]
-    assert main(["--data-dir", str(data_dir), "issues", "--json"]) == 0
-    assert capsys.readouterr().out.strip() == "[]"
+    assert_refused_in_one_line(path, words, tmp_path / "data", capsys)
 
 
 @pytest.mark.parametrize(
