@@ -1,9 +1,14 @@
 """A fake Telegram Bot API server on 127.0.0.1 for driving the real python-telegram-bot client.
 
-It answers getMe, deleteWebhook, getUpdates (long poll over a queue the test pushes into), the send
+It answers getMe, getUpdates (long poll over a queue the test pushes into), the send and edit
 methods with valid Message objects, getFile and file downloads; it records every call and can
 refuse or delay sends per chat: "429" (with retry_after), "403", "400", "slow" (delivered, but
 answered after the client's read timeout).
+
+Like Telegram, it keeps every chat's live messages (`live(chat)`), so a test sees a channel as its
+readers do: edits change a message in place (an edit that changes nothing, or of a message that is
+not there, is refused with 400), deleteMessage removes one sent less than 48 hours ago (`age()`
+makes a message older), and getUpdates is refused with 409 while a webhook is set.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +32,20 @@ SEND_METHODS = frozenset(
         "sendContact",
         "sendDocument",
         "editMessageText",
+        "editMessageCaption",
+        "editMessageMedia",
+        "editMessageReplyMarkup",
+        "deleteMessage",
         "sendPhoto",
         "sendMediaGroup",
     }
 )
+EDIT_METHODS = frozenset(
+    {"editMessageText", "editMessageCaption", "editMessageMedia", "editMessageReplyMarkup"}
+)
+CHANNEL_ID = -1001234567890  # the numeric id of every channel named "@…" here
+DELETE_WINDOW_S = 48 * 3600
+ChatKey = int | str
 
 
 @dataclass
@@ -43,8 +59,16 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
     @property
-    def chat_id(self) -> int | None:
+    def chat_id(self) -> ChatKey | None:
+        """Return the chat: an int id, or a channel's "@name" as given."""
         raw = self.params.get("chat_id")
+        if raw is None:
+            return None
+        return int(raw) if raw.lstrip("-").isdigit() else raw
+
+    @property
+    def message_id(self) -> int | None:
+        raw = self.params.get("message_id")
         return int(raw) if raw is not None else None
 
     @property
@@ -87,7 +111,9 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
         self.new_update = asyncio.Event()
-        self.faults: dict[int, list[str]] = {}
+        self.faults: dict[ChatKey, list[str]] = {}
+        self.chats: dict[ChatKey, dict[int, dict[str, Any]]] = {}  # live messages per chat
+        self.webhook: dict[str, str] = {}  # url and secret_token while a webhook is set
         self.files: dict[str, bytes] = {}
         self.latency_s = 0.0
         self.slow_s = 1.0
@@ -137,7 +163,6 @@ class FakeBotApi:
         self.closing = False
 
     @staticmethod
-    @staticmethod
     def user(chat_id: int) -> dict[str, Any]:
         return {"id": chat_id, "is_bot": False, "first_name": "张阿姨", "language_code": "zh-hans"}
 
@@ -155,6 +180,8 @@ class FakeBotApi:
         return self.push({"message": message})
 
     def push_callback(self, chat_id: int, data: str) -> int:
+        """Push a press of the button carrying data, under the newest message that has it."""
+        message = self._message_with_button(chat_id, data)
         return self.push(
             {
                 "callback_query": {
@@ -162,15 +189,20 @@ class FakeBotApi:
                     "from": self.user(chat_id),
                     "chat_instance": "ci",
                     "data": data,
-                    "message": {
-                        "message_id": next(self._ids),
-                        "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": "private"},
-                        "text": "…",
-                    },
+                    "message": message,
                 }
             }
         )
+
+    def _message_with_button(self, chat_id: int, data: str) -> dict[str, Any]:
+        for message in reversed(self.live(chat_id)):
+            rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+            if any(b.get("callback_data") == data for row in rows for b in row):
+                return message
+        # A button from before the test's time (e.g. an old message): it is there all the same.
+        message = self._message(chat_id, text="…")
+        self.chats.setdefault(chat_id, {})[message["message_id"]] = message
+        return message
 
     def push_document(self, chat_id: int, file_name: str, content: bytes) -> int:
         file_id = f"doc{next(self._ids)}"
@@ -211,7 +243,35 @@ class FakeBotApi:
         }
         return self.push({"message": message})
 
-    def sends(self, chat_id: int | None = None, after: int = 0) -> list[Call]:
+    def push_inline_query(self, user_id: int, query: str, offset: str = "") -> str:
+        """Push an inline query typed by user_id (`@bot query` in any chat); return its id."""
+        query_id = f"iq{next(self._ids)}"
+        inline = {"id": query_id, "from": self.user(user_id), "query": query, "offset": offset}
+        self.push({"inline_query": inline})
+        return query_id
+
+    def push_chosen_inline_result(self, user_id: int, result_id: str, query: str) -> int:
+        chosen = {"result_id": result_id, "from": self.user(user_id), "query": query}
+        return self.push({"chosen_inline_result": chosen})
+
+    def answers(self, query_id: str) -> list[Call]:
+        """Return the answerInlineQuery calls for one inline query."""
+        return [
+            c
+            for c in self.calls
+            if c.method == "answerInlineQuery" and c.params.get("inline_query_id") == query_id
+        ]
+
+    def live(self, chat: ChatKey) -> list[dict[str, Any]]:
+        """Return the messages now in a chat, oldest first, as its members see them."""
+        messages = self.chats.get(chat, {})
+        return [messages[k] for k in sorted(messages)]
+
+    def age(self, chat: ChatKey, message_id: int, seconds: float) -> None:
+        """Make a message older (deleteMessage refuses messages older than 48 hours)."""
+        self.chats[chat][message_id]["date"] -= int(seconds)
+
+    def sends(self, chat_id: ChatKey | None = None, after: int = 0) -> list[Call]:
         """Return the send calls (to chat_id), from index `after` of the call log."""
         return [
             c
@@ -246,13 +306,14 @@ class FakeBotApi:
                         params[key] = str(value)
         return params, files
 
-    def _message(self, chat_id: int | None, **extra: Any) -> dict[str, Any]:
-        return {
-            "message_id": next(self._ids),
-            "date": int(time.time()),
-            "chat": {"id": chat_id or 0, "type": "private"},
-            **extra,
-        }
+    def _message(self, chat_id: ChatKey | None, **extra: Any) -> dict[str, Any]:
+        if isinstance(chat_id, str):  # "@name": a channel
+            chat = {"id": CHANNEL_ID, "type": "channel", "title": "频道", "username": chat_id[1:]}
+        elif chat_id is not None and chat_id < 0:
+            chat = {"id": chat_id, "type": "channel", "title": "频道"}
+        else:
+            chat = {"id": chat_id or 0, "type": "private"}
+        return {"message_id": next(self._ids), "date": int(time.time()), "chat": chat, **extra}
 
     @staticmethod
     def _ok(result: Any) -> web.Response:
@@ -272,8 +333,21 @@ class FakeBotApi:
         params, files = await self._params(request)
         call = Call(method, params, files)
         if method == "getUpdates":
+            if self.webhook:
+                return self._error(
+                    409, "Conflict: can't use getUpdates method while webhook is active"
+                )
             return await self._get_updates(params)
         self.calls.append(call)
+        if method == "setWebhook":
+            self.webhook = {"url": params["url"], "secret_token": params.get("secret_token", "")}
+            return self._ok(True)
+        if method == "deleteWebhook":
+            self.webhook = {}
+            return self._ok(True)
+        if method == "getWebhookInfo":
+            info = {"url": self.webhook.get("url", ""), "has_custom_certificate": False}
+            return self._ok({**info, "pending_update_count": 0})
         if method in SEND_METHODS:
             return await self._send(call)
         if method == "getMe":
@@ -318,7 +392,60 @@ class FakeBotApi:
             await asyncio.sleep(self.slow_s)  # delivered, but the client gave up waiting
         elif self.latency_s:
             await asyncio.sleep(self.latency_s)
-        return self._ok(self._result(call))
+        if call.method in EDIT_METHODS or call.method == "deleteMessage":
+            return self._change(call)
+        result = self._result(call)
+        for message in result if isinstance(result, list) else [result]:
+            self._keep(call, message)
+        return self._ok(result)
+
+    def _keep(self, call: Call, message: dict[str, Any]) -> None:
+        """Remember a sent message as live in its chat, with the buttons it was sent with."""
+        markup = call.json("reply_markup")
+        if markup is not None:
+            message = {**message, "reply_markup": markup}
+        self.chats.setdefault(call.chat_id or 0, {})[message["message_id"]] = message
+
+    def _change(self, call: Call) -> web.Response:
+        """Edit or delete a live message as Telegram does, refusing what Telegram refuses."""
+        chat, message_id = call.chat_id or 0, call.message_id or 0
+        message = self.chats.get(chat, {}).get(message_id)
+        verb = "delete" if call.method == "deleteMessage" else "edit"
+        if message is None:
+            call.status = 400
+            return self._error(400, f"Bad Request: message to {verb} not found")
+        if verb == "delete":
+            if time.time() - message["date"] > DELETE_WINDOW_S:
+                call.status = 400
+                return self._error(400, "Bad Request: message can't be deleted for everyone")
+            del self.chats[chat][message_id]
+            return self._ok(True)
+        edited = dict(message)
+        p = call.params
+        if call.method == "editMessageText":
+            edited["text"] = p.get("text", "")
+        elif call.method == "editMessageCaption":
+            edited["caption"] = p.get("caption", "")
+        elif call.method == "editMessageMedia":
+            media = call.json("media") or {}
+            kind = media.get("type", "audio")
+            for key in ("audio", "voice", "photo", "document"):
+                edited.pop(key, None)
+            edited[kind] = {
+                "file_id": f"{kind}-{next(self._ids)}",
+                "file_unique_id": f"u{kind}-{message_id}",
+                "duration": 5,
+            }
+            edited["caption"] = media.get("caption", "")
+        markup = call.json("reply_markup")
+        if markup is not None:
+            edited["reply_markup"] = markup
+        if edited == message and call.method != "editMessageMedia":
+            call.status = 400
+            return self._error(400, "Bad Request: message is not modified")
+        edited["edit_date"] = int(time.time())
+        self.chats[chat][message_id] = edited
+        return self._ok(edited)
 
     def _result(self, call: Call) -> Any:
         p = call.params
@@ -343,9 +470,8 @@ class FakeBotApi:
             return sent if call.method == "sendMediaGroup" else sent[0]
         if call.method == "sendVoice":
             fid = f"voice-{n}" if "voice" in call.files else p["voice"]
-            return self._message(
-                call.chat_id, voice={"file_id": fid, "file_unique_id": "u" + fid, "duration": 5}
-            )
+            voice = {"file_id": fid, "file_unique_id": "u" + fid, "duration": 5}
+            return self._message(call.chat_id, voice=voice, caption=p.get("caption"))
         if call.method == "sendAudio":
             fid = f"audio-{n}" if "audio" in call.files else p["audio"]
             audio = {
@@ -354,10 +480,14 @@ class FakeBotApi:
                 "duration": 5,
                 "title": p.get("title"),
             }
-            return self._message(call.chat_id, audio=audio)
+            return self._message(call.chat_id, audio=audio, caption=p.get("caption"))
         if call.method == "sendContact":
             contact = {"phone_number": p["phone_number"], "first_name": p["first_name"]}
             return self._message(call.chat_id, contact=contact)
+        if call.method == "sendDocument":
+            fid = f"doc-{n}"
+            document = {"file_id": fid, "file_unique_id": "u" + fid}
+            return self._message(call.chat_id, document=document, caption=p.get("caption"))
         return self._message(call.chat_id, text=p.get("text", ""))
 
     async def _get_updates(self, params: dict[str, str]) -> web.Response:
@@ -383,3 +513,37 @@ class FakeBotApi:
         if file_id not in self.files:
             return web.Response(status=404)
         return web.Response(body=self.files[file_id])
+
+
+class ThreadedFakeBotApi:
+    """A FakeBotApi on its own event loop in a thread, for bots run as child processes
+    (`tingbao bot` killed with kill -9). Read `api` freely; push through `call`."""
+
+    def __init__(self) -> None:
+        self.api = FakeBotApi()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> FakeBotApi:
+        self.thread.start()
+        self.run(self.api.start())
+        return self.api
+
+    def __exit__(self, *exc: object) -> None:
+        self.api.closing = True
+        self.loop.call_soon_threadsafe(self.api.new_update.set)
+        self.run(self.api.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+    def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run a coroutine on the server's loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        """Call fn on the server's loop (pushing updates wakes its long polls)."""
+
+        async def on_loop() -> Any:
+            return fn()
+
+        return self.run(on_loop())
