@@ -31,6 +31,7 @@ from telegram.ext import (
 
 from tingbao.bot import texts
 from tingbao.bot.admin import AdminHandlers, ParseFn, PublishFn
+from tingbao.bot.channel import ChannelJob, ChannelReport
 from tingbao.bot.chat import ReaderDeps
 from tingbao.bot.files import CLOUD_UPLOAD_LIMIT, LOCAL_UPLOAD_LIMIT, AudioSender, FileIdCache
 from tingbao.bot.health import unavailable
@@ -71,6 +72,7 @@ class BotOptions:
     """Knobs with Telegram's defaults; tests and benchmarks turn them."""
 
     outbox_interval_s: float = 5.0
+    channel_interval_s: float = 5.0
     send_rate: float = TELEGRAM_MESSAGES_PER_S  # outbox messages per second (<= 0: unlimited)
     per_chat_interval_s: float = 1.0
     overall_rate: float | None = TELEGRAM_MESSAGES_PER_S  # AIORateLimiter; None: none
@@ -187,6 +189,17 @@ def _application(settings: BotSettings, options: BotOptions) -> BotApp | None:
     return builder.build()
 
 
+def is_cloud(settings: BotSettings) -> bool:
+    """Return whether the bot talks to Telegram's own Bot API server (its smaller file limits)."""
+    return settings.telegram_base_url.rstrip("/") == TELEGRAM_CLOUD
+
+
+def audio_sender(settings: BotSettings, db: Database, neighbours: Neighbours) -> AudioSender:
+    """Return the audio sender: files from public/, uploaded once, under the server's size limit."""
+    limit = CLOUD_UPLOAD_LIMIT if is_cloud(settings) else LOCAL_UPLOAD_LIMIT
+    return AudioSender(neighbours.publisher, FileIdCache(db), limit)
+
+
 def build_application(
     settings: BotSettings,
     paper: PaperSettings,
@@ -212,14 +225,10 @@ def register(
     options: BotOptions,
 ) -> None:
     """Register every handler and the outbox job on app."""
-    cloud = settings.telegram_base_url.rstrip("/") == TELEGRAM_CLOUD
+    cloud = is_cloud(settings)
     store = IssueStore(db)
     subscribers = SubscriberStore(db)
-    audio = AudioSender(
-        neighbours.publisher,
-        FileIdCache(db),
-        CLOUD_UPLOAD_LIMIT if cloud else LOCAL_UPLOAD_LIMIT,
-    )
+    audio = audio_sender(settings, db, neighbours)
     deps = ReaderDeps(
         paper, neighbours.public_url, store, AssetStore(db), audio.publisher, subscribers, audio
     )
@@ -250,6 +259,14 @@ def register(
             name="outbox",
             job_kwargs={"max_instances": 3},
         )
+        if settings.channel is not None:
+            app.job_queue.run_repeating(
+                ChannelJob(db, paper, neighbours.public_url, audio),
+                interval=options.channel_interval_s,
+                first=min(1.0, options.channel_interval_s),
+                name="channel",
+                job_kwargs={"max_instances": 3},
+            )
     app.bot_data["reader"] = reader
     app.bot_data["admin"] = admin
 
@@ -284,10 +301,23 @@ def run_bot(app: BotApp | None) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class OnceReport:
+    """What `tingbao bot --once` did: the outbox drain, and the channel sync (None: no channel)."""
+
+    outbox: DrainReport
+    channel: ChannelReport | None
+
+
 async def drain_once(
-    settings: BotSettings, paper: PaperSettings, db: Database, options: BotOptions | None = None
-) -> DrainReport | None:
-    """Send the due outbox rows once, then return (`tingbao bot --once`, like arq's --burst).
+    settings: BotSettings,
+    paper: PaperSettings,
+    db: Database,
+    neighbours: Neighbours,
+    options: BotOptions | None = None,
+) -> OnceReport | None:
+    """Send the due outbox rows and bring the channel up to date once, then return (`tingbao bot
+    --once`, like arq's --burst).
 
     Return None (said once) without a token; raise BotUnavailableError, in one line without the
     token, when the Bot API server cannot be reached or refuses the token.
@@ -298,7 +328,12 @@ async def drain_once(
         return None
     try:
         async with app:  # initialize() asks getMe; shutdown() on the way out
-            return await OutboxJob(db, paper, options).drain(app.bot)
+            outbox = await OutboxJob(db, paper, options).drain(app.bot)
+            channel = None
+            if settings.channel is not None:
+                audio = audio_sender(settings, db, neighbours)
+                channel = await ChannelJob(db, paper, neighbours.public_url, audio).sync(app.bot)
+            return OnceReport(outbox, channel)
     except TelegramError as exc:
         raise unavailable(exc, settings.telegram_base_url) from None
     finally:

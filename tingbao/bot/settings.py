@@ -1,5 +1,6 @@
 """The bot part's settings: its token (a Secret) and Bot API server (TELEGRAM_BOT_TOKEN,
-TELEGRAM_BASE_URL), its editors (TINGBAO_ADMINS), its flood limit (TINGBAO_BOT_USER_RATE), and
+TELEGRAM_BASE_URL), its editors (TINGBAO_ADMINS), its flood limit (TINGBAO_BOT_USER_RATE), the
+channel it posts each new issue to (TELEGRAM_CHANNEL), and
 where uploads wait for 发布 (a folder of the data dir, chosen by the worker).
 
 python-telegram-bot reads one variable itself, from the process environment, each time it turns a
@@ -33,6 +34,21 @@ class BotSettings:
     telegram_base_url: str = TELEGRAM_CLOUD
     admins: frozenset[int] = frozenset()
     bot_user_messages_per_minute: int = 20
+    channel: str | None = None  # "@name" or "-100…": each new issue is posted there
+
+
+_CHANNEL = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100\d{6,}")
+
+
+def _channel(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if not _CHANNEL.fullmatch(value):
+        raise SettingsError(
+            f"TELEGRAM_CHANNEL: {value!r} is not a channel; use its @name or its -100… id"
+        )
+    return value
 
 
 def _admins(raw: str) -> frozenset[int]:
@@ -56,6 +72,7 @@ def load_bot_settings(env: Mapping[str, str], *, staging_dir: Path) -> BotSettin
         telegram_base_url=env.get("TELEGRAM_BASE_URL") or TELEGRAM_CLOUD,
         admins=_admins(env.get("TINGBAO_ADMINS") or ""),
         bot_user_messages_per_minute=env_int(env, "TINGBAO_BOT_USER_RATE", 20, minimum=1),
+        channel=_channel(env.get("TELEGRAM_CHANNEL") or ""),
     )
 
 

@@ -31,7 +31,7 @@ from tingbao.worker.check import check
 from tingbao.worker.context import open_context
 from tingbao.worker.lock import AlreadyRunningError
 from tingbao.worker.run import run_forever, run_once
-from tingbao.worker.services import build_bot
+from tingbao.worker.services import bot_neighbours, build_bot
 from tingbao.worker.settings import Settings, load_settings
 
 log = logging.getLogger("tingbao")
@@ -221,12 +221,16 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
         if not args.once:
             return 0 if run_bot(build_bot(settings, ctx.db, ctx.publisher)) else 1
         try:
-            report = asyncio.run(drain_once(settings.bot, settings.paper, ctx.db))
+            neighbours = bot_neighbours(settings, ctx.publisher)
+            once = asyncio.run(drain_once(settings.bot, settings.paper, ctx.db, neighbours))
         except BotUnavailableError as exc:
             raise CliError(f"bot: {exc}") from None
-    if report is None:
+    if once is None:
         return 1
+    report = once.outbox
     print(f"outbox: {report.summary()}")
+    if once.channel is not None:
+        print(f"channel: {once.channel.summary()}")
     if report.stopped:
         raise CliError("bot: Telegram stopped answering; the rest waits in the outbox")
     return 0

@@ -34,6 +34,7 @@ log = logging.getLogger("tingbao.worker")
 STAGE_AUDIO = "audio"
 STAGE_FEEDS = "feeds"
 STAGE_NOTIFIED = "notified"
+STAGE_SHOWN = "shown"  # the published content the channel was last told about
 SITE = "_site"  # the pseudo-issue whose stages are the site-wide ones
 
 
@@ -52,6 +53,7 @@ class AudioMaker(Protocol):
 
 SiteBuilder = Callable[[], Any]  # renders feeds and pages from the stores
 Notifier = Callable[[str], int]  # queues the "new issue" message; returns rows added
+Reviser = Callable[[str], bool]  # tells the channel an issue it carries changed; False if not
 
 
 @dataclass
@@ -90,6 +92,22 @@ def arrival_time(path: Path) -> float:
     return max(stat.st_mtime, stat.st_ctime)
 
 
+def shown_hash(issue: Issue, found: Mapping[tuple[str, str], Asset]) -> str:
+    """Return what a published issue shows: its content and its own audio files."""
+    owners = {issue.id, *(a.id for a in issue.articles)}
+    files = sorted(
+        (owner, role, a.content_key, a.engine or "")
+        for (owner, role), a in found.items()
+        if owner in owners
+    )
+    return short_hash(repr((issue.content_hash, files)), 16)
+
+
+def revision_due(done: dict[str, str], shown: str) -> bool:
+    """Return whether an issue announced in an earlier pass changed since it was shown (pure)."""
+    return STAGE_NOTIFIED in done and done.get(STAGE_SHOWN) != shown
+
+
 def due_stages(done: dict[str, str], audio_hash: str) -> list[str]:
     """Return an issue's stages that are due, in order, from what is done (pure).
 
@@ -118,6 +136,7 @@ class Pipeline:
         progress: StageProgress | None = None,
         faults: Faults | None = None,
         arrived: Callable[[Path], float] = arrival_time,
+        revise: Reviser = lambda _issue_id: False,
     ) -> None:
         self.settings = settings
         self.arrived = arrived  # when a file reached the inbox (epoch seconds)
@@ -126,6 +145,7 @@ class Pipeline:
         self.audio = audio
         self.build_site = build_site
         self.notify = notify
+        self.revise = revise
         self.progress: StageProgress = progress or NoProgress()
         self.faults = faults or Faults()
         self._lock = asyncio.Lock()
@@ -196,9 +216,10 @@ class Pipeline:
     async def _reconcile(self, report: RunReport) -> None:
         issues = self.issues.recent_issues()
         ready: list[Issue] = []
+        earlier: dict[str, dict[str, str]] = {}  # stages done before this pass, per issue
         for issue in issues:
             audio_hash = audio_input_hash(issue, self.settings)
-            done = self.issues.stages(issue.id)
+            done = earlier[issue.id] = self.issues.stages(issue.id)
             due = due_stages(done, audio_hash)
             if STAGE_AUDIO in due:
                 readings = 2 * len(issue.articles) + 1  # normal and slow each, and the episode
@@ -243,3 +264,25 @@ class Pipeline:
             self.issues.mark_stage(issue.id, STAGE_NOTIFIED, "1")
             report.notified[issue.id] = queued
             log.info("new issue %s: %d notifications queued", issue.id, queued)
+        self._tell_revisions(issues, earlier, published, report)
+
+    def _tell_revisions(
+        self,
+        issues: list[Issue],
+        earlier: dict[str, dict[str, str]],
+        published: Mapping[tuple[str, str], Asset],
+        report: RunReport,
+    ) -> None:
+        """Tell the channel about corrections of issues it carries, once each is published whole.
+
+        Recorded as a stage, so a crash before the mark tells it again (the channel job compares
+        content, so telling twice costs nothing)."""
+        for issue in issues:
+            if issue.id in report.audio_failed:
+                continue  # not published whole yet; the pass that makes its audio tells it
+            shown = shown_hash(issue, published)
+            done = earlier[issue.id]
+            if revision_due(done, shown) and self.revise(issue.id):
+                log.info("issue %s changed: its channel posts will be brought up to date", issue.id)
+            if done.get(STAGE_SHOWN) != shown:
+                self.issues.mark_stage(issue.id, STAGE_SHOWN, shown)

@@ -8,6 +8,7 @@ from pathlib import Path
 from tingbao.audio.service import AudioService
 from tingbao.bot.admin import InboxDrop, paper_reader
 from tingbao.bot.app import BotApp, Neighbours, build_application
+from tingbao.bot.channel_store import queue_channel_issue, revise_channel_issue
 from tingbao.bot.subscribers import enqueue_new_issue
 from tingbao.feeds.build import BuildReport, build_public
 from tingbao.paper.db import Database
@@ -74,8 +75,15 @@ def make_services(ctx: Context) -> Services:
     def build_site() -> BuildReport:
         return build_public(settings.feeds, settings.paper, ctx.issues, ctx.assets, out)
 
+    channel = settings.bot.channel
+
     def notify(issue_id: str) -> int:
+        if channel is not None:
+            queue_channel_issue(ctx.db, issue_id, channel)
         return enqueue_new_issue(ctx.db, issue_id)
+
+    def revise(issue_id: str) -> bool:
+        return channel is not None and revise_channel_issue(ctx.db, issue_id)
 
     progress = make_progress()
     audio.on_reading = progress.advance
@@ -88,6 +96,7 @@ def make_services(ctx: Context) -> Services:
         notify,
         progress=progress,
         faults=faults,
+        revise=revise,
     )
     return Services(pipeline, audio)
 
