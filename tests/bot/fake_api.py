@@ -114,6 +114,9 @@ class FakeBotApi:
         self.faults: dict[ChatKey, list[str]] = {}
         self.chats: dict[ChatKey, dict[int, dict[str, Any]]] = {}  # live messages per chat
         self.webhook: dict[str, str] = {}  # url and secret_token while a webhook is set
+        # Called with each accepted send or edit before it is answered: a test can kill -9 the
+        # bot there, after Telegram took the message and before the bot heard so.
+        self.on_accept: list[Callable[[Call], None]] = []
         self.files: dict[str, bytes] = {}
         self.latency_s = 0.0
         self.slow_s = 1.0
@@ -392,6 +395,8 @@ class FakeBotApi:
             await asyncio.sleep(self.slow_s)  # delivered, but the client gave up waiting
         elif self.latency_s:
             await asyncio.sleep(self.latency_s)
+        for hook in self.on_accept:
+            hook(call)
         if call.method in EDIT_METHODS or call.method == "deleteMessage":
             return self._change(call)
         result = self._result(call)
