@@ -24,6 +24,7 @@ from tests.paper.printgen import (
     TrueArticle,
     items_of,
 )
+from tingbao.paper.cleanup import chinese_punctuation
 
 CLOSING = [
     "本报编审团：",
@@ -36,8 +37,9 @@ RUNNING_HEAD = ("金虹桥", "2024年9月10日", "第2版 · 社区")
 
 
 def _sample_paragraphs() -> list[str]:
-    """The sample's paragraphs; the sample splits a few at its own page breaks: join those."""
-    lines = SAMPLE_TXT.read_text(encoding="utf-8").split("\n")
+    """The sample's paragraphs, set with Chinese punctuation as a printed paper is (its text
+    has ASCII commas); the sample splits a few at its own page breaks: join those."""
+    lines = chinese_punctuation(SAMPLE_TXT.read_text(encoding="utf-8")).split("\n")
     paragraphs: list[str] = []
     for line in (ln.strip() for ln in lines if len(ln.strip()) > 60):
         if paragraphs and not paragraphs[-1].endswith(("。", "”")):

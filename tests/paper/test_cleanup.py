@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tingbao.paper.cleanup import (
+    chinese_punctuation,
     clean_line,
     compile_patterns,
     continues_into_next,
@@ -34,6 +35,29 @@ from tingbao.paper.settings import DEFAULT_BOILERPLATE_PATTERNS
 )
 def test_clean_line(raw: str, clean: str) -> None:
     assert clean_line(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "set_in_chinese"),
+    [
+        ("统一思想,提高认识", "统一思想，提高认识"),  # the sample's commas
+        ("取得实效,7月29日", "取得实效，7月29日"),
+        ("新势能;汇聚合力", "新势能；汇聚合力"),
+        ("热线:021-64059791", "热线：021-64059791"),
+        ("确保,“美丽家园”", "确保，“美丽家园”"),
+        ("“美丽家园”,推进", "“美丽家园”，推进"),
+        ("虹桥 , 古北", "虹桥，古北"),
+        ("好吗?!", "好吗？！"),
+        ("ABC, 中国", "ABC，中国"),
+        ("1,000 人", "1,000 人"),  # digits: a thousands separator
+        ("10:30 开会", "10:30 开会"),
+        ("见 https://a.cn/?x=1,2", "见 https://a.cn/?x=1,2"),
+        ("Hello, world!", "Hello, world!"),
+    ],
+)
+def test_ascii_punctuation_beside_chinese_is_set_in_chinese(raw: str, set_in_chinese: str) -> None:
+    assert chinese_punctuation(raw) == set_in_chinese
+    assert clean_line(raw) == set_in_chinese
 
 
 BOILERPLATE = compile_patterns(DEFAULT_BOILERPLATE_PATTERNS)

@@ -9,6 +9,7 @@ import pytest
 from tingbao.paper.geometry import Box, Fragment, PageText
 from tingbao.paper.layout import analyse
 from tingbao.paper.layout.furniture import caption_role, find_jump, page_number
+from tingbao.paper.layout.lines import page_lines
 
 BODY = 10.0
 WIDTH, HEIGHT = 595.0, 842.0
@@ -193,3 +194,13 @@ def test_a_same_size_line_above_a_headline(first_x0: float, kicker: str | None, 
     ]
     [article] = segment(analyse([page(1, lines)]).blocks).articles
     assert (article.kicker, article.title) == (kicker, title)
+
+
+@pytest.mark.parametrize(("source", "lines"), [("text", 1), ("ocr", 2)])
+def test_ocr_detections_half_a_character_apart_are_two_columns(source: str, lines: int) -> None:
+    """OCR boxes overshoot the ink: a gutter between two columns' lines may measure half a
+    character; a text layer's half-character gap is a space inside one line."""
+    left = Fragment("街面拓展区域等薄弱点，", Box(100, 500, 320, 520), 20.0, False)
+    right = Fragment("精神，强化责任，以更强", Box(330, 500, 550, 520), 20.0, False)
+    found = page_lines(PageText(1, WIDTH, HEIGHT, (left, right), source))  # type: ignore[arg-type]
+    assert len(found) == lines

@@ -2,6 +2,8 @@
 
 - control characters and markup never reach titles or bodies;
 - white space is folded; full-width spaces become plain ones;
+- ASCII , ; : ? ! next to Chinese text become their Chinese forms (，；：？！), as the print
+  would set them; between Latin letters and digits (1,000, 10:30, URLs) they stay;
 - boilerplate that is not news (QR-code prompts, "联合主办" lines, the spaced-out
   slogan) is dropped by the patterns in settings;
 - a paragraph that a page break split is rejoined: one that does not end a sentence
@@ -27,6 +29,12 @@ CLOSING_BRACKETS = tuple("）)】]")
 # Punctuation that only appears inside sentences; a line with it is prose, not a heading.
 _PROSE_PUNCT = re.compile(r"[，,。；;！？!?]")
 HEADING_MAX_CHARS = 50
+# Chinese characters, CJK and full-width punctuation, and curly quotes: text set in Chinese.
+_CHINESE = "\u2018-\u201f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_ASCII_PUNCT_BY_CHINESE = re.compile(
+    rf"(?<=[{_CHINESE}]) ?([,;:?!]) ?| ?([,;:?!]) ?(?=[{_CHINESE}])"
+)
+_CHINESE_FORM = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 
 
 def strip_markup(text: str) -> str:
@@ -36,11 +44,20 @@ def strip_markup(text: str) -> str:
 
 
 def clean_line(line: str) -> str:
-    """Remove control characters and markup, fold white space, strip the ends."""
+    """Remove control characters and markup, fold white space, set punctuation in Chinese form
+    next to Chinese text, strip the ends."""
     line = _CONTROL.sub("", line)
     line = strip_markup(line)
     line = _CONTROL.sub("", line)  # entities may have decoded to control characters
-    return _SPACES.sub(" ", line).strip()
+    return chinese_punctuation(_SPACES.sub(" ", line)).strip()
+
+
+def chinese_punctuation(text: str) -> str:
+    """Return text with ASCII , ; : ? ! beside Chinese text in Chinese form, spaces around them
+    dropped ("虹桥 , 古北" -> "虹桥，古北"); "1,000", "10:30" and URLs are left as they are."""
+    for _ in range(2):  # a run ("吗?!") is set in two passes: its second mark then sits by "？"
+        text = _ASCII_PUNCT_BY_CHINESE.sub(lambda m: _CHINESE_FORM[m.group(1) or m.group(2)], text)
+    return text
 
 
 def is_boilerplate(line: str, patterns: Sequence[re.Pattern[str]]) -> bool:

@@ -23,6 +23,10 @@ HEADLINE_RATIO = 1.4
 LARGE_RATIO = 1.1
 SMALL_RATIO = 0.92
 LINE_GAP = 0.6  # largest gap inside a line, in characters (a CJK space is half of one)
+# OCR's detector already joins the characters of a line; its boxes overshoot the ink by up to half
+# a character (a full-width "，" ending a column's line reaches into the gutter), so a gutter may
+# measure only half a character between two detections. Detections join only when nearly touching.
+OCR_LINE_GAP = 0.25
 PITCH_MIN_EMS = 4  # an OCR line this many characters wide gives its size by character pitch
 CHUNK_GAP = 1.0  # largest gap between two lines of a chunk, in line heights
 
@@ -99,6 +103,7 @@ def page_lines(page: PageText) -> list[Line]:
     """Group a page's fragments into lines, top to bottom, left to right."""
     rows: dict[int, list[list[Fragment]]] = defaultdict(list)
     bucket = 2.0
+    line_gap = OCR_LINE_GAP if page.source == "ocr" else LINE_GAP
     for frag in sorted(page.fragments, key=lambda f: (f.box.x0, f.box.top)):
         if not frag.text.strip():
             continue
@@ -114,7 +119,7 @@ def page_lines(page: PageText) -> list[Line]:
                 size = min(last.size, frag.size)
                 if (
                     abs(centre - last_centre) <= 0.3 * size
-                    and -0.5 * size <= gap <= LINE_GAP * size
+                    and -0.5 * size <= gap <= line_gap * size
                 ):
                     home = run
                     break
