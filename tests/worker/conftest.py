@@ -96,9 +96,16 @@ class World:
         self.subscribers = SubscriberStore(db)
         self.subscribers.add_many([101, 102, 103])
         self.pipeline = Pipeline(
-            settings, self.issues, self.assets, self.audio, self.build, self.notify
+            settings,
+            self.issues,
+            self.assets,
+            self.audio,
+            self.build,
+            self.notify,
+            revise=self.revise,
         )
         self.notified: list[str] = []
+        self.revised: list[str] = []
 
     def build(self) -> BuildReport:
         report = build_public(
@@ -110,6 +117,10 @@ class World:
     def notify(self, issue_id: str) -> int:
         self.notified.append(issue_id)
         return enqueue_new_issue(self.db, issue_id)
+
+    def revise(self, issue_id: str) -> bool:
+        self.revised.append(issue_id)
+        return True
 
     def outbox_rows(self) -> list[tuple[int, str]]:
         from sqlalchemy import select

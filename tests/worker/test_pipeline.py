@@ -68,6 +68,23 @@ async def test_corrected_drop_redoes_audio_only_and_keeps_ids(world: World) -> N
     assert report.site_built
     assert world.notified == [before.id]  # no second "new issue" message
     assert len(world.outbox_rows()) == 3
+    assert world.revised == [before.id]  # the channel is told, once audio and site are rebuilt
+    await world.pipeline.reconcile()
+    assert world.revised == [before.id]
+
+
+async def test_a_correction_is_told_only_once_its_audio_is_made(world: World) -> None:
+    inbox = world.settings.inbox_dir
+    write_small_issue(inbox)
+    await world.pipeline.run_inbox()
+    assert world.revised == []  # a new issue is announced, not revised
+    world.audio.fail = True
+    write_small_issue(inbox, extra="欢迎老人前来。")
+    await world.pipeline.run_inbox()
+    assert world.revised == []  # its posts would point at audio of the old text
+    world.audio.fail = False
+    await world.pipeline.reconcile()
+    assert world.revised == ["jinhongqiao-2021-07-02"]
 
 
 async def test_bad_file_does_not_stop_good_ones(world: World) -> None:
