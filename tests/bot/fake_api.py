@@ -445,6 +445,8 @@ class FakeBotApi:
         markup = call.json("reply_markup")
         if markup is not None:
             edited["reply_markup"] = markup
+        elif call.method != "editMessageReplyMarkup":
+            edited.pop("reply_markup", None)  # as Telegram: an edit naming no buttons drops them
         if edited == message and call.method != "editMessageMedia":
             call.status = 400
             return self._error(400, "Bad Request: message is not modified")
@@ -540,6 +542,7 @@ class ThreadedFakeBotApi:
         self.run(self.api.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+        self.loop.close()
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
         """Run a coroutine on the server's loop and return its result."""

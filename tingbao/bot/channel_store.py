@@ -9,14 +9,30 @@ for what a crash between the two can cost).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, UniqueConstraint, select, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    String,
+    UniqueConstraint,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tingbao.paper.db import Base, Database
 from tingbao.paper.store import Clock, utc_now
+
+# States of a post (ChannelPostRow.state).
+SENDING = "sending"  # recorded before its request: it may or may not be in the channel
+POSTED = "posted"  # in the channel as content_hash says
+WITHDRAWN = "withdrawn"  # in the channel, edited to say 已撤回 (too old to delete)
+DELETED = "deleted"  # no longer in the channel
 
 
 class ChannelIssueRow(Base):
@@ -43,6 +59,8 @@ class ChannelPostRow(Base):
     key: Mapped[str] = mapped_column(String(120))  # what the post is, stable across corrections
     position: Mapped[int] = mapped_column(Integer)  # reading order within the issue
     state: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(8), default="text")  # text or audio
+    media_key: Mapped[str] = mapped_column(String(120), default="")  # the attached file
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64), default="")  # what the post shows
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -92,3 +110,115 @@ def issues_behind(db: Database) -> list[tuple[str, str, int]]:
             .order_by(ChannelIssueRow.created_at, ChannelIssueRow.issue_id)
         )
         return [(r[0], r[1], r[2]) for r in session.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    """What the database says about one post of an issue."""
+
+    key: str
+    position: int
+    state: str
+    kind: str
+    message_id: int | None
+    content_hash: str
+    media_key: str
+
+
+def posts_of(db: Database, issue_id: str) -> dict[str, PostRecord]:
+    """Return the recorded posts of an issue by key."""
+    with db.session() as session:
+        rows = session.scalars(select(ChannelPostRow).where(ChannelPostRow.issue_id == issue_id))
+        return {
+            row.key: PostRecord(
+                row.key,
+                row.position,
+                row.state,
+                row.kind,
+                row.message_id,
+                row.content_hash,
+                row.media_key,
+            )
+            for row in rows
+        }
+
+
+def record_sending(
+    db: Database, issue_id: str, key: str, position: int, kind: str, clock: Clock = utc_now
+) -> None:
+    """Record (committed) that a post is about to be sent; a row left by a crash is reused."""
+    now = clock()
+    with db.session() as session:
+        row = session.scalar(
+            select(ChannelPostRow).where(
+                ChannelPostRow.issue_id == issue_id, ChannelPostRow.key == key
+            )
+        )
+        if row is None:
+            row = ChannelPostRow(issue_id=issue_id, key=key)
+            session.add(row)
+        row.position = position
+        row.kind = kind
+        row.state = SENDING
+        row.message_id = None
+        row.content_hash = ""
+        row.media_key = ""
+        row.updated_at = now
+
+
+def record_shown(
+    db: Database,
+    issue_id: str,
+    key: str,
+    *,
+    state: str,
+    content_hash: str,
+    media_key: str = "",
+    message_id: int | None = None,
+    clock: Clock = utc_now,
+) -> None:
+    """Record what a post now shows (posted, edited or withdrawn), and its message_id if new."""
+    now = clock()
+    values: dict[str, object] = {
+        "state": state,
+        "content_hash": content_hash,
+        "media_key": media_key,
+        "updated_at": now,
+    }
+    if message_id is not None:
+        values.update(message_id=message_id, sent_at=now)
+    _update_post(db, issue_id, key, values)
+
+
+def record_deleted(db: Database, issue_id: str, key: str, clock: Clock = utc_now) -> None:
+    """Record that a post is no longer in the channel."""
+    _update_post(db, issue_id, key, {"state": DELETED, "updated_at": clock()})
+
+
+def forget_post(db: Database, issue_id: str, key: str) -> None:
+    """Drop the row of a post that provably never reached the channel (Telegram refused it)."""
+    with db.session() as session:
+        session.execute(
+            delete(ChannelPostRow).where(
+                ChannelPostRow.issue_id == issue_id, ChannelPostRow.key == key
+            )
+        )
+
+
+def _update_post(db: Database, issue_id: str, key: str, values: dict[str, object]) -> None:
+    with db.session() as session:
+        session.execute(
+            update(ChannelPostRow)
+            .where(ChannelPostRow.issue_id == issue_id, ChannelPostRow.key == key)
+            .values(**values)
+        )
+
+
+def mark_shown(db: Database, issue_id: str, revision: int, clock: Clock = utc_now) -> None:
+    """Record that the channel shows an issue as of revision (never going back)."""
+    with db.session() as session:
+        session.execute(
+            update(ChannelIssueRow)
+            .where(ChannelIssueRow.issue_id == issue_id, ChannelIssueRow.shown < revision)
+            .values(shown=revision, updated_at=clock())
+        )
