@@ -2,7 +2,10 @@
 
 Prints: updates handled per second and p50/p95 latency for 最新一期 (one user at a time, and many
 users at once), and the outbox broadcast rate to N subscribers as a fraction of Telegram's 30/s
-(with a simulated Telegram latency), plus the unthrottled rate to show the headroom.
+(with a simulated Telegram latency), plus the unthrottled rate to show the headroom; then search
+latency over a 500-issue archive (bench/bot_search.py), the time to post an issue to a channel
+(bench/bot_channel.py) and outbox throughput with one and two replica processes
+(bench/bot_replicas.py).
 
     .venv/bin/python bench/bot.py [--subscribers 5000] [--latency 0.05] [--quick]
 """
@@ -21,6 +24,9 @@ from pathlib import Path
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bot_channel import measure_channel_posting
+from bench.bot_replicas import measure_replicas
+from bench.bot_search import measure_search
 from tests.bot.fake_api import FakeBotApi
 from tests.conftest import build_issue
 from tingbao.bot.app import BotOptions, build_application, start_embedded, stop_embedded
@@ -151,6 +157,31 @@ async def main() -> None:
         await broadcast(db, api, api.token, issue.id, n, 30.0, args.latency)
         db.dispose()
     await api.stop()
+    await issue_ten(args.quick)
+
+
+async def issue_ten(quick: bool) -> None:
+    """Search latency, channel posting and outbox throughput with replicas (bot_*.py each)."""
+    issues = 100 if quick else 500
+    found = measure_search(issues=issues, articles=10, rounds=5 if quick else 20)
+    print(
+        f"-- search, {issues} issues x 10 articles: p50 {found['search_p50_ms']:.1f} ms, "
+        f"p95 {found['search_p95_ms']:.1f} ms, max {found['search_max_ms']:.1f} ms "
+        f"(database {found['db_mb']:.0f} MB, index rebuilt in {found['index_build_s']:.1f} s)"
+    )
+    posted = await measure_channel_posting(latency_s=0.05)
+    print(
+        f"-- channel, the sample issue: {posted['posts']:.0f} posts in {posted['seconds']:.2f} s "
+        f"unthrottled (50 ms latency); {posted['paced_seconds']:.0f} s at Telegram's 20/min"
+    )
+    rates = measure_replicas(rows=500 if quick else 2000, throttled_rows=150 if quick else 300)
+    print(
+        "-- outbox with replicas (msgs/s): unthrottled "
+        f"{rates['replicas_1_unthrottled_msgs_per_s']:.0f} with one, "
+        f"{rates['replicas_2_unthrottled_msgs_per_s']:.0f} with two; at 30/s "
+        f"{rates['replicas_1_30_per_s_msgs_per_s']:.1f} and "
+        f"{rates['replicas_2_30_per_s_msgs_per_s']:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
-"""The outbox: 2000 subscribers, injected 429s, 403s and timeouts, and a restart in the middle."""
+"""The outbox: 2000 subscribers, injected 429s, 403s and timeouts, a restart in the middle, leases
+left by a dead drain, and concurrent drains."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.bot.conftest import ADMIN, FAST, StartBot
 from tests.bot.data import save_issues
@@ -14,9 +17,9 @@ from tingbao.bot.app import BotOptions, stop_embedded
 from tingbao.bot.limits import SendPacer
 from tingbao.bot.outbox import drain_outbox
 from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.bot.tables import SENDING, OutboxRow
+from tingbao.bot.tables import SENDING, SENT, OutboxRow
 from tingbao.paper.db import Database
-from tingbao.paper.store import IssueStore
+from tingbao.paper.store import IssueStore, utc_now
 
 
 def delivered(api: FakeBotApi) -> Counter[int]:
@@ -82,23 +85,84 @@ async def test_broadcast_2000_exactly_once_across_restart(
     ]
 
 
-async def test_claimed_row_from_a_crash_is_never_resent(
+async def test_row_claimed_by_a_dead_drain_is_sent_again_when_its_lease_expires(
     start_bot: StartBot, api: FakeBotApi, bot_db: Database, store: IssueStore
 ) -> None:
     issue = save_issues(store)[0]
     SubscriberStore(bot_db).add_many([1, 2, 3])
     enqueue_new_issue(bot_db, issue.id)
-    with bot_db.session() as session:  # the process died after claiming chat 2's row
-        session.execute(update(OutboxRow).where(OutboxRow.chat_id == 2).values(state=SENDING))
+    lease_until = utc_now() + timedelta(minutes=5)
+    with bot_db.session() as session:  # a replica died after claiming chat 2's row
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.chat_id == 2)
+            .values(state=SENDING, owner="dead:1:x", lease_until=lease_until, attempts=1)
+        )
     bot = await start_bot()
     subscribers = SubscriberStore(bot_db)
     await api.wait_for(lambda: subscribers.outbox_counts(issue.id)["sent"] == 2)
     report = await drain_outbox(bot.app.bot, bot_db, paper_name="金虹桥", pacer=SendPacer(0, 0))
-    assert report.attempted == 0
+    assert report.attempted == 0  # its lease still runs: nobody else may send it
     assert set(delivered(api)) == {1, 3}
-    assert subscribers.outbox_counts(issue.id)["sending"] == 1
-    [stats] = await bot.chat(ADMIN).say("/stats")  # shown to editors as 发送中, never resent
+    [stats] = await bot.chat(ADMIN).say("/stats")  # shown to editors as 发送中 meanwhile
     assert "已送达2，待发送0，发送中1，不确定0" in stats.text
+
+    later = lambda: utc_now() + timedelta(minutes=6)  # noqa: E731  the lease has expired
+    report = await drain_outbox(
+        bot.app.bot, bot_db, paper_name="金虹桥", pacer=SendPacer(0, 0), clock=later
+    )
+    assert report.sent == 1
+    assert delivered(api) == {1: 1, 2: 1, 3: 1, ADMIN: 1}  # ADMIN: the /stats answer
+    with bot_db.session() as session:
+        row = session.scalars(select(OutboxRow).where(OutboxRow.chat_id == 2)).one()
+        assert (row.state, row.attempts, row.lease_until) == (SENT, 2, None)
+        assert row.owner not in ("", "dead:1:x")  # the drain that sent it
+
+
+async def test_row_whose_lease_expired_too_often_becomes_unknown(
+    api: FakeBotApi, bot_db: Database, store: IssueStore
+) -> None:
+    from telegram import Bot
+
+    issue = save_issues(store)[0]
+    SubscriberStore(bot_db).add_many([1, 2])
+    enqueue_new_issue(bot_db, issue.id)
+    long_ago = utc_now() - timedelta(hours=1)
+    with bot_db.session() as session:  # chat 2's message killed its sender eight times
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.chat_id == 2)
+            .values(state=SENDING, owner="dead:8:x", lease_until=long_ago, attempts=8)
+        )
+    async with Bot(api.token, base_url=api.base_url) as bot:
+        report = await drain_outbox(bot, bot_db, paper_name="金虹桥", pacer=SendPacer(0, 0))
+    assert report.sent == 1 and set(delivered(api)) == {1}
+    counts = SubscriberStore(bot_db).outbox_counts(issue.id)
+    assert (counts["sent"], counts["unknown"], counts["sending"]) == (1, 1, 0)
+
+
+async def test_claims_are_atomic_between_concurrent_drains(
+    api: FakeBotApi, bot_db: Database, store: IssueStore
+) -> None:
+    from telegram import Bot
+
+    issue = save_issues(store)[0]
+    SubscriberStore(bot_db).add_many(list(range(1, 301)))
+    enqueue_new_issue(bot_db, issue.id)
+    api.latency_s = 0.005
+    async with Bot(api.token, base_url=api.base_url) as bot:
+        reports = await asyncio.gather(
+            *(
+                drain_outbox(bot, bot_db, paper_name="金虹桥", pacer=SendPacer(0, 0), owner=name)
+                for name in ("a", "b", "c")
+            )
+        )
+    assert sum(r.sent for r in reports) == 300
+    assert all(r.sent > 0 for r in reports)  # all three took part
+    assert set(delivered(api).values()) == {1}
+    with bot_db.session() as session:
+        owners = Counter(session.scalars(select(OutboxRow.owner)))
+    assert owners == {name: r.sent for name, r in zip("abc", reports, strict=True)}
 
 
 async def test_unreachable_telegram_keeps_rows_pending(

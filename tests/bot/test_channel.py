@@ -3,6 +3,7 @@ dropped articles withdrawn, Telegram's limits and refusals respected."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -13,7 +14,7 @@ from telegram import Bot
 
 from tests.bot.data import put_audio, put_chapters, save_issues
 from tests.bot.fake_api import FakeBotApi
-from tingbao.bot.channel import ChannelJob, ChannelReport, sync_channel
+from tingbao.bot.channel import CHANNEL_LEASE, ChannelJob, ChannelReport, sync_channel
 from tingbao.bot.channel_send import ChannelPacer
 from tingbao.bot.channel_store import (
     issues_behind,
@@ -23,6 +24,7 @@ from tingbao.bot.channel_store import (
 )
 from tingbao.bot.channel_store import revise_channel_issue as revise
 from tingbao.bot.files import AudioSender, FileIdCache
+from tingbao.bot.leases import take_lease
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.model import Issue, Section
@@ -280,3 +282,21 @@ async def test_chat_not_found_is_reported_once_and_not_looped(
 
     report = await job.sync(channel.bot)  # the bot was made an admin
     assert report.posted == 8 and job.last_error == ""
+
+
+async def test_two_replicas_post_each_issue_once(channel: Channel) -> None:
+    """Two bot processes share the database: only the holder of the channel lease posts."""
+    first, second = channel.job(), channel.job()
+    reports = await asyncio.gather(first.sync(channel.bot), second.sync(channel.bot))
+    expected = 2 + 2 * len(channel.issue.articles)
+    assert sorted(r.posted for r in reports) == [0, expected]
+    assert len(channel.live()) == expected and issues_behind(channel.db) == []
+
+
+async def test_a_dead_replicas_lease_is_taken_over_once_it_lapses(channel: Channel) -> None:
+    take_lease(channel.db, CHANNEL_LEASE, "dead-replica", 300)
+    waiting = await channel.sync()
+    assert waiting.changed == 0 and channel.live() == []  # it might still be posting
+    take_lease(channel.db, CHANNEL_LEASE, "dead-replica", -1)  # its lease lapsed
+    resumed = await channel.sync()
+    assert resumed.posted == len(channel.live()) == 2 + 2 * len(channel.issue.articles)

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from tingbao.worker.settings import Settings
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 CHANNEL = "@tingbao_news"
 KILL_AFTER = 3  # accepted posts
+LEASE_S = 4.0  # the channel lease: how long a dead poster holds the channel
 
 
 def bot_once(api: FakeBotApi, data_dir: Path) -> subprocess.Popen[str]:
@@ -34,6 +36,7 @@ def bot_once(api: FakeBotApi, data_dir: Path) -> subprocess.Popen[str]:
         "TELEGRAM_BOT_TOKEN": api.token,
         "TELEGRAM_BASE_URL": api.base_url,
         "TELEGRAM_CHANNEL": CHANNEL,
+        "TINGBAO_CHANNEL_LEASE": str(LEASE_S),
     }
     command = [sys.executable, "-m", "tingbao.worker.cli", "--data-dir", str(data_dir)]
     return subprocess.Popen(
@@ -79,6 +82,17 @@ def test_kill_9_between_post_and_record_costs_at_most_one_duplicate(
         assert child[0].returncode == -signal.SIGKILL, err
         assert len(api.live(CHANNEL)) == KILL_AFTER
         api.on_accept.clear()
+        killed_at = time.monotonic()
+
+        # The dead process still holds the channel lease: a bot started at once does not post
+        # (it might be a live replica), one started after the lease lapsed resumes.
+        waiting = bot_once(api, settings.data_dir)
+        out, err = waiting.communicate(timeout=60)
+        assert waiting.returncode == 0, err
+        if time.monotonic() - killed_at < LEASE_S:
+            assert "channel: another bot process is posting" in out
+            assert len(api.live(CHANNEL)) == KILL_AFTER
+        time.sleep(max(0.0, killed_at + LEASE_S - time.monotonic()))
 
         again = bot_once(api, settings.data_dir)
         out, err = again.communicate(timeout=60)

@@ -6,8 +6,9 @@ import pytest
 
 from tests.bot.conftest import READER, StartBot
 from tests.bot.data import put_audio, put_chapters, save_issues
-from tests.bot.fake_api import FakeBotApi
+from tests.bot.fake_api import Call, FakeBotApi
 from tingbao.bot import texts
+from tingbao.bot.app import stop_embedded
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
@@ -126,7 +127,9 @@ async def test_archive_is_paged(start_bot: StartBot, store: IssueStore, words: s
     [page1] = await chat.say(words)
     assert "第1页，共2页" in page1.text
     labels = [label for label, _ in page1.buttons()]
-    assert len(labels) == 6 and labels[-1] == "下一页" and "2020年7月30日" in labels[0]
+    assert len(labels) == 6 and labels[-1] == "下一页"
+    assert labels[0] == "金虹桥 2020年7月30日"  # the title has the date: shown once
+    assert all(label.count("2020年") == 1 for label in labels[:-1])
     [page2] = await chat.press(page1.data_for("下一页"))
     assert page2.method == "editMessageText" and "第2页，共2页" in page2.text
     assert [label for label, _ in page2.buttons()][-1] == "上一页"
@@ -140,7 +143,11 @@ async def test_search_command_and_plain_words(start_bot: StartBot, store: IssueS
     [usage] = await chat.say("/search")
     assert usage.text == texts.SEARCH_USAGE
     [hits] = await chat.say("/search 垃圾分类")
-    assert "找到2篇" in hits.text and all("垃圾分类" in label for label, _ in hits.buttons())
+    assert "找到2篇" in hits.text
+    assert [label for label, _ in hits.buttons()] == [
+        "垃圾分类进小区（2020年7月30日）",
+        "垃圾分类进小区（2020年7月23日）",
+    ]
     [none] = await chat.say("/search 火星")
     assert none.text == "没有找到和“火星”有关的文章。"
     [plain] = await chat.say("精神文明")
@@ -230,3 +237,81 @@ async def test_flood_limit_per_user(
     other = await bot.chat(2002).say("帮助")  # others are not held back
     assert other[0].text == texts.HELP
     assert api.sends(READER, start) == []
+
+
+HTTPS = "https://paper.example/"
+
+
+async def test_deep_link_to_an_article_card(start_bot: StartBot, store: IssueStore) -> None:
+    issue = save_issues(store)[0]
+    article = issue.articles[1]
+    chat = (await start_bot()).chat()
+    [card] = await chat.say(f"/start art-{article.id}")
+    assert card.text.splitlines()[:2] == [f"<b>{article.title}</b>", "《金虹桥》2020年7月30日"]
+    assert [label for label, _ in card.buttons()] == ["🔊 收听", "🐢 慢速收听", "📖 阅读全文"]
+    [full] = await chat.press(card.data_for("阅读全文"))
+    assert "决战创全" in full.text
+
+
+async def test_deep_link_to_a_slow_reading(
+    start_bot: StartBot, store: IssueStore, assets: AssetStore, publisher: LocalPublisher
+) -> None:
+    issue = save_issues(store)[0]
+    article = issue.articles[0]
+    put_audio(publisher, assets, article.id, issue.id, "mp3_slow")
+    [slow] = await (await start_bot()).chat().say(f"/start slow-{article.id}")
+    assert slow.method == "sendAudio" and slow.files["audio"].startswith(b"fake mp3_slow")
+
+
+@pytest.mark.parametrize("payload", ["slow-a00000000000", "art-a00000000000", "hello", "art-../x"])
+async def test_unknown_deep_links_greet(
+    start_bot: StartBot, store: IssueStore, payload: str
+) -> None:
+    save_issues(store)
+    [greeting] = await (await start_bot()).chat().say(f"/start {payload}")
+    assert greeting.text == texts.WELCOME.format(paper="金虹桥")
+
+
+def web_apps(call: Call) -> list[str]:
+    """Return the URLs of the Mini App buttons under a message."""
+    rows = (call.json("reply_markup") or {}).get("inline_keyboard") or []
+    return [b["web_app"]["url"] for row in rows for b in row if "web_app" in b]
+
+
+async def test_mini_app_where_a_listener_meets_audio_on_https(
+    start_bot: StartBot, store: IssueStore, assets: AssetStore, publisher: LocalPublisher
+) -> None:
+    issue = save_issues(store)[0]
+    article = issue.articles[0]
+    put_audio(publisher, assets, issue.id, issue.id, "mp3")
+    chat = (await start_bot(public_url=lambda path: HTTPS + path)).chat()
+    episode, chapters = await chat.say("收听全刊", expect=2)
+    assert web_apps(episode) == []
+    assert web_apps(chapters) == [f"{HTTPS}issues/{issue.id}.html"]
+    assert chapters.data_for("在 Telegram 里收听") == ""  # a Mini App, not a callback
+    [card] = await chat.say(f"/start art-{article.id}")
+    assert web_apps(card) == [f"{HTTPS}articles/{article.id}.html"]
+    [text] = await chat.press(f"art:{article.id}")
+    assert web_apps(text) == []  # not under every message: only where audio is met
+
+
+async def test_no_mini_app_on_http_or_in_groups(
+    start_bot: StartBot,
+    api: FakeBotApi,
+    store: IssueStore,
+    assets: AssetStore,
+    publisher: LocalPublisher,
+) -> None:
+    issue = save_issues(store)[0]
+    put_audio(publisher, assets, issue.id, issue.id, "mp3")
+    http_bot = await start_bot()
+    _episode, chapters = await http_bot.chat().say("收听全刊", expect=2)
+    assert chapters.json("reply_markup") is None
+    api.release_polls()
+    await stop_embedded(http_bot.app)
+    api.resume_polls()
+    bot = await start_bot(public_url=lambda path: HTTPS + path)
+    _episode, private_chapters = await bot.chat().say("收听全刊", expect=2)
+    assert len(web_apps(private_chapters)) == 1
+    _episode, group_chapters = await bot.chat(-1009).say("收听全刊", expect=2)
+    assert web_apps(group_chapters) == []

@@ -1,10 +1,19 @@
-"""Audio goes up once: later sends use the stored file_id; a new file or a refused id re-uploads."""
+"""Audio goes up once: later sends use the stored file_id; a new file or a refused id re-uploads.
+Audio that cannot go (too big, a 413, a refusal, a timeout) gets an apology and the player page."""
 
 from __future__ import annotations
 
-from tests.bot.conftest import StartBot
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import pytest
+from aiohttp import web
+
+from tests.bot.conftest import READER, StartBot
 from tests.bot.data import put_audio, save_issues
-from tests.bot.fake_api import FakeBotApi
+from tests.bot.fake_api import Call, FakeBotApi
+from tingbao.bot import texts
 from tingbao.bot.app import stop_embedded
 from tingbao.paper.assets import Asset, AssetStore
 from tingbao.paper.db import Database
@@ -74,18 +83,93 @@ async def test_refused_file_id_is_uploaded_again(
     ]
 
 
-async def test_too_big_for_telegram_sends_a_link(
-    start_bot: StartBot, store: IssueStore, assets: AssetStore, publisher: LocalPublisher
-) -> None:
-    from dataclasses import replace
+class FaultyApi(FakeBotApi):
+    """The fake Bot API with one more fault: "413", as a proxy in front of Telegram answers an
+    upload it finds too large (an HTML page, not JSON)."""
 
+    async def _send(self, call: Call) -> web.StreamResponse:
+        queue = self.faults.get(call.chat_id or 0)
+        if queue and queue[0] == "413":
+            queue.pop(0)
+            call.status = 413
+            page = "<html><body><h1>413 Request Entity Too Large</h1></body></html>"
+            return web.Response(status=413, text=page, content_type="text/html")
+        return await super()._send(call)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    server = FaultyApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def test_too_big_for_telegram_sends_the_player_page(
+    start_bot: StartBot,
+    api: FakeBotApi,
+    store: IssueStore,
+    assets: AssetStore,
+    publisher: LocalPublisher,
+) -> None:
     issue = save_issues(store)[0]
     asset = put_audio(publisher, assets, issue.id, issue.id, "mp3")
     bot = await start_bot()
     bot.app.bot_data["reader"].deps.audio.upload_limit = 10
     assets.put(replace(asset, size=11))
-    link, chapters = await bot.chat().say("收听全刊", expect=2)
-    assert "http://127.0.0.1:8080/audio/" in link.text and chapters.text.startswith("全刊目录")
+    [sorry] = await bot.chat().say("收听全刊", settle=0.2)
+    assert sorry.text == texts.AUDIO_TOO_BIG.format(
+        url=f"http://127.0.0.1:8080/issues/{issue.id}.html"
+    )
+    assert sorry.buttons() == []  # no Mini App from an http page
+    assert not any(c.method == "sendAudio" for c in api.calls)
+
+
+@pytest.mark.parametrize("fault", ["413", "400", "slow"])
+async def test_failed_upload_apologises_with_the_player_page(
+    start_bot: StartBot,
+    api: FakeBotApi,
+    store: IssueStore,
+    assets: AssetStore,
+    publisher: LocalPublisher,
+    fault: str,
+) -> None:
+    issue = save_issues(store)[0]
+    article = issue.articles[0]
+    put_audio(publisher, assets, article.id, issue.id, "ogg")
+    bot = await start_bot()
+    bot.app.bot_data["reader"].deps.audio.read_timeout_s = 0.2  # "slow" answers after 1 s
+    api.faults[READER] = [fault]
+    sent = await bot.chat().press(f"say:{article.id}", expect=2, settle=0.2)
+    assert [c.method for c in sent] == ["sendVoice", "sendMessage"]
+    assert sent[1].text == texts.AUDIO_FAILED.format(
+        url=f"http://127.0.0.1:8080/articles/{article.id}.html"
+    )
+    [again] = await bot.chat().press(f"say:{article.id}")  # the next press uploads again
+    assert again.method == "sendVoice" and again.delivered
+
+
+async def test_failed_episode_apologises_with_a_mini_app_on_https(
+    start_bot: StartBot,
+    api: FakeBotApi,
+    store: IssueStore,
+    assets: AssetStore,
+    publisher: LocalPublisher,
+) -> None:
+    issue = save_issues(store)[0]
+    put_audio(publisher, assets, issue.id, issue.id, "mp3")
+    await start_bot(public_url=lambda path: f"https://paper.example/{path}")
+    api.faults[READER] = ["413"]
+    start = len(api.calls)
+    api.push_text(READER, "收听全刊")
+    await api.wait_for(lambda: len(api.sends(READER, start)) >= 2)
+    await asyncio.sleep(0.2)
+    episode, sorry = api.sends(READER, start)  # the chapter list is left out
+    assert episode.status == 413
+    page = f"https://paper.example/issues/{issue.id}.html"
+    assert sorry.text == texts.AUDIO_FAILED.format(url=page)
+    [[player]] = sorry.json("reply_markup")["inline_keyboard"]
+    assert player == {"text": texts.BTN_WEB_PLAYER, "web_app": {"url": page}}
 
 
 def test_upgraded_file_with_the_same_content_key_is_not_sent_by_the_old_file_id(

@@ -13,10 +13,11 @@ from tests.conftest import build_issue
 from tingbao.bot import render
 from tingbao.bot.admin import safe_name
 from tingbao.bot.errors import CallbackDataError
-from tingbao.bot.keyboards import Callback, parse_callback
+from tingbao.bot.inline import parse_offset
+from tingbao.bot.keyboards import Callback, page_buttons, parse_callback, parse_start
 from tingbao.bot.limits import FloodGate, SendPacer
 from tingbao.bot.outbox import classify
-from tingbao.bot.texts import intent_of
+from tingbao.bot.texts import intent_of, search_words
 from tingbao.paper.model import Article, Contact, Section
 
 
@@ -58,6 +59,8 @@ def test_intent_of(text: str, intent: str | None) -> None:
         ("page:12", "page", "12"),
         ("pub:0123456789ab", "pub", "0123456789ab"),
         ("unsub:-", "unsub", "-"),
+        ("find:0:电梯", "find", "0:电梯"),
+        ("find:12:电梯 加装 5g", "find", "12:电梯 加装 5g"),
     ],
 )
 def test_parse_callback_accepts_our_shapes(data: str, action: str, arg: str) -> None:
@@ -82,6 +85,12 @@ def test_parse_callback_accepts_our_shapes(data: str, action: str, arg: str) -> 
         "rm:a0123456789a",
         "art:a0123456789a\n",
         "x" * 65,
+        "find:1:",
+        "find:电梯",
+        "find:1:电梯  加装",
+        "find:1:电梯,加装",
+        'find:1:电梯"',
+        "find:1:" + "电" * 20,  # over 64 bytes
     ],
 )
 def test_parse_callback_refuses_everything_else(data: str | None) -> None:
@@ -92,6 +101,84 @@ def test_parse_callback_refuses_everything_else(data: str | None) -> None:
 def test_encode_refuses_bad_ids() -> None:
     with pytest.raises(CallbackDataError):
         Callback("art", "../x").encode()
+
+
+@pytest.mark.parametrize(
+    ("query", "fits"),
+    [("电梯", True), ("电" * 18, True), ("电" * 19, False), ("电梯 加装", True), ("a b", True)],
+)
+def test_search_page_buttons_fit_or_are_left_out(query: str, fits: bool) -> None:
+    data = [b.callback_data for b in page_buttons("find", 1, 12, query)]
+    assert data == ([f"find:0:{query}", f"find:2:{query}"] if fits else [])
+    assert all(len(str(d).encode()) <= 64 for d in data)
+
+
+def test_archive_page_buttons() -> None:
+    assert [b.text for b in page_buttons("page", 0, 2)] == ["下一页"]
+    assert [b.callback_data for b in page_buttons("page", 1, 2)] == ["page:0"]
+    assert page_buttons("page", 0, 1) == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "link"),
+    [
+        ("art-a0123456789a", ("art", "a0123456789a")),
+        ("slow-a0123456789a", ("slow", "a0123456789a")),
+        ("slow-a0123456789", None),
+        ("fast-a0123456789a", None),
+        ("art-../../x", None),
+        ("", None),
+        ("art-a0123456789a-", None),
+    ],
+)
+def test_parse_start(payload: str, link: tuple[str, str] | None) -> None:
+    assert parse_start(payload) == link
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("搜 电梯", "电梯"),
+        ("搜索电梯 加装", "电梯 加装"),
+        ("  搜  电话 ", "电话"),
+        ("搜", ""),
+        ("电梯", None),
+        ("我想搜电梯", None),
+    ],
+)
+def test_search_words(text: str, words: str | None) -> None:
+    assert search_words(text) == words
+
+
+@pytest.mark.parametrize(
+    ("title", "label"),
+    [
+        ("金虹桥 2020年8月1日", "金虹桥 2020年8月1日"),
+        ("金虹桥 2020年8月刊", "金虹桥 2020年8月刊"),
+        ("金虹桥 8月1日", "金虹桥 8月1日"),
+        ("金虹桥 第12期", "2020年8月1日 金虹桥 第12期"),
+        ("金虹桥 2019年8月刊", "2020年8月1日 金虹桥 2019年8月刊"),  # another month: say ours
+    ],
+)
+def test_issue_label_names_the_date_once(title: str, label: str) -> None:
+    assert render.issue_label(title, date(2020, 8, 1)) == label
+
+
+def test_article_card_is_short_and_escaped() -> None:
+    article = Article("a0123456789a", "<电梯>&", (Section(None, ("加装电梯" * 100, "第二段")),))
+    card = render.article_card(article, date(2020, 7, 30), "金虹桥")
+    title, paper, lead = card.split("\n")
+    assert title == "<b>&lt;电梯&gt;&amp;</b>" and paper == "《金虹桥》2020年7月30日"
+    assert len(lead) == 150 and lead.endswith("…") and "第二段" not in card
+    assert render.first_line(article, 10) == "加装电梯加装电梯加…"
+    assert render.hit_label("电梯", date(2020, 7, 30)) == "电梯（2020年7月30日）"
+
+
+@pytest.mark.parametrize(
+    ("offset", "position"), [("", 0), ("50", 50), ("abc", 0), ("-5", 0), ("99999999", 0)]
+)
+def test_inline_offset(offset: str, position: int) -> None:
+    assert parse_offset(offset) == position
 
 
 @pytest.mark.parametrize("limit", [200, 1000, 4096])

@@ -3,12 +3,15 @@ the structure by reading them, the commands they name by running them here."""
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from tests.conftest import ROOT
 from tingbao.worker.cli import build_parser
 
 COMPOSE = ROOT / "docker-compose.yml"
+WEBHOOK_COMPOSE = ROOT / "deploy" / "compose.webhook.yml"
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
 
 
@@ -47,10 +51,46 @@ def test_compose_has_worker_bot_and_web_sharing_one_volume() -> None:
     assert "data" in compose()["volumes"]
 
 
+def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge a compose override file into a base file as `docker compose -f a -f b` does
+    (mappings merge, sequences and scalars replace)."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def webhook_compose() -> dict[str, Any]:
+    override = yaml.safe_load(WEBHOOK_COMPOSE.read_text(encoding="utf-8"))
+    return merged(compose(), override)
+
+
+def test_webhook_profile_runs_two_replicas_behind_caddy() -> None:
+    data = webhook_compose()
+    assert data["name"] == "tingbao"
+    services = data["services"]
+    bot = services["bot"]
+    assert bot["command"] == ["tingbao", "bot", "--webhook"]
+    assert bot["deploy"]["replicas"] == 2
+    assert bot["environment"]["TINGBAO_WEBHOOK_PORT"] == "8443"
+    assert bot["environment"]["TINGBAO_DATA_DIR"] == "/data"  # one database for both
+    assert float(bot["environment"]["TINGBAO_OUTBOX_RATE"]) * 2 <= 30  # Telegram's, shared
+    web = services["web"]["environment"]
+    # Compose names replicas <project>-<service>-<n>: Caddy gets one upstream per replica.
+    upstreams = web["TINGBAO_WEBHOOK_UPSTREAMS"].split()
+    assert upstreams == [f"tingbao-bot-{n}:8443" for n in (1, 2)]
+    assert web["TINGBAO_WEBHOOK_PATH"] == "/telegram"
+    assert "{$TINGBAO_WEBHOOK_UPSTREAMS" in CADDYFILE.read_text(encoding="utf-8")
+
+
 def test_every_tingbao_command_in_compose_parses() -> None:
     services = compose()["services"]
     commands = [services[n]["command"] for n in ("worker", "bot")]
     commands += [services[n]["healthcheck"]["test"][1:] for n in ("worker", "bot")]
+    commands.append(webhook_compose()["services"]["bot"]["command"])
     parser = build_parser()
     for command in commands:
         assert command[0] == "tingbao"
@@ -162,3 +202,107 @@ def test_caddyfile_serves_public_with_ranges_types_and_cors(tmp_path: Path) -> N
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+class Upstream:
+    """A stand-in bot replica: answers 200 and records the path and secret header of each call."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seen: list[tuple[str, str | None, bytes]] = []
+        upstream = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                secret = self.headers.get("X-Telegram-Bot-Api-Secret-Token")
+                upstream.seen.append((self.path, secret, body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def post(url: str, body: bytes, secret: str) -> int:
+    request = urllib.request.Request(
+        url,
+        data=body,
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return exc.code
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_caddy_routes_the_webhook_to_every_replica_with_the_secret(tmp_path: Path) -> None:
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        pytest.skip("caddy is not installed (scripts/install-system-deps.sh installs it)")
+    replicas = [Upstream("a"), Upstream("b")]
+    port = free_port()
+    env = {
+        **os.environ,
+        "TINGBAO_PUBLIC_DIR": str(tmp_path),
+        "TINGBAO_WEB_PORT": str(port),
+        "TINGBAO_WEBHOOK_UPSTREAMS": " ".join(f"127.0.0.1:{r.port}" for r in replicas),
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path),
+    }
+    server = subprocess.Popen(
+        [caddy, "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    assert response.read() == b"ok"
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "caddy did not start"
+                time.sleep(0.2)
+        for n in range(4):
+            assert post(f"{base}/telegram", b'{"update_id": %d}' % n, "s3cret_-X") == 200
+        # Round robin over both replicas; path, secret header and body pass through unchanged.
+        assert [len(r.seen) for r in replicas] == [2, 2]
+        calls = sorted(call for r in replicas for call in r.seen)
+        assert calls == [("/telegram", "s3cret_-X", b'{"update_id": %d}' % n) for n in range(4)]
+        # A replica that is down fails one call at most (502: Telegram retries it later); from
+        # then on it is skipped and every call reaches the other one.
+        replicas[0].close()
+        statuses = [
+            post(f"{base}/telegram", b'{"update_id": %d}' % n, "s3cret_-X") for n in range(4, 10)
+        ]
+        assert statuses.count(502) <= 1 and statuses.count(200) >= 5, statuses
+        assert len(replicas[1].seen) == 2 + statuses.count(200)
+        # Everything else is still the static site, not the bot.
+        with pytest.raises(urllib.error.HTTPError) as other:
+            urllib.request.urlopen(f"{base}/telegram-not", timeout=5)
+        assert other.value.code == 404
+        other.value.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        replicas[1].close()

@@ -1,9 +1,11 @@
 """Wire the bot: build the Application, register handlers and the outbox job, run or embed it.
 
 Entry points only wire (STYLE 1): `build_application` makes every dependency and hands it to the
-handlers; `run_bot` runs it alone (`tingbao bot`); `drain_once` sends the due outbox rows once and
-returns (`tingbao bot --once`); `start_embedded`/`stop_embedded` run it inside an existing asyncio
-loop (`tingbao run`).
+handlers; `run_bot` runs it alone, polling (`tingbao bot`, which deletes any webhook first) or
+behind PTB's webhook server (`tingbao bot --webhook`, which sets it, with the secret token every
+request must carry); `drain_once` sends the due outbox rows once and returns (`tingbao bot
+--once`); `start_embedded`/`stop_embedded` run it inside an existing asyncio loop (`tingbao run`).
+Several replicas may run against one database: outbox.py and updates.py say what each guarantees.
 """
 
 from __future__ import annotations
@@ -38,11 +40,12 @@ from tingbao.bot.health import unavailable
 from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S, FloodGate, SendPacer
 from tingbao.bot.listen import Listener
 from tingbao.bot.logs import install_redaction
-from tingbao.bot.outbox import DrainReport, drain_outbox
+from tingbao.bot.outbox import DEFAULT_LEASE_S, DrainReport, drain_outbox
 from tingbao.bot.reader import Reader
 from tingbao.bot.routes import reader_handlers
-from tingbao.bot.settings import TELEGRAM_CLOUD, BotSettings
+from tingbao.bot.settings import TELEGRAM_CLOUD, BotSettings, WebhookSettings
 from tingbao.bot.subscribers import SubscriberStore
+from tingbao.bot.updates import OnceGuard, PruneJob, SeenUpdates
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.publish import Publisher
@@ -64,6 +67,10 @@ COMMANDS = (
     ("search", "找文章"),
     ("help", "帮助"),
 )
+# Both modes ask for the same updates; they include message, callback_query, inline_query and
+# chosen_inline_result, which the handlers answer.
+ALLOWED_UPDATES = Update.ALL_TYPES
+PRUNE_INTERVAL_S = 3600.0
 _said_off = False
 
 
@@ -78,8 +85,21 @@ class BotOptions:
     overall_rate: float | None = TELEGRAM_MESSAGES_PER_S  # AIORateLimiter; None: none
     send_concurrency: int = 8
     send_read_timeout_s: float = 10.0
+    outbox_lease_s: float = DEFAULT_LEASE_S  # > 5 x send_read_timeout_s (see outbox.py)
     concurrent_updates: int = 16
     poll_timeout_s: int = 10
+
+
+def options_for(settings: BotSettings) -> BotOptions:
+    """Return the default knobs, with the outbox's pace, lease and timeout from the settings."""
+    rate = settings.outbox_rate
+    return BotOptions(
+        send_rate=rate,
+        # The limiter caps everything the bot sends; never below Telegram's rate for replies.
+        overall_rate=max(rate, TELEGRAM_MESSAGES_PER_S) if rate > 0 else None,
+        send_read_timeout_s=settings.outbox_timeout_s,
+        outbox_lease_s=settings.outbox_lease_s,
+    )
 
 
 def file_base_url(base_url: str) -> str:
@@ -117,6 +137,7 @@ class OutboxJob:
                 pacer=self.pacer,
                 concurrency=self.options.send_concurrency,
                 read_timeout=self.options.send_read_timeout_s,
+                lease_s=self.options.outbox_lease_s,
                 should_stop=should_stop,
             )
             if report.attempted:
@@ -209,7 +230,7 @@ def build_application(
     options: BotOptions | None = None,
 ) -> BotApp | None:
     """Return the bot application wired to the store, or None (said once) when there is no token."""
-    options = options or BotOptions()
+    options = options or options_for(settings)
     app = _application(settings, options)
     if app is not None:
         register(app, settings, paper, db, neighbours, options)
@@ -242,6 +263,8 @@ def register(
         publish=neighbours.publish,
         download_limit=(20 if cloud else 2000) * 1024 * 1024,
     )
+    seen = SeenUpdates(db)
+    app.add_handler(TypeHandler(Update, OnceGuard(seen)), group=-2)  # before anything answers
     app.add_handler(
         TypeHandler(Update, FloodGuard(FloodGate(settings.bot_user_messages_per_minute))), group=-1
     )
@@ -259,9 +282,14 @@ def register(
             name="outbox",
             job_kwargs={"max_instances": 3},
         )
+        app.job_queue.run_repeating(
+            PruneJob(seen), interval=PRUNE_INTERVAL_S, first=PRUNE_INTERVAL_S, name="prune"
+        )
         if settings.channel is not None:
             app.job_queue.run_repeating(
-                ChannelJob(db, paper, neighbours.public_url, audio),
+                ChannelJob(
+                    db, paper, neighbours.public_url, audio, lease_s=settings.channel_lease_s
+                ),
                 interval=options.channel_interval_s,
                 first=min(1.0, options.channel_interval_s),
                 name="channel",
@@ -290,14 +318,30 @@ async def stop_embedded(app: BotApp) -> None:
     await app.shutdown()
 
 
-def run_bot(app: BotApp | None) -> bool:
+def run_bot(app: BotApp | None, webhook: WebhookSettings | None = None) -> bool:
     """Run the bot until interrupted (`tingbao bot`); return False when there is none (no token).
 
+    Without webhook settings it polls, and PTB's polling start deletes any webhook first, so
+    switching back from webhook mode needs nothing more. With them (`--webhook`) PTB's webhook
+    server listens on webhook.listen:port at the URL's path, setWebhook tells Telegram the URL and
+    the secret, and every request without that secret in X-Telegram-Bot-Api-Secret-Token gets 403.
     The worker wires this entry point and hands in an application from build_application.
     """
     if app is None:
         return False
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    if webhook is None:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        return True
+    secret = webhook.secret.get()
+    install_redaction(secret)  # PTB logs its requests' parameters at debug level
+    app.run_webhook(
+        listen=webhook.listen,
+        port=webhook.port,
+        url_path=webhook.path,
+        webhook_url=webhook.url,
+        secret_token=secret,
+        allowed_updates=ALLOWED_UPDATES,
+    )
     return True
 
 
@@ -322,7 +366,7 @@ async def drain_once(
     Return None (said once) without a token; raise BotUnavailableError, in one line without the
     token, when the Bot API server cannot be reached or refuses the token.
     """
-    options = options or BotOptions()
+    options = options or options_for(settings)
     app = _application(settings, options)  # no handlers: nothing is answered, only sent
     if app is None:
         return None
@@ -332,7 +376,10 @@ async def drain_once(
             channel = None
             if settings.channel is not None:
                 audio = audio_sender(settings, db, neighbours)
-                channel = await ChannelJob(db, paper, neighbours.public_url, audio).sync(app.bot)
+                job = ChannelJob(
+                    db, paper, neighbours.public_url, audio, lease_s=settings.channel_lease_s
+                )
+                channel = await job.sync(app.bot)
             return OnceReport(outbox, channel)
     except TelegramError as exc:
         raise unavailable(exc, settings.telegram_base_url) from None

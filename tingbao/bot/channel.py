@@ -22,7 +22,10 @@ AT LEAST ONCE per planned post, in reading order: a crash can cost one duplicate
  - An issue is marked shown (its revision) only once every post is done. A refusal that is not a
    429 (chat not found, not an admin) stops the sync; it is reported, and `ChannelJob` waits
    `error_pause_s` before trying again and logs the same refusal only once.
- - One process posts: run the channel job in one bot process (two would each post the issue).
+ - One process posts at a time: the sync holds the database lease "channel" (leases.py), kept
+   renewed while it works and checked before each post, so bot replicas sharing a database never
+   post the same issue twice; when the holder dies, another replica takes over once the lease
+   lapses (TINGBAO_CHANNEL_LEASE, 30 s) and resumes as after any crash.
 Pacing: `ChannelPacer` keeps to 20 requests per minute and one per second into the channel, and
 waits out every 429's retry_after before retrying that request.
 """
@@ -56,7 +59,8 @@ from tingbao.bot.channel_store import (
     record_shown,
 )
 from tingbao.bot.files import AudioSender
-from tingbao.bot.outbox import classify
+from tingbao.bot.leases import hold_lease
+from tingbao.bot.outbox import classify, new_owner
 from tingbao.paper.assets import ISSUE_CHAPTERS, AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.model import Issue
@@ -64,6 +68,8 @@ from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import Clock, IssueStore, utc_now
 
 log = logging.getLogger(__name__)
+
+CHANNEL_LEASE = "channel"
 
 
 @dataclass
@@ -74,12 +80,15 @@ class ChannelReport:
     edited: int = 0
     withdrawn: int = 0
     errors: list[str] = field(default_factory=list)
+    busy: bool = False  # another bot process holds the channel lease: nothing was done here
 
     @property
     def changed(self) -> int:
         return self.posted + self.edited + self.withdrawn
 
     def summary(self) -> str:
+        if self.busy:
+            return "another bot process is posting to the channel; nothing done here"
         line = f"{self.posted} posted, {self.edited} edited, {self.withdrawn} withdrawn"
         return f"{line}; stopped: {self.errors[0]}" if self.errors else line
 
@@ -119,7 +128,7 @@ class IssueSync:
         self.issue_id = issue_id
         self.poster = poster
         self.report = report
-        self.should_stop = should_stop
+        self.should_stop = should_stop  # asked to stop, or the lease was lost: checked per post
         self.clock = clock
 
     async def run(self, plan: list[PlannedPost]) -> bool:
@@ -223,17 +232,52 @@ async def sync_channel(
     should_stop: Callable[[], bool] = lambda: False,
     pacer: ChannelPacer | None = None,
     clock: Clock = utc_now,
+    owner: str | None = None,
+    lease_s: float = 30.0,
 ) -> ChannelReport:
     """Bring the channel up to date with every issue it carries that it does not yet show.
 
     Issues go oldest first, and the sync stops at the first post it cannot make, so the channel
-    never shows a later post before an earlier one.
+    never shows a later post before an earlier one. Only the holder of the channel lease posts;
+    the sync stops before the next post if the lease was lost.
     """
     report = ChannelReport()
+    behind = issues_behind(db)
+    if not behind:
+        return report
+    async with hold_lease(db, CHANNEL_LEASE, owner or new_owner(), lease_s, clock) as lease:
+        if lease is None:
+            report.busy = True
+            return report
+
+        def stop() -> bool:
+            if lease.held and not should_stop():
+                return False
+            if not lease.held:
+                log.warning("channel: the channel lease was lost; stopping here")
+            return True
+
+        await _sync_issues(bot, db, behind, report, paper, public_url, audio, pacer, clock, stop)
+    return report
+
+
+async def _sync_issues(
+    bot: Bot,
+    db: Database,
+    behind: list[tuple[str, str, int]],
+    report: ChannelReport,
+    paper: PaperSettings,
+    public_url: Callable[[str], str],
+    audio: AudioSender,
+    pacer: ChannelPacer | None,
+    clock: Clock,
+    should_stop: Callable[[], bool],
+) -> None:
+    """Sync each issue behind, oldest first, while the lease holds (see sync_channel)."""
     links = Links(public_url, bot.username)
     pacer = pacer or ChannelPacer()
     store = IssueStore(db)
-    for issue_id, channel, revision in issues_behind(db):
+    for issue_id, channel, revision in behind:
         if should_stop():
             break
         issue = store.find_issue(issue_id)
@@ -246,7 +290,6 @@ async def sync_channel(
         if not await IssueSync(db, issue_id, poster, report, should_stop, clock).run(plan):
             break
         mark_shown(db, issue_id, revision, clock)
-    return report
 
 
 class ChannelJob:
@@ -265,6 +308,7 @@ class ChannelJob:
         pacer: ChannelPacer | None = None,
         error_pause_s: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
+        lease_s: float = 30.0,
     ) -> None:
         self.db = db
         self.paper = paper
@@ -277,6 +321,8 @@ class ChannelJob:
         self.last_error = ""
         self.lock = asyncio.Lock()
         self.last: ChannelReport | None = None
+        self.owner = new_owner()  # this process, as the channel lease's holder
+        self.lease_s = lease_s
 
     async def __call__(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         if self.lock.locked() or self.monotonic() < self.quiet_until:
@@ -297,6 +343,8 @@ class ChannelJob:
                 audio=self.audio,
                 should_stop=should_stop,
                 pacer=self.pacer,
+                owner=self.owner,
+                lease_s=self.lease_s,
             )
             self._log(report)
             self.last = report

@@ -24,6 +24,7 @@ from tingbao.bot.render import MESSAGE_LIMIT, article_messages, chapters_text, c
 from tingbao.bot.render import pack_blocks as pack
 from tingbao.paper.assets import ARTICLE_MP3, ARTICLE_MP3_SLOW, ISSUE_MP3, Asset
 from tingbao.paper.model import Article, Issue
+from tingbao.paper.pages import article_page, issue_page
 
 PostKind = Literal["text", "audio"]
 CAPTION_LIMIT = 1024
@@ -38,17 +39,6 @@ BTN_SLOW = "🐢 慢速朗读"
 BTN_PAGE = "📖 网页阅读"
 BTN_ISSUE_PAGE = "📖 网页版"
 WITHDRAWN_NOTE = "（已撤回）"
-
-
-def article_page(article_id: str) -> str:
-    """Return the public path of an article page (the feeds part's `article_page`, which the bot
-    may not import)."""
-    return f"articles/{article_id}.html"
-
-
-def issue_page(issue_id: str) -> str:
-    """Return the public path of an issue page (the feeds part's `issue_page`)."""
-    return f"issues/{issue_id}.html"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,10 @@
 
 Every handler takes (update, context), so the library can route commands, words and buttons to it
 (routes.py); a button's argument is the `arg` group of the pattern that matched it.
+
+The web player opens inside Telegram as a Mini App only from an https page (Telegram's rule) and
+only in a private chat with the bot (web_app buttons are refused elsewhere): `player_url` says
+whether there is one to offer.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from tingbao.bot import texts
@@ -52,9 +57,49 @@ def button_arg(context: Context, group: str = "arg") -> str:
     return context.match.group(group)
 
 
+def is_private(chat_id: int) -> bool:
+    """Return whether a chat is a person's private chat with the bot (groups have ids below 0)."""
+    return chat_id > 0
+
+
+def player_url(deps: ReaderDeps, chat_id: int, path: str) -> str | None:
+    """Return the URL of a page with a player to open as a Mini App in this chat, or None."""
+    url = deps.public_url(path)
+    return url if url.startswith("https://") and is_private(chat_id) else None
+
+
+def pressed_message_id(update: Update) -> int | None:
+    """Return the id of the message whose button was pressed, or None."""
+    query = update.callback_query
+    return query.message.message_id if query and query.message else None
+
+
 async def say(context: Context, chat_id: int, text: str, markup: Markup | None = None) -> None:
     """Send one HTML message."""
     await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def show(
+    context: Context,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup,
+    edit_message_id: int | None,
+) -> None:
+    """Turn a paged message to new text and buttons in place, or send it when it cannot be."""
+    if edit_message_id is not None:
+        try:
+            await context.bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=edit_message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+            return
+        except BadRequest:
+            pass  # too old to edit, or unchanged: send a fresh page instead
+    await say(context, chat_id, text, markup)
 
 
 async def find_article(

@@ -29,6 +29,8 @@ Method = Literal["voice", "audio"]
 MB = 1024 * 1024
 CLOUD_UPLOAD_LIMIT = 50 * MB  # api.telegram.org
 LOCAL_UPLOAD_LIMIT = 2000 * MB  # a self-hosted Bot API server
+UPLOAD_WRITE_TIMEOUT_S = 120.0
+UPLOAD_READ_TIMEOUT_S = 60.0  # Telegram answers an upload once it has taken the whole file in
 
 
 @dataclass(frozen=True)
@@ -92,17 +94,23 @@ class FileIdCache:
 
 
 class AudioSender:
-    """Send an Asset as a voice note or an audio file, uploading it at most once."""
+    """Send an Asset as a voice note or an audio file, uploading it at most once.
+
+    A failed send raises python-telegram-bot's error (NetworkError: BadRequest, TimedOut, a 413
+    and the like); callers that face a person turn it into an apology with a link.
+    """
 
     def __init__(
         self,
         publisher: Publisher,
         cache: FileIdCache,
         upload_limit: int = CLOUD_UPLOAD_LIMIT,
+        read_timeout_s: float = UPLOAD_READ_TIMEOUT_S,
     ) -> None:
         self.publisher = publisher
         self.cache = cache
         self.upload_limit = upload_limit
+        self.read_timeout_s = read_timeout_s
         self.locks: dict[tuple[str, str, str], asyncio.Lock] = {}
 
     def too_big(self, asset: Asset) -> bool:
@@ -134,8 +142,8 @@ class AudioSender:
                 self.cache.put(asset, method, sent.file_id)
             return message
 
-    @staticmethod
     async def _call(
+        self,
         bot: Bot,
         chat_id: int,
         asset: Asset,
@@ -148,7 +156,12 @@ class AudioSender:
         if method == "voice":
             send = bot.send_voice
             return await send(
-                chat_id, payload, caption=meta.caption[:1024], duration=duration, write_timeout=120
+                chat_id,
+                payload,
+                caption=meta.caption[:1024],
+                duration=duration,
+                write_timeout=UPLOAD_WRITE_TIMEOUT_S,
+                read_timeout=self.read_timeout_s,
             )
         send = bot.send_audio
         return await send(
@@ -158,5 +171,6 @@ class AudioSender:
             title=meta.title,
             performer=meta.performer,
             duration=duration,
-            write_timeout=120,
+            write_timeout=UPLOAD_WRITE_TIMEOUT_S,
+            read_timeout=self.read_timeout_s,
         )

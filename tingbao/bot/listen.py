@@ -2,15 +2,30 @@
 
 Handlers only act (see chat.py): the audio comes from the asset store and goes out through the
 `AudioSender`, which uploads each file once and re-sends it by its Telegram file_id after that.
+Audio that cannot go (too big for Telegram, or the upload failed: a timeout, 413, a refusal) is
+never silence: the listener gets a short apology and the link to the web player of that article
+or issue.
 """
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.error import NetworkError
 
 from tingbao.bot import render, texts
-from tingbao.bot.chat import Context, ReaderDeps, button_arg, chat_of, find_article, say
+from tingbao.bot.chat import (
+    Context,
+    ReaderDeps,
+    button_arg,
+    chat_of,
+    find_article,
+    player_url,
+    say,
+)
 from tingbao.bot.files import AudioMeta, Method
+from tingbao.bot.keyboards import player_keyboard
 from tingbao.paper.assets import (
     ARTICLE_MP3,
     ARTICLE_MP3_SLOW,
@@ -20,7 +35,9 @@ from tingbao.paper.assets import (
     Asset,
 )
 from tingbao.paper.model import Issue
+from tingbao.paper.pages import article_page, issue_page
 
+log = logging.getLogger(__name__)
 # What to send for a reading, best first: a voice note plays inline, the MP3 shows a title.
 NORMAL: tuple[tuple[str, Method], ...] = ((ARTICLE_VOICE, "voice"), (ARTICLE_MP3, "audio"))
 SLOW: tuple[tuple[str, Method], ...] = ((ARTICLE_MP3_SLOW, "audio"),)
@@ -35,20 +52,26 @@ class Listener:
 
     async def article(self, update: Update, context: Context) -> None:
         """Send the reading (收听) or the slow reading (慢速收听) of the article a button names."""
-        if (chat_id := chat_of(update)) is None:
-            return
-        found = await find_article(self.deps, context, chat_id, button_arg(context))
+        if (chat_id := chat_of(update)) is not None:
+            slow = button_arg(context, "action") == "slow"
+            await self.send_reading(context, chat_id, button_arg(context), slow)
+
+    async def send_reading(
+        self, context: Context, chat_id: int, article_id: str, slow: bool
+    ) -> None:
+        """Send an article's reading, or its slow reading; say so when it is not made yet."""
+        found = await find_article(self.deps, context, chat_id, article_id)
         if found is None:
             return
         _issue, article = found
-        choices = SLOW if button_arg(context, "action") == "slow" else NORMAL
-        for role, method in choices:
+        for role, method in SLOW if slow else NORMAL:
             asset = self.deps.assets.get(article.id, role)
             if asset is not None:
                 meta = AudioMeta(
                     caption=article.title, title=article.title, performer=self.paper_name
                 )
-                await self._send(context, chat_id, asset, method, meta)
+                page = article_page(article.id)
+                await self._send(context, chat_id, asset, method, meta, page)
                 return
         await say(context, chat_id, texts.AUDIO_PENDING)
 
@@ -73,25 +96,45 @@ class Listener:
         await self._send_issue(context, chat_id, issue)
 
     async def _send_issue(self, context: Context, chat_id: int, issue: Issue) -> None:
-        """Send the whole-issue episode and its chapter list."""
+        """Send the whole-issue episode and its chapter list, with the web player under it."""
         asset = self.deps.assets.get(issue.id, ISSUE_MP3)
         if asset is None:
             await say(context, chat_id, texts.ISSUE_AUDIO_PENDING)
             return
         meta = AudioMeta(caption=issue.title, title=issue.title, performer=self.paper_name)
-        await self._send(context, chat_id, asset, "audio", meta)
+        page = issue_page(issue.id)
+        if not await self._send(context, chat_id, asset, "audio", meta, page):
+            return
         chapters = self.deps.assets.get(issue.id, ISSUE_CHAPTERS)
         data = None
         if chapters is not None and self.deps.publisher.exists(chapters.path):
             data = self.deps.publisher.read_bytes(chapters.path)
-        await say(context, chat_id, render.chapters_text(issue, data))
+        player = player_keyboard(player_url(self.deps, chat_id, page))
+        await say(context, chat_id, render.chapters_text(issue, data), player)
 
     async def _send(
-        self, context: Context, chat_id: int, asset: Asset, method: Method, meta: AudioMeta
-    ) -> None:
-        """Send an audio asset, or a link when it is over the upload limit."""
+        self,
+        context: Context,
+        chat_id: int,
+        asset: Asset,
+        method: Method,
+        meta: AudioMeta,
+        page: str,
+    ) -> bool:
+        """Send an audio asset; when it cannot go, apologise with the link to the web player
+        page (a public/ path) and return False."""
         if self.deps.audio.too_big(asset):
-            url = render.esc(self.deps.public_url(asset.path))
-            await say(context, chat_id, texts.AUDIO_TOO_BIG.format(url=url))
-            return
-        await self.deps.audio.send(context.bot, chat_id, asset, method, meta)
+            await self._apologise(context, chat_id, texts.AUDIO_TOO_BIG, page)
+            return False
+        try:
+            await self.deps.audio.send(context.bot, chat_id, asset, method, meta)
+        except NetworkError as exc:  # BadRequest, TimedOut, 413…; not Forbidden (blocked us)
+            log.warning("could not send %s to chat %s: %s", asset.path, chat_id, exc)
+            await self._apologise(context, chat_id, texts.AUDIO_FAILED, page)
+            return False
+        return True
+
+    async def _apologise(self, context: Context, chat_id: int, text: str, page: str) -> None:
+        url = self.deps.public_url(page)
+        player = player_keyboard(player_url(self.deps, chat_id, page))
+        await say(context, chat_id, text.format(url=render.esc(url)), player)

@@ -1,40 +1,61 @@
 """Drain the new-issue outbox: one message per subscriber per issue, under Telegram's limits.
 
-Delivery semantics, written here once (tables.py names the states, admin.py counts them):
-AT MOST ONCE per (subscriber, issue), across crashes, restarts and concurrent drains.
- - enqueue_new_issue adds one `pending` row per active subscriber, once per issue (a unique key).
- - A row is claimed (pending -> sending, committed) before its request leaves; only a pending row
-   can be claimed, so a claimed row is never claimed, and never sent, again.
- - The answer settles the row:
+Delivery semantics, written here once (tables.py names the states, admin.py counts them). Several
+replicas may drain one outbox at once (one database); every guarantee below holds across them.
+ 1. Queue, exactly once: enqueue_new_issue adds one `pending` row per active subscriber, once per
+    issue (a unique key; a second call, or a correction, adds nothing).
+ 2. Claim, a lease: one statement moves up to n due rows to `sending`, stamped with this drain's
+    `owner` and `lease_until` (UPDATE … WHERE id IN (SELECT … ORDER BY id LIMIT n FOR UPDATE SKIP
+    LOCKED) RETURNING …; SQLite serializes writers instead of skipping locks). Due means `pending`,
+    or `sending` with an expired lease. Two drains never hold the same row at once, and n is the
+    number of free send slots, so a drain never holds more rows than it has sends in flight.
+ 3. Send: a claimed row is started only while its lease has more than the longest a request can
+    take (pool + connect + write + read timeouts, plus slack: `request_budget`) left; otherwise,
+    and on a graceful stop, the unstarted claims are released (back to `pending`, owner cleared):
+    they never left, so nothing is lost or doubled. A lease therefore never expires while its
+    request can still be running, and a live drain never races another over one row.
+ 4. Settle (only by the row's owner), from the answer:
      sent     Telegram accepted the message.
      pending  again, because it provably did not go out: 429 (Telegram refused it; every send then
               waits retry_after), a connection that never opened or a connection-pool timeout
               (the drain then stops until its next run); after max_attempts refusals, `failed`.
      unknown  a read or write timeout or a broken response: it may have been delivered, so it is
-              never retried.
+              not retried (at most once). Telegram usually did take a message it was slow to
+              confirm, and timeouts come in storms when it is slow: resending them would double
+              an unbounded number of messages.
      blocked  403, the user blocked the bot: they are unsubscribed.
      failed   400 and other refusals, or the issue no longer exists.
- - A crash after the claim (kill -9, power loss) leaves the row in `sending` for good: it may or may
-   not have been delivered, and it is not resent. A graceful stop settles every in-flight send
-   first, so while no drain runs, every `sending` row is one a crash left.
- - /stats shows the counts per state: 已送达 sent, 待发送 pending, 发送中 sending (in flight, or
-   left by a crash), 不确定 unknown, 被屏蔽 blocked, 失败 failed.
-Pacing: `SendPacer` keeps to ~30 messages/s overall and 1/s per chat; the application's
-AIORateLimiter additionally caps everything the bot sends, replies included.
+ 5. Crash (kill -9, power loss) of a drain: its `sending` rows stay claimed until their lease
+    expires, then any drain claims them again: AT LEAST ONCE for those rows. Nobody can tell which
+    of them had a request in flight (Telegram has no idempotency key), so every subscriber still
+    gets the issue, and a crash can double at most the rows that drain held: no more than its
+    send concurrency. A row whose lease expired max_attempts times becomes `unknown` instead
+    (a message that keeps killing its sender is not sent forever).
+So: every subscriber gets each issue exactly once, except the rows in flight at a crash (at least
+once, at most concurrency per crash) and a timed-out answer (at most once, shown as 不确定).
+/stats shows the counts per state: 已送达 sent, 待发送 pending, 发送中 sending (in flight, or left
+by a crash until its lease expires), 不确定 unknown, 被屏蔽 blocked, 失败 failed.
+Pacing: `SendPacer` keeps to ~30 messages/s overall and 1/s per chat per drain; Telegram's limit
+is per bot, so replicas share it (TINGBAO_OUTBOX_RATE: 30 divided by the number of replicas). The
+application's AIORateLimiter additionally caps everything the bot sends, replies included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -50,6 +71,7 @@ from tingbao.paper.store import Clock, IssueStore, utc_now
 log = logging.getLogger(__name__)
 
 Outcome = Literal["sent", "retry", "offline", "blocked", "failed", "unknown"]
+DEFAULT_LEASE_S = 120.0
 
 
 @dataclass
@@ -61,6 +83,7 @@ class DrainReport:
     blocked: int = 0
     failed: int = 0
     unknown: int = 0
+    released: int = 0  # claimed, never started, handed back (graceful stop, lease running out)
     stopped: bool = False  # asked to stop, or Telegram unreachable: pending rows wait for next time
     elapsed_s: float = 0.0
     errors: list[str] = field(default_factory=list)
@@ -85,7 +108,11 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 
 
 def classify(exc: BaseException) -> tuple[Outcome, float]:
-    """Return what a failed send means for the row, and how long every send must wait."""
+    """Return what a failed send means for the row, and how long every send must wait.
+
+    Only what provably never left (connect errors, pool and connect timeouts) or what Telegram
+    refused (429) is sent again; a read or write timeout is in doubt: `unknown` (step 4).
+    """
     if isinstance(exc, RetryAfter):
         return "retry", retry_after_seconds(exc)
     if isinstance(exc, Forbidden):
@@ -100,6 +127,27 @@ def classify(exc: BaseException) -> tuple[Outcome, float]:
             ("offline", 0.0) if isinstance(exc.__cause__, httpx.ConnectError) else ("unknown", 0.0)
         )
     return "failed", 0.0
+
+
+def request_budget(read_timeout: float) -> float:
+    """Return the longest one send can take: pool, connect, write and read timeouts, plus slack
+    for the rate limiter's queue (each timeout is read_timeout; see OutboxDrainer.send)."""
+    return 5 * read_timeout
+
+
+def new_owner() -> str:
+    """Return a name for one drain, unique across replicas and restarts: host, pid, random."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True, order=True)
+class Claim:
+    """A row this drain holds: its lease ends `lease_s` after `at` (time.monotonic)."""
+
+    row_id: int
+    chat_id: int
+    issue_id: str
+    at: float
 
 
 @dataclass(frozen=True)
@@ -122,18 +170,27 @@ class OutboxDrainer:
         max_attempts: int,
         should_stop: Callable[[], bool],
         clock: Clock,
+        lease_s: float = DEFAULT_LEASE_S,
+        owner: str | None = None,
     ) -> None:
+        if lease_s <= request_budget(read_timeout):
+            raise ValueError(
+                f"the outbox lease ({lease_s:g}s) must be longer than a send can take "
+                f"({request_budget(read_timeout):g}s)"
+            )
         self.bot = bot
         self.db = db
         self.store = IssueStore(db)
         self.subscribers = SubscriberStore(db, clock)
         self.paper_name = paper_name
         self.pacer = pacer
-        self.slots = asyncio.Semaphore(concurrency)
+        self.concurrency = max(1, concurrency)
         self.read_timeout = read_timeout
         self.max_attempts = max_attempts
         self.should_stop = should_stop
         self.clock = clock
+        self.lease_s = lease_s
+        self.owner = owner or new_owner()
         self.messages: dict[str, _Message | None] = {}
         self.report = DrainReport()
         self.offline = False
@@ -149,57 +206,127 @@ class OutboxDrainer:
             )
         return self.messages[issue_id]
 
-    def pending(self, limit: int) -> list[tuple[int, int, str]]:
-        """Return (row id, chat id, issue id) of the oldest pending rows."""
-        with self.db.session() as session:
-            query = (
-                select(OutboxRow.id, OutboxRow.chat_id, OutboxRow.issue_id)
-                .where(OutboxRow.state == PENDING)
-                .order_by(OutboxRow.id)
-                .limit(limit)
-            )
-            return [(r[0], r[1], r[2]) for r in session.execute(query).all()]
+    def _expired(self) -> ColumnElement[bool]:
+        now = self.clock()
+        return and_(
+            OutboxRow.state == SENDING,
+            or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
+        )
 
-    def claim(self, row_id: int) -> bool:
-        """Move a row from pending to sending; False if someone else claimed it first."""
+    def claim(self, limit: int) -> list[Claim]:
+        """Claim up to limit due rows, oldest first, in one statement (step 2)."""
+        now = self.clock()
+        due = or_(
+            OutboxRow.state == PENDING,
+            and_(self._expired(), OutboxRow.attempts < self.max_attempts),
+        )
+        oldest = (
+            select(OutboxRow.id)
+            .where(due)
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serializes writers instead
+        )
+        statement = (
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(oldest.scalar_subquery()), due)
+            .values(
+                state=SENDING,
+                owner=self.owner,
+                lease_until=now + timedelta(seconds=self.lease_s),
+                attempts=OutboxRow.attempts + 1,
+                updated_at=now,
+            )
+            .returning(OutboxRow.id, OutboxRow.chat_id, OutboxRow.issue_id)
+            .execution_options(synchronize_session=False)
+        )
+        at = time.monotonic()
+        with self.db.session() as session:
+            rows = session.execute(statement).all()
+        return sorted(Claim(r[0], r[1], r[2], at) for r in rows)
+
+    def give_up_expired(self) -> int:
+        """Mark rows whose lease expired max_attempts times `unknown` (step 5)."""
         with self.db.session() as session:
             result = session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.id == row_id, OutboxRow.state == PENDING)
-                .values(state=SENDING, attempts=OutboxRow.attempts + 1, updated_at=self.clock())
+                .where(self._expired(), OutboxRow.attempts >= self.max_attempts)
+                .values(
+                    state=UNKNOWN,
+                    lease_until=None,
+                    updated_at=self.clock(),
+                    last_error=f"lease expired {self.max_attempts} times (its sender died)",
+                )
+                .execution_options(synchronize_session=False)
             )
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def settle(self, row_id: int, chat_id: int, outcome: Outcome, error: str = "") -> None:
-        """Record the outcome of a claimed row."""
-        values: dict[str, object] = {"updated_at": self.clock(), "last_error": error[:200]}
-        if outcome in ("retry", "offline"):
-            with self.db.session() as session:
-                attempts = session.scalar(select(OutboxRow.attempts).where(OutboxRow.id == row_id))
-            if outcome == "offline":
-                values["attempts"] = max(0, (attempts or 1) - 1)  # it never left: not an attempt
-                values["state"] = PENDING
-            else:
-                values["state"] = PENDING if (attempts or 0) < self.max_attempts else FAILED
+    def _mine(self, *row_ids: int) -> ColumnElement[bool]:
+        return and_(
+            OutboxRow.id.in_(row_ids), OutboxRow.owner == self.owner, OutboxRow.state == SENDING
+        )
+
+    def release(self, claims: Sequence[Claim]) -> None:
+        """Hand back claims whose request never started: pending again, not an attempt."""
+        if not claims:
+            return
+        with self.db.session() as session:
+            result = session.execute(
+                update(OutboxRow)
+                .where(self._mine(*(c.row_id for c in claims)))
+                .values(
+                    state=PENDING,
+                    owner="",
+                    lease_until=None,
+                    attempts=OutboxRow.attempts - 1,
+                    updated_at=self.clock(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            self.report.released += int(result.rowcount)  # type: ignore[attr-defined]
+
+    def settle(self, claim: Claim, outcome: Outcome, error: str = "") -> None:
+        """Record the outcome of a claimed row, if this drain still holds it (step 4)."""
+        values: dict[str, Any] = {
+            "updated_at": self.clock(),
+            "last_error": error[:200],
+            "lease_until": None,
+        }
+        if outcome == "offline":
+            # It never left: not an attempt, and anyone may claim it again.
+            values.update(state=PENDING, owner="", attempts=OutboxRow.attempts - 1)
+        elif outcome == "retry":
+            values["state"] = case((OutboxRow.attempts < self.max_attempts, PENDING), else_=FAILED)
+            values["owner"] = ""
         else:
             values["state"] = {"sent": SENT, "blocked": BLOCKED, "failed": FAILED}.get(
                 outcome, UNKNOWN
             )
         with self.db.session() as session:
-            session.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(**values))
+            result = session.execute(
+                update(OutboxRow)
+                .where(self._mine(claim.row_id))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            log.warning("outbox row %s: settled by another drain (its lease ran out)", claim.row_id)
         if outcome == "blocked":
-            self.subscribers.unsubscribe(chat_id, reason="blocked")
+            self.subscribers.unsubscribe(claim.chat_id, reason="blocked")
 
-    async def send(self, row_id: int, chat_id: int, message: _Message) -> None:
-        """Send one claimed row and settle it."""
+    async def send(self, claim: Claim, message: _Message) -> None:
+        """Send one claimed row and settle it; every phase of the request is bounded (step 3)."""
+        timeout = self.read_timeout
         try:
             await self.bot.send_message(
-                chat_id,
+                claim.chat_id,
                 message.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=message.markup,
-                read_timeout=self.read_timeout,
-                write_timeout=self.read_timeout,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                connect_timeout=timeout,
+                pool_timeout=timeout,
             )
         except TelegramError as exc:
             outcome, wait = classify(exc)
@@ -207,15 +334,13 @@ class OutboxDrainer:
                 self.pacer.pause(wait)
             if outcome == "offline":
                 self.offline = True
-            self.settle(row_id, chat_id, outcome, f"{type(exc).__name__}: {exc}")
+            self.settle(claim, outcome, f"{type(exc).__name__}: {exc}")
             self._count(outcome)
             if outcome in ("failed", "unknown"):
-                log.warning("outbox row %s to chat %s: %s", row_id, chat_id, outcome)
+                log.warning("outbox row %s to chat %s: %s", claim.row_id, claim.chat_id, outcome)
         else:
-            self.settle(row_id, chat_id, "sent")
+            self.settle(claim, "sent")
             self._count("sent")
-        finally:
-            self.slots.release()
 
     def _count(self, outcome: Outcome) -> None:
         report = self.report
@@ -234,38 +359,50 @@ class OutboxDrainer:
         """Return whether to stop claiming rows."""
         return self.offline or self.should_stop()
 
-    async def run(self, batch: int = 200) -> DrainReport:
-        """Send every pending row, then return the report."""
+    def startable(self, claim: Claim) -> bool:
+        """Return whether claim's lease outlasts a request started now (step 3)."""
+        held = time.monotonic() - claim.at
+        return held + request_budget(self.read_timeout) < self.lease_s
+
+    async def run(self) -> DrainReport:
+        """Send every due row, then return the report."""
         started = time.monotonic()
         tasks: set[asyncio.Task[None]] = set()
+        waiting: list[Claim] = []  # claimed, not started yet
         try:
+            if self.give_up_expired():
+                log.warning("outbox: rows whose sender died too often are marked unknown")
             while not self.halted():
-                rows = self.pending(batch)
-                if not rows:
+                if len(tasks) >= self.concurrency:
+                    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                waiting = self.claim(self.concurrency - len(tasks))
+                if not waiting:
                     if not tasks:
                         break
                     # Rows in flight may come back as pending (429): wait for them, then look again.
-                    await asyncio.gather(*tasks)
+                    await asyncio.wait(tasks)
                     continue
-                for row_id, chat_id, issue_id in rows:
-                    message = self.message_for(issue_id)
+                while waiting and not self.halted():
+                    claim = waiting[0]
+                    message = self.message_for(claim.issue_id)
                     if message is None:
-                        if self.claim(row_id):
-                            self.settle(row_id, chat_id, "failed", "issue not found")
-                            self._count("failed")
+                        waiting.pop(0)
+                        self.settle(claim, "failed", "issue not found")
+                        self._count("failed")
                         continue
-                    await self.pacer.wait(chat_id)
-                    await self.slots.acquire()
-                    if self.halted() or not self.claim(row_id):
-                        self.slots.release()
-                        if self.halted():
-                            break
-                        continue
-                    task = asyncio.create_task(self.send(row_id, chat_id, message))
+                    await self.pacer.wait(claim.chat_id)
+                    if self.halted() or not self.startable(claim):
+                        break
+                    waiting.pop(0)
+                    task = asyncio.create_task(self.send(claim, message))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
+                self.release(waiting)
+                waiting = []
         finally:
-            # Graceful stop: every claimed row is sent and settled before we return.
+            # Graceful stop: unstarted claims go back; every started one is settled before return.
+            self.release(waiting)
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
         self.report.stopped = self.halted()
@@ -282,10 +419,12 @@ async def drain_outbox(
     concurrency: int = 8,
     read_timeout: float = 10.0,
     max_attempts: int = 8,
+    lease_s: float = DEFAULT_LEASE_S,
+    owner: str | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     clock: Clock = utc_now,
 ) -> DrainReport:
-    """Send every pending new-issue message once (at most once: see the module docstring)."""
+    """Send every due new-issue message (see the module docstring for what that guarantees)."""
     drainer = OutboxDrainer(
         bot,
         db,
@@ -296,5 +435,7 @@ async def drain_outbox(
         max_attempts,
         should_stop,
         clock,
+        lease_s=lease_s,
+        owner=owner,
     )
     return await drainer.run()

@@ -10,25 +10,41 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest
 
 from tingbao.bot import render, texts
-from tingbao.bot.chat import Context, ReaderDeps, button_arg, chat_of, find_article, say
+from tingbao.bot.chat import (
+    Context,
+    ReaderDeps,
+    button_arg,
+    chat_of,
+    find_article,
+    player_url,
+    pressed_message_id,
+    say,
+    show,
+)
 from tingbao.bot.keyboards import (
     archive_keyboard,
     article_keyboard,
     articles_keyboard,
+    card_keyboard,
     hits_keyboard,
     main_keyboard,
     unsubscribe_keyboard,
 )
 from tingbao.paper.model import Contact
+from tingbao.paper.pages import article_page
+from tingbao.paper.search import Query, parse_query
 
 log = logging.getLogger(__name__)
 
 ARCHIVE_PAGE_SIZE = 5
-SEARCH_LIMIT = 10
-SEARCH_MAX_WORDS = 5
+SEARCH_PAGE_SIZE = 8
+
+
+def page_count(total: int, size: int) -> int:
+    """Return how many pages of size hold total items."""
+    return (total + size - 1) // size
 
 
 class Reader:
@@ -91,6 +107,16 @@ class Reader:
             return
         await self._send_article(context, chat_id, ids[position + 1])
 
+    async def send_card(self, context: Context, chat_id: int, article_id: str) -> None:
+        """Send an article's card: title, date, lead, and the buttons to listen or read on."""
+        found = await find_article(self.deps, context, chat_id, article_id)
+        if found is None:
+            return
+        issue, article = found
+        card = render.article_card(article, issue.published, self.paper_name)
+        url = player_url(self.deps, chat_id, article_page(article.id))
+        await say(context, chat_id, card, card_keyboard(article, url))
+
     async def _send_article(self, context: Context, chat_id: int, article_id: str) -> None:
         """Send an article as text, split under the limit, with its buttons on the last part."""
         found = await find_article(self.deps, context, chat_id, article_id)
@@ -111,11 +137,9 @@ class Reader:
 
     async def turn_page(self, update: Update, context: Context) -> None:
         """Turn the archive message a button sits under to the page it names."""
-        if (chat_id := chat_of(update)) is None:
-            return
-        query = update.callback_query
-        message_id = query.message.message_id if query and query.message else None
-        await self._archive_page(context, chat_id, int(button_arg(context)), message_id)
+        if (chat_id := chat_of(update)) is not None:
+            page = int(button_arg(context))
+            await self._archive_page(context, chat_id, page, pressed_message_id(update))
 
     async def _archive_page(
         self, context: Context, chat_id: int, page: int, edit_message_id: int | None
@@ -126,49 +150,80 @@ class Reader:
         if total == 0:
             await say(context, chat_id, texts.ARCHIVE_EMPTY)
             return
-        pages = (total + ARCHIVE_PAGE_SIZE - 1) // ARCHIVE_PAGE_SIZE
+        pages = page_count(total, ARCHIVE_PAGE_SIZE)
         page = min(max(page, 0), pages - 1)
         rows = store.list_issues(limit=ARCHIVE_PAGE_SIZE, offset=page * ARCHIVE_PAGE_SIZE)
-        labels = [(s.id, f"{render.cn_date(s.published)} {s.title}") for s in rows]
+        labels = [(s.id, render.issue_label(s.title, s.published)) for s in rows]
         text = texts.ARCHIVE_HEAD.format(page=page + 1, pages=pages)
-        markup = archive_keyboard(labels, page, pages)
-        if edit_message_id is not None:
-            try:
-                await context.bot.edit_message_text(
-                    text, chat_id=chat_id, message_id=edit_message_id, reply_markup=markup
-                )
-                return
-            except BadRequest:
-                pass  # too old to edit, or unchanged: send a fresh page instead
-        await say(context, chat_id, text, markup)
+        await show(context, chat_id, text, archive_keyboard(labels, page, pages), edit_message_id)
 
     async def search(self, update: Update, context: Context) -> None:
-        """/search 关键词: send the articles matching every word."""
-        if (chat_id := chat_of(update)) is None:
+        """/search 关键词: send the first page of the articles matching every word."""
+        if (chat_id := chat_of(update)) is not None:
+            await self._search_or_explain(context, chat_id, " ".join(context.args or []))
+
+    async def search_said(self, update: Update, context: Context) -> None:
+        """搜 关键词 (or 搜索…): as /search."""
+        message, chat_id = update.effective_message, chat_of(update)
+        if message is None or message.text is None or chat_id is None:
             return
-        words = [w for w in (context.args or []) if w.strip()][:SEARCH_MAX_WORDS]
-        if not words:
-            await say(context, chat_id, texts.SEARCH_USAGE)
-        elif not await self._search(context, chat_id, words):
-            query = render.esc(" ".join(words))
-            await say(context, chat_id, texts.SEARCH_NONE.format(query=query))
+        words = texts.search_words(message.text) or ""
+        await self._search_or_explain(context, chat_id, words)
 
     async def search_text(self, update: Update, context: Context) -> None:
         """Search a plain message that names nothing we know; say so when nothing matches."""
         message, chat_id = update.effective_message, chat_of(update)
         if message is None or message.text is None or chat_id is None:
             return
-        if not await self._search(context, chat_id, message.text.split()):
+        query = parse_query(message.text)
+        if query is None or not await self._search_page(context, chat_id, query, 0, None):
             await say(context, chat_id, texts.NOT_UNDERSTOOD, main_keyboard())
 
-    async def _search(self, context: Context, chat_id: int, words: list[str]) -> bool:
-        """Send the articles matching every word; return whether any matched."""
-        hits = self.deps.store.search_articles(words, limit=SEARCH_LIMIT)
-        if not hits:
+    async def turn_search_page(self, update: Update, context: Context) -> None:
+        """Turn the search results a button sits under to the page it names."""
+        if (chat_id := chat_of(update)) is None:
+            return
+        page, words = button_arg(context).split(":", 1)
+        query = parse_query(words)
+        found = query is not None and await self._search_page(
+            context, chat_id, query, int(page), pressed_message_id(update)
+        )
+        if not found:
+            await say(context, chat_id, texts.SEARCH_NONE.format(query=render.esc(words)))
+
+    async def _search_or_explain(self, context: Context, chat_id: int, words: str) -> None:
+        """Send the first page of results; say how to search, or that nothing matched."""
+        query = parse_query(words)
+        if query is None:
+            await say(context, chat_id, texts.SEARCH_USAGE)
+        elif not await self._search_page(context, chat_id, query, 0, None):
+            await say(context, chat_id, texts.SEARCH_NONE.format(query=render.esc(query.text)))
+
+    async def _search_page(
+        self, context: Context, chat_id: int, query: Query, page: int, edit_message_id: int | None
+    ) -> bool:
+        """Send (or turn to) a page of the articles matching query; return whether any did."""
+        size = SEARCH_PAGE_SIZE
+        result = self.deps.store.search(query.text, limit=size, offset=max(page, 0) * size)
+        if result.total == 0:
             return False
-        labels = [(h.article.id, h.article.title) for h in hits]
-        head = texts.SEARCH_HITS.format(count=len(hits))
-        await say(context, chat_id, head, hits_keyboard(labels))
+        pages = page_count(result.total, size)
+        if not result.hits:  # a page past the end (the archive shrank): show the last one
+            return await self._search_page(context, chat_id, query, pages - 1, edit_message_id)
+        page = result.offset // size
+        shown = render.esc(query.text)
+        head = (
+            texts.SEARCH_HITS_PAGED.format(
+                count=result.total, query=shown, page=page + 1, pages=pages
+            )
+            if pages > 1
+            else texts.SEARCH_HITS.format(count=result.total, query=shown)
+        )
+        labels = [
+            (h.article.id, render.hit_label(h.article.title, h.published)) for h in result.hits
+        ]
+        markup = hits_keyboard(labels, query.text, page, pages)
+        await show(context, chat_id, head, markup, edit_message_id)
         return True
 
     # Hotline and reminders -----------------------------------------------------------------------

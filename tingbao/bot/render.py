@@ -37,6 +37,39 @@ def cn_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def issue_label(title: str, published: date) -> str:
+    """Return an issue's name on a button: its title, after the date unless the title has it."""
+    names_date = f"{published.month}月{published.day}日" in title
+    names_month = f"{published.year}年{published.month}月" in title
+    return title if names_date or names_month else f"{cn_date(published)} {title}"
+
+
+def hit_label(title: str, published: date) -> str:
+    """Return a search hit on a button: the article's title and its issue's date."""
+    return f"{title}（{cn_date(published)}）"
+
+
+def shorten(text: str, limit: int) -> str:
+    """Return text cut to limit characters, with … when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def first_line(article: Article, limit: int = 60) -> str:
+    """Return the start of an article's lead paragraph, for a one-line description."""
+    return shorten(article.summary.strip().split("\n", 1)[0], limit)
+
+
+def article_card(article: Article, published: date, paper_name: str, limit: int = 150) -> str:
+    """Return a short HTML card for an article: title, paper and date, the start of its lead."""
+    return "\n".join(
+        [
+            f"<b>{esc(article.title)}</b>",
+            texts.CARD_LINE.format(paper=esc(paper_name), date=cn_date(published)),
+            esc(shorten(article.summary.strip(), limit)),
+        ]
+    )
+
+
 def _hard_pieces(text: str, limit: int) -> list[str]:
     """Cut plain text into pieces whose escaped form fits limit: at sentence ends, else anywhere."""
     pieces: list[str] = []

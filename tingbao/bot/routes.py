@@ -1,10 +1,13 @@
 """Which update reaches which reader handler: commands, button labels and words, inline buttons.
 
 The library dispatches. Every word intent (texts.KEYWORDS) is also a command of the same name; a
-plain message naming none of them is a search. Each inline-button action gets a
-CallbackQueryHandler whose pattern is `action:argument` with the argument's exact shape
-(keyboards.SHAPES), so a handler only ever sees data of the right shape; whatever else arrives as
-a button press is answered "button expired" by the last handler.
+message starting with 搜 is a search whatever follows, and a plain message naming no intent is a
+search too. Each inline-button action gets a CallbackQueryHandler whose pattern is
+`action:argument` with the argument's exact shape (keyboards.SHAPES), so a handler only ever sees
+data of the right shape; whatever else arrives as a button press is answered "button expired" by
+the last handler. /start with a deep-link payload (`art-<id>`, `slow-<id>`) goes to that
+article's card or slow reading; any other payload, or an article no longer there, gets the
+greeting. Inline queries (`@bot 词`) go to inline.py.
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
 from tingbao.bot import texts
-from tingbao.bot.chat import Context
-from tingbao.bot.keyboards import SHAPES, Action
+from tingbao.bot.chat import Context, chat_of
+from tingbao.bot.inline import InlineSearch
+from tingbao.bot.keyboards import SHAPES, Action, parse_start
 from tingbao.bot.listen import Listener
 from tingbao.bot.reader import Reader
 
@@ -40,6 +45,13 @@ class IntentFilter(filters.MessageFilter):
 
     def filter(self, message: Message) -> bool:
         return message.text is not None and texts.intent_of(message.text) == self.intent
+
+
+class SearchFilter(filters.MessageFilter):
+    """Pass plain messages that start with 搜 (搜 电梯, 搜索电梯)."""
+
+    def filter(self, message: Message) -> bool:
+        return message.text is not None and texts.search_words(message.text) is not None
 
 
 def button_pattern(*actions: Action) -> re.Pattern[str]:
@@ -59,6 +71,22 @@ def answered(handler: Handler) -> Handler:
     return answer_then_act
 
 
+def start_with_link(reader: Reader, listener: Listener) -> Handler:
+    """Return the /start handler: a deep link's article card or slow reading, else the greeting."""
+
+    async def start(update: Update, context: Context) -> None:
+        link = parse_start(context.args[0]) if context.args else None
+        chat_id = chat_of(update)
+        if link is None or chat_id is None or reader.deps.store.find_article(link[1]) is None:
+            await reader.start(update, context)
+        elif link[0] == "slow":
+            await listener.send_reading(context, chat_id, link[1], slow=True)
+        else:
+            await reader.send_card(context, chat_id, link[1])
+
+    return start
+
+
 def reader_handlers(reader: Reader, listener: Listener) -> list[BaseHandler[Update, Context, None]]:
     """Return the readers' handlers in order; the catch-all for stale buttons comes last."""
     intents: dict[texts.Intent, Handler] = {
@@ -71,7 +99,7 @@ def reader_handlers(reader: Reader, listener: Listener) -> list[BaseHandler[Upda
         "help": reader.help,
     }
     commands: list[tuple[str, Handler]] = [
-        ("start", reader.start),
+        ("start", start_with_link(reader, listener)),
         *intents.items(),
         ("search", reader.search),
     ]
@@ -80,6 +108,7 @@ def reader_handlers(reader: Reader, listener: Listener) -> list[BaseHandler[Upda
         (("next",), reader.next_article),
         (("toc", "iss"), reader.contents),
         (("page",), reader.turn_page),
+        (("find",), reader.turn_search_page),
         (("unsub",), reader.unsubscribe),
         (("say", "slow"), listener.article),
         (("all",), listener.issue),
@@ -87,6 +116,7 @@ def reader_handlers(reader: Reader, listener: Listener) -> list[BaseHandler[Upda
     plain = filters.TEXT & ~filters.COMMAND
     return [
         *(CommandHandler(name, handler) for name, handler in commands),
+        MessageHandler(plain & SearchFilter(), reader.search_said),
         *(MessageHandler(plain & IntentFilter(i), handler) for i, handler in intents.items()),
         MessageHandler(plain, reader.search_text),
         *(
@@ -94,4 +124,5 @@ def reader_handlers(reader: Reader, listener: Listener) -> list[BaseHandler[Upda
             for actions, handler in buttons
         ),
         CallbackQueryHandler(reader.stale_button),
+        InlineQueryHandler(InlineSearch(reader.deps).answer),
     ]

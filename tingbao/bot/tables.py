@@ -1,16 +1,33 @@
-"""The bot's tables: subscribers, the new-issue outbox, and Telegram file ids of uploaded audio."""
+"""The bot's tables: subscribers, the new-issue outbox, Telegram file ids of uploaded audio, and the
+update ids already taken by a replica.
+
+Columns added after a table first shipped are added to existing databases by `add_missing_columns`,
+the one place that does so (ALTER TABLE … ADD COLUMN when missing; idempotent); the schema
+(worker/schema.py) calls it after creating the tables.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Integer,
+    String,
+    UniqueConstraint,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import Column
 
 from tingbao.paper.db import Base
 
-# Outbox states: pending -> sending -> sent | pending | unknown | blocked | failed. What each one
-# means, and the delivery guarantee (at most once per subscriber), are written once, in outbox.py.
+# Outbox states: pending -> sending -> sent | pending | unknown | blocked | failed, and a 'sending'
+# row whose lease expired -> sending again (another claim). What each one means, and the delivery
+# guarantee of each step, are written once, in outbox.py.
 PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
@@ -40,10 +57,13 @@ class OutboxRow(Base):
     issue_id: Mapped[str] = mapped_column(String(80), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(12), index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # claims, less those that never left
     last_error: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Who claimed a 'sending' row and until when; after lease_until any replica may claim it again.
+    owner: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class FileIdRow(Base):
@@ -56,3 +76,42 @@ class FileIdRow(Base):
     method: Mapped[str] = mapped_column(String(10), primary_key=True)  # voice | audio
     file_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SeenUpdateRow(Base):
+    """An update a replica took: the first insert wins, so each update is answered once."""
+
+    __tablename__ = "bot_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+# Columns added since their table shipped: (table, column). Alembic replaces this in a later issue.
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("bot_outbox", "owner"),
+    ("bot_outbox", "lease_until"),
+)
+
+
+def add_missing_columns(connection: Connection) -> list[str]:
+    """Add every column of ADDED_COLUMNS that an existing table lacks; return 'table.column's."""
+    inspector = inspect(connection)
+    added = []
+    for table_name, column_name in ADDED_COLUMNS:
+        if not inspector.has_table(table_name):
+            continue
+        present = {c["name"] for c in inspector.get_columns(table_name)}
+        if column_name in present:
+            continue
+        column: Column[Any] = Base.metadata.tables[table_name].c[column_name]
+        kind = column.type.compile(dialect=connection.dialect)
+        default = ""
+        if column.server_default is not None:
+            default = " DEFAULT ''"  # the only server default among ADDED_COLUMNS
+        connection.exec_driver_sql(
+            f"ALTER TABLE {table_name} ADD COLUMN {column_name} {kind}{default}"
+        )
+        added.append(f"{table_name}.{column_name}")
+    return added

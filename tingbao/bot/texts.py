@@ -31,6 +31,19 @@ KEYWORDS: tuple[tuple[Intent, tuple[str, ...]], ...] = (
 )
 
 
+# "搜 电梯", "搜索电梯": a search, whatever words follow (so "搜 电话" is not the hotline).
+SEARCH_PREFIXES = ("搜索", "搜")
+
+
+def search_words(text: str) -> str | None:
+    """Return the words after 搜 or 搜索 at the start of a message, or None without it."""
+    cleaned = text.strip()
+    for prefix in SEARCH_PREFIXES:
+        if cleaned.startswith(prefix):
+            return cleaned[len(prefix) :].strip()
+    return None
+
+
 def intent_of(text: str) -> Intent | None:
     """Return what a plain message asks for, or None when it names nothing we know."""
     cleaned = text.strip().lower()
@@ -49,6 +62,9 @@ BTN_TOC = "目录"
 BTN_PREV_PAGE = "上一页"
 BTN_NEXT_PAGE = "下一页"
 BTN_UNSUBSCRIBE = "退订"
+BTN_READ = "📖 阅读全文"
+BTN_WEB_PAGE = "📖 网页阅读"
+BTN_WEB_PLAYER = "📱 在 Telegram 里收听"
 BTN_PUBLISH = "发布"
 BTN_CANCEL = "取消"
 
@@ -64,7 +80,7 @@ HELP = (
     "【往期】看以前的报纸\n"
     "【新闻热线】打电话给编辑部\n"
     "【订阅提醒】出新报纸时告诉您\n"
-    "找文章：/search 加上要找的词"
+    "找文章：发“搜”加上要找的词，比如：搜 电梯"
 )
 NO_ISSUE = "还没有报纸发布，请过几天再来看看。"
 ISSUE_HEAD = "{title}\n{date}出版，共{count}篇文章。\n点标题阅读："
@@ -72,14 +88,17 @@ NEW_ISSUE_HEAD = "新一期《{paper}》出版了！\n{title}\n{date}出版，�
 NO_ARTICLE = "找不到这篇文章了，请点“最新一期”。"
 LAST_ARTICLE = "这已经是最后一篇了。点“目录”看其他文章。"
 AUDIO_PENDING = "语音正在制作，请稍后再试。"
-AUDIO_TOO_BIG = "这个语音文件比较大，请点链接收听：\n{url}"
+AUDIO_TOO_BIG = "这段录音太大，发不过来。请点链接在网页上收听：\n{url}"
+AUDIO_FAILED = "抱歉，录音没有发出去。请点链接在网页上收听：\n{url}"
 ISSUE_AUDIO_PENDING = "整期的语音正在制作，请稍后再试。"
 CHAPTERS_HEAD = "全刊目录："
 ARCHIVE_HEAD = "往期报纸（第{page}页，共{pages}页）。点一期查看："
 ARCHIVE_EMPTY = "还没有往期报纸。"
-SEARCH_USAGE = "请在 /search 后面写要找的词，比如：/search 垃圾分类"
+SEARCH_USAGE = "请在“搜”后面写要找的词，比如：搜 垃圾分类"
 SEARCH_NONE = "没有找到和“{query}”有关的文章。"
-SEARCH_HITS = "找到{count}篇文章，点标题阅读："
+SEARCH_HITS = "找到{count}篇和“{query}”有关的文章，点标题阅读："
+SEARCH_HITS_PAGED = "找到{count}篇和“{query}”有关的文章（第{page}页，共{pages}页），点标题阅读："
+CARD_LINE = "《{paper}》{date}"
 NOT_UNDERSTOOD = "没有看懂您的意思。请点下面的按钮。"
 HOTLINE_LINE = "📞 新闻热线：{value}"
 EMAIL_LINE = "✉️ 投稿邮箱：{value}"

@@ -22,6 +22,7 @@ from tingbao.paper.assets import (
     Asset,
 )
 from tingbao.paper.model import Article, Issue
+from tingbao.paper.pages import article_page, issue_page
 from tingbao.paper.settings import PaperSettings
 
 FEED_RSS = "feed.xml"
@@ -125,16 +126,6 @@ class IssueView:
     def page(self) -> str:
         """Return the path of the issue's page under public/."""
         return issue_page(self.issue.id)
-
-
-def article_page(article_id: str) -> str:
-    """Return the public path of an article page."""
-    return f"articles/{article_id}.html"
-
-
-def issue_page(issue_id: str) -> str:
-    """Return the public path of an issue page."""
-    return f"issues/{issue_id}.html"
 
 
 def _media(asset: Asset | None) -> Media | None:

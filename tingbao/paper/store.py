@@ -2,6 +2,9 @@
 
 A stage is done for an issue when its recorded input hash equals the hash of what it would work on
 now; a corrected issue changes the hash and so makes the stage due again.
+
+Articles are found through the full-text index of search_index.py: `save_issue` indexes an
+issue's articles in the transaction that stores them.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -21,7 +25,6 @@ from sqlalchemy import (
     Text,
     delete,
     func,
-    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -29,6 +32,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tingbao.paper.db import Base, Database
 from tingbao.paper.errors import NotFoundError
 from tingbao.paper.model import Article, Issue, issue_from_dict, issue_to_dict
+from tingbao.paper.search import parse_query
+from tingbao.paper.search_index import SearchIndex, search_index_for
 
 Clock = Callable[[], datetime]
 SaveStatus = Literal["new", "unchanged", "updated"]
@@ -100,6 +105,21 @@ class ArticleHit:
     issue_id: str
     issue_title: str
     article: Article
+    published: date
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of search results, and how many articles match in all."""
+
+    hits: tuple[ArticleHit, ...]
+    total: int
+    offset: int
+
+    @property
+    def has_more(self) -> bool:
+        """Return whether articles come after this page."""
+        return self.offset + len(self.hits) < self.total
 
 
 class IssueStore:
@@ -108,6 +128,11 @@ class IssueStore:
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         self.db = db
         self.clock = clock
+
+    @cached_property
+    def index(self) -> SearchIndex:
+        """Return the search index of this database."""
+        return search_index_for(self.db.engine.dialect.name)
 
     def save_issue(self, issue: Issue, source_name: str = "") -> SaveResult:
         """Store an issue; identical content changes nothing, a correction replaces it."""
@@ -141,6 +166,8 @@ class IssueStore:
                         text=f"{article.kicker or ''}\n{article.title}\n{article.body_text}",
                     )
                 )
+            session.flush()
+            self.index.add_issue(session, issue.id)
             return SaveResult("new" if previous is None else "updated", issue, previous)
 
     def get_issue(self, issue_id: str) -> Issue:
@@ -210,33 +237,24 @@ class IssueStore:
         article = issue.article(article_id)
         return (issue, article) if article is not None else None
 
-    def search_articles(self, keywords: Sequence[str], limit: int = 10) -> list[ArticleHit]:
-        """Return articles whose title or text contains every keyword, newest issue first."""
-        words = [w for w in keywords if w.strip()]
-        if not words:
-            return []
+    def search(self, words: str | Sequence[str], limit: int = 10, offset: int = 0) -> SearchPage:
+        """Return a page of the articles matching every word, in rank order (search_index.py)."""
+        query = parse_query(words)
+        if query is None:
+            return SearchPage((), 0, offset)
         with self.db.session() as session:
-            query = (
-                select(ArticleRow.id, ArticleRow.issue_id)
-                .join(IssueRow, IssueRow.id == ArticleRow.issue_id)
-                .order_by(IssueRow.published.desc(), ArticleRow.position)
-                .limit(limit)
-            )
-            for word in words:
-                pattern = f"%{word.replace('%', '').replace('_', '')}%"
-                query = query.where(
-                    or_(ArticleRow.title.like(pattern), ArticleRow.text.like(pattern))
-                )
-            rows = session.execute(query).all()
-        hits: list[ArticleHit] = []
-        cache: dict[str, Issue] = {}
-        for article_id, issue_id in rows:
-            issue = cache.get(issue_id) or self.get_issue(issue_id)
-            cache[issue_id] = issue
-            article = issue.article(article_id)
-            if article is not None:
-                hits.append(ArticleHit(issue.id, issue.title, article))
-        return hits
+            found, total = self.index.search(session, query, limit, offset)
+        hits = []
+        for data in found:
+            issue = issue_from_dict(data)  # the issue with only the matching article
+            hits.append(ArticleHit(issue.id, issue.title, issue.articles[0], issue.published))
+        return SearchPage(tuple(hits), total, offset)
+
+    def search_articles(
+        self, words: str | Sequence[str], limit: int = 10, offset: int = 0
+    ) -> list[ArticleHit]:
+        """Return the articles matching every word, ranked (without the total of `search`)."""
+        return list(self.search(words, limit, offset).hits)
 
     def stage_done(self, issue_id: str, stage: str, input_hash: str) -> bool:
         """Return whether stage already ran for exactly this input."""

@@ -217,9 +217,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
+    webhook = settings.bot.webhook
+    if args.webhook and webhook is None and settings.bot.telegram_token is not None:
+        raise CliError(
+            "bot --webhook needs TELEGRAM_WEBHOOK_URL: the https address Telegram calls,"
+            " routed to this process (e.g. https://news.example.org/telegram)"
+        )
     with open_context(settings) as ctx:
         if not args.once:
-            return 0 if run_bot(build_bot(settings, ctx.db, ctx.publisher)) else 1
+            app = build_bot(settings, ctx.db, ctx.publisher)
+            return 0 if run_bot(app, webhook if args.webhook else None) else 1
         try:
             neighbours = bot_neighbours(settings, ctx.publisher)
             once = asyncio.run(drain_once(settings.bot, settings.paper, ctx.db, neighbours))
@@ -298,8 +305,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve public/ over HTTP (with Range support)")
     p.set_defaults(handler=cmd_serve)
 
-    p = sub.add_parser("bot", help="run the Telegram bot")
-    p.add_argument("--once", action="store_true", help="send the due outbox messages and exit")
+    p = sub.add_parser("bot", help="run the Telegram bot (polling, unless --webhook)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="send the due outbox messages and exit")
+    mode.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates at TELEGRAM_WEBHOOK_URL (behind a proxy) instead of polling",
+    )
     p.set_defaults(handler=cmd_bot)
     return parser
 
