@@ -24,9 +24,9 @@ from telegram import Bot
 
 from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.channel import sync_channel
-from tingbao.bot.channel_send import ChannelPacer
 from tingbao.bot.channel_store import queue_channel_issue, revise_channel_issue
 from tingbao.bot.files import AudioSender, FileIdCache
+from tingbao.bot.limits import ChannelPacer
 from tingbao.bot.settings import ptb_environment
 from tingbao.paper.assets import Asset, AssetStore
 from tingbao.paper.db import Database

@@ -59,3 +59,16 @@ def put_chapters(publisher: Publisher, assets: AssetStore, issue: Issue) -> Asse
     asset = Asset(issue.id, issue.id, "chapters", path, len(data), "application/json+chapters")
     assets.put(asset)
     return asset
+
+
+class FakeClock:
+    """Monotonic time that passes only when someone sleeps on it (pacers, pauses)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds

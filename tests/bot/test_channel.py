@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 from telegram import Bot
 
-from tests.bot.data import put_audio, put_chapters, save_issues
+from tests.bot.data import FakeClock, put_audio, put_chapters, save_issues
 from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.channel import CHANNEL_LEASE, ChannelJob, ChannelReport, sync_channel
-from tingbao.bot.channel_send import ChannelPacer
 from tingbao.bot.channel_store import (
     issues_behind,
     posts_of,
@@ -25,6 +24,7 @@ from tingbao.bot.channel_store import (
 from tingbao.bot.channel_store import revise_channel_issue as revise
 from tingbao.bot.files import AudioSender, FileIdCache
 from tingbao.bot.leases import take_lease
+from tingbao.bot.limits import ChannelPacer
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.model import Issue, Section
@@ -143,7 +143,7 @@ async def test_audio_goes_up_once_and_a_crashed_send_goes_out_again_by_file_id(
     assert mp3 is not None
     file_id = FileIdCache(channel.db).get(mp3, "audio")  # the inline mode can send it too
     assert file_id is not None and file_id.startswith("audio-")
-    key = f"article:{article.id}:audio"
+    key = "article:1:audio"
     record_sending(channel.db, channel.issue.id, key, 3, "audio")  # as a crash leaves it
     revise(channel.db, channel.issue.id)
     start = len(channel.api.calls)
@@ -193,11 +193,32 @@ async def test_correction_edits_in_place_and_withdraws_dropped_articles(channel:
     assert (await channel.sync()).changed == 0
 
 
+async def test_a_corrected_title_edits_its_posts_in_reading_order(channel: Channel) -> None:
+    """An article's id follows its title; its posts follow its place, so they stay in order."""
+    await channel.sync()
+    before = [m["message_id"] for m in channel.live()]
+    issue = channel.issue
+    first = issue.articles[0]
+    retitled = replace(first, id="a00000000001", title="虹桥镇召开年中工作会议（标题更正）")
+    corrected = replace(issue, articles=(retitled, *issue.articles[1:]))
+    channel.store.save_issue(corrected)
+    channel.publish_audio(corrected)
+    revise(channel.db, issue.id)
+
+    report = await channel.sync()
+
+    assert report.posted == report.withdrawn == 0 and report.edited >= 2, report
+    live = channel.live()
+    assert [m["message_id"] for m in live] == before  # the same posts, in the same order
+    assert "（标题更正）" in live[2]["text"] and "（标题更正）" in shown(live[3])
+    assert f"start=slow-{retitled.id}" in urls(live[3])[0]
+
+
 async def test_posts_too_old_to_delete_are_marked_withdrawn(channel: Channel) -> None:
     await channel.sync()
     issue = channel.issue
     third = issue.articles[2]
-    records = [r for r in posts_of(channel.db, issue.id).values() if third.id in r.key]
+    records = [r for r in posts_of(channel.db, issue.id).values() if "article:3:" in r.key]
     old = sorted(r.message_id for r in records if r.message_id is not None)
     for message_id in old:
         channel.api.age(CHANNEL, message_id, 49 * 3600)
@@ -212,7 +233,7 @@ async def test_posts_too_old_to_delete_are_marked_withdrawn(channel: Channel) ->
     text, audio = (kept[message_id] for message_id in old)
     assert text["text"] == "（已撤回）" and audio["caption"] == "（已撤回）"
     assert urls(text) == urls(audio) == []
-    states = {r.state for r in posts_of(channel.db, issue.id).values() if third.id in r.key}
+    states = {r.state for r in posts_of(channel.db, issue.id).values() if "article:3:" in r.key}
     assert states == {"withdrawn"}
     assert (await channel.sync()).changed == 0
 
@@ -237,19 +258,6 @@ async def test_429_waits_retry_after_then_posts_that_post(channel: Channel) -> N
     assert [c.status for c in calls[:3]] == [200, 429, 200]
     assert calls[2].at - calls[1].at >= 1.0
     assert report.posted == len(channel.live()) == 8 and not report.errors
-
-
-class FakeClock:
-    """Time that passes only when the pacer sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 async def test_the_pacer_keeps_to_n_posts_a_minute(channel: Channel) -> None:

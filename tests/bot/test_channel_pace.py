@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tingbao.bot.channel_send import ChannelPacer
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
+from tests.bot.data import FakeClock
+from tingbao.bot.limits import ChannelPacer
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from tingbao.bot.errors import CallbackDataError
 from tingbao.bot.inline import parse_offset
 from tingbao.bot.keyboards import Callback, page_buttons, parse_callback, parse_start
 from tingbao.bot.limits import FloodGate, SendPacer
-from tingbao.bot.outbox import classify
+from tingbao.bot.sending import classify
 from tingbao.bot.texts import intent_of, search_words
 from tingbao.paper.model import Article, Contact, Section
 

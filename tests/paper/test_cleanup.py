@@ -53,6 +53,7 @@ def test_clean_line(raw: str, clean: str) -> None:
         ("10:30 开会", "10:30 开会"),
         ("见 https://a.cn/?x=1,2", "见 https://a.cn/?x=1,2"),
         ("Hello, world!", "Hello, world!"),
+        ("“Yes,” he said", "“Yes,” he said"),  # curly quotes around English stay English
     ],
 )
 def test_ascii_punctuation_beside_chinese_is_set_in_chinese(raw: str, set_in_chinese: str) -> None:

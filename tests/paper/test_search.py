@@ -115,6 +115,13 @@ def test_search_finds_every_word_as_written(searchable: IssueStore) -> None:
     assert hit.issue_title == issue.title and hit.article == issue.articles[1]
 
 
+def test_latin_words_match_in_any_case(searchable: IssueStore) -> None:
+    paragraphs = ("小区里通了 WiFi，老人用手机看新闻。",)
+    searchable.save_issue(issue_on(date(2020, 7, 30), ("免费上网",), paragraphs))
+    assert [h.article.title for h in searchable.search_articles("wifi")] == ["免费上网"]
+    assert [h.article.title for h in searchable.search_articles("WIFI 手机")] == ["免费上网"]
+
+
 def test_ranking_title_hits_first_then_newest_issue(searchable: IssueStore) -> None:
     body_only = ("无关的文章",)
     old = issue_on(date(2019, 1, 3), ("电梯维修通知", *body_only), PARAGRAPHS)

@@ -40,9 +40,10 @@ from tingbao.bot.health import unavailable
 from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S, FloodGate, SendPacer
 from tingbao.bot.listen import Listener
 from tingbao.bot.logs import install_redaction
-from tingbao.bot.outbox import DEFAULT_LEASE_S, DrainReport, drain_outbox
+from tingbao.bot.outbox import DrainReport, drain_outbox
 from tingbao.bot.reader import Reader
 from tingbao.bot.routes import reader_handlers
+from tingbao.bot.sending import DEFAULT_LEASE_S
 from tingbao.bot.settings import TELEGRAM_CLOUD, BotSettings, WebhookSettings
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.bot.updates import OnceGuard, PruneJob, SeenUpdates
@@ -264,7 +265,10 @@ def register(
         download_limit=(20 if cloud else 2000) * 1024 * 1024,
     )
     seen = SeenUpdates(db)
-    app.add_handler(TypeHandler(Update, OnceGuard(seen)), group=-2)  # before anything answers
+    if settings.webhook is not None:
+        # Only webhook deliveries are retried to another replica; getUpdates hands each update to
+        # one consumer. Before anything answers.
+        app.add_handler(TypeHandler(Update, OnceGuard(seen)), group=-2)
     app.add_handler(
         TypeHandler(Update, FloodGuard(FloodGate(settings.bot_user_messages_per_minute))), group=-1
     )

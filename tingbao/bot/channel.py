@@ -43,7 +43,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from tingbao.bot.channel_plan import IssueAudio, Links, PlannedPost, plan_issue, withdrawn_hash
-from tingbao.bot.channel_send import ChannelPacer, ChannelPoster, is_gone
+from tingbao.bot.channel_send import ChannelPoster, is_gone
 from tingbao.bot.channel_store import (
     DELETED,
     POSTED,
@@ -60,7 +60,8 @@ from tingbao.bot.channel_store import (
 )
 from tingbao.bot.files import AudioSender
 from tingbao.bot.leases import hold_lease
-from tingbao.bot.outbox import classify, new_owner
+from tingbao.bot.limits import ChannelPacer
+from tingbao.bot.sending import classify, new_owner
 from tingbao.paper.assets import ISSUE_CHAPTERS, AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.model import Issue

@@ -7,8 +7,11 @@ as MP3 through sendAudio, not as a voice note: a correction replaces it with edi
 which cannot make a voice note.
 
 Every post has a key that stays the same across corrections ("head:1", "issue:audio",
-"article:<id>:text:1", "article:<id>:audio"), so a corrected issue maps onto the posts already in
-the channel; the key names the kind of post, so a key's post can always be edited in place.
+"article:2:text:1", "article:2:audio"), so a corrected issue maps onto the posts already in the
+channel; the key names the kind of post, so a key's post can always be edited in place. Articles
+are keyed by their place in the issue, not their id (which follows the title): a corrected title,
+or an article added or dropped in the middle, edits the posts in place, and the channel keeps
+reading order; only posts beyond the old end are added, at the end.
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from tingbao.bot.files import file_key
-from tingbao.bot.render import MESSAGE_LIMIT, article_messages, chapters_text, cn_date, esc
+from tingbao.bot.render import (
+    MESSAGE_LIMIT,
+    article_messages,
+    attr,
+    chapters_text,
+    cn_date,
+    esc,
+)
 from tingbao.bot.render import pack_blocks as pack
 from tingbao.paper.assets import ARTICLE_MP3, ARTICLE_MP3_SLOW, ISSUE_MP3, Asset
 from tingbao.paper.model import Article, Issue
@@ -128,8 +138,8 @@ def plan_issue(issue: Issue, paper_name: str, audio: IssueAudio, links: Links) -
     """Return the posts of an issue in reading order, positions counted from 0."""
     drafts = head_posts(issue, paper_name, links)
     drafts += issue_audio_posts(issue, paper_name, audio, links)
-    for article in issue.articles:
-        drafts += article_posts(article, paper_name, audio, links)
+    for number, article in enumerate(issue.articles, 1):
+        drafts += article_posts(number, article, paper_name, audio, links)
     return [replace(post, position=n) for n, post in enumerate(drafts)]
 
 
@@ -138,7 +148,7 @@ def head_posts(issue: Issue, paper_name: str, links: Links) -> list[PlannedPost]
     head = HEAD.format(paper=esc(paper_name), date=cn_date(issue.published), title=esc(issue.title))
     lines = [head, "", TOC_HEAD.format(count=len(issue.articles))]
     lines += [
-        f'{n}. <a href="{esc(links.page(a.id))}">{esc(a.title)}</a>'
+        f'{n}. <a href="{attr(links.page(a.id))}">{esc(a.title)}</a>'
         for n, a in enumerate(issue.articles, 1)
     ]
     texts = pack(lines, MESSAGE_LIMIT, sep="\n")
@@ -164,7 +174,7 @@ def issue_audio_posts(
         return []
     chapters = chapters_text(issue, audio.chapters_json).split("\n")
     if not audio.attachable(episode):
-        link = LISTEN_LINK.format(url=esc(links.public_url(episode.path)), title=esc(issue.title))
+        link = LISTEN_LINK.format(url=attr(links.public_url(episode.path)), title=esc(issue.title))
         texts = pack([link, *chapters], MESSAGE_LIMIT, sep="\n")
         return [PlannedPost("issue:link", 0, "text", texts[0])]
     return [
@@ -190,23 +200,24 @@ def caption_of(lines: list[str]) -> str:
 
 
 def article_posts(
-    article: Article, paper_name: str, audio: IssueAudio, links: Links
+    number: int, article: Article, paper_name: str, audio: IssueAudio, links: Links
 ) -> list[PlannedPost]:
-    """Return an article's text posts, then its audio post carrying the buttons."""
+    """Return the text posts of the issue's article `number` (from 1), then its audio post
+    carrying the buttons."""
     slow = audio.get(article.id, ARTICLE_MP3_SLOW)
     slow_button = [Button(BTN_SLOW, links.slow(article.id))] if slow is not None else []
     buttons = (*slow_button, Button(BTN_PAGE, links.page(article.id)))
     texts = article_messages(article)
     mp3 = audio.get(article.id, ARTICLE_MP3)
     posts = [
-        PlannedPost(f"article:{article.id}:text:{n}", 0, "text", text)
+        PlannedPost(f"article:{number}:text:{n}", 0, "text", text)
         for n, text in enumerate(texts, 1)
     ]
     if mp3 is not None and audio.attachable(mp3):
         caption = ARTICLE_CAPTION.format(title=esc(article.title[:TITLE_LIMIT]))
         posts.append(
             PlannedPost(
-                f"article:{article.id}:audio",
+                f"article:{number}:audio",
                 0,
                 "audio",
                 caption,
@@ -218,8 +229,8 @@ def article_posts(
         )
         return posts
     if mp3 is not None:  # over the upload limit: a link to the file instead
-        link = LISTEN_LINK.format(url=esc(links.public_url(mp3.path)), title=esc(article.title))
-        posts.append(PlannedPost(f"article:{article.id}:link", 0, "text", link, buttons))
+        link = LISTEN_LINK.format(url=attr(links.public_url(mp3.path)), title=esc(article.title))
+        posts.append(PlannedPost(f"article:{number}:link", 0, "text", link, buttons))
         return posts
     posts[-1] = replace(posts[-1], buttons=buttons)
     return posts

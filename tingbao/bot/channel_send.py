@@ -8,8 +8,6 @@ and failures are raised to the caller, which decides what they mean for the post
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -28,62 +26,18 @@ from telegram.error import BadRequest, RetryAfter
 from tingbao.bot.channel_plan import WITHDRAWN_NOTE, PlannedPost
 from tingbao.bot.channel_store import DELETED, WITHDRAWN
 from tingbao.bot.files import AudioSender
-from tingbao.bot.outbox import retry_after_seconds
+from tingbao.bot.limits import ChannelPacer
+from tingbao.bot.sending import retry_after_seconds
 from tingbao.paper.assets import Asset
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Message | bool)  # what a send or an edit of a message answers
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
 
-CHANNEL_MESSAGES_PER_MINUTE = 20.0
-CHANNEL_MIN_GAP_S = 1.0  # Telegram: about one message per second into one chat
-UPLOAD_TIMEOUT_S = 120.0
+UPLOAD_TIMEOUT_S = 120.0  # writing a file of audio up
+# Waiting for Telegram's answer: it answers an upload only once it has taken the whole file, and
+# a post whose answer timed out is sent again (a duplicate), so wait long rather than often.
+ANSWER_TIMEOUT_S = 60.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-class ChannelPacer:
-    """Allow at most `per_minute` requests in any 60 s and `min_gap_s` between two; pause on 429.
-
-    per_minute <= 0 means no per-minute limit (tests and benchmarks of the machinery itself).
-    """
-
-    def __init__(
-        self,
-        per_minute: float = CHANNEL_MESSAGES_PER_MINUTE,
-        min_gap_s: float = CHANNEL_MIN_GAP_S,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-        window_s: float = 60.0,
-    ) -> None:
-        self.limit = int(per_minute) if per_minute > 0 else 0
-        self.min_gap_s = min_gap_s
-        self.window_s = window_s
-        self.clock = clock
-        self.sleep = sleep
-        self.recent: deque[float] = deque()
-        self.paused_until = 0.0
-
-    def delay(self, now: float) -> float:
-        """Return how long the next request must wait from now."""
-        while self.recent and self.recent[0] <= now - self.window_s:
-            self.recent.popleft()
-        ready = self.paused_until
-        if self.recent:
-            ready = max(ready, self.recent[-1] + self.min_gap_s)
-        if self.limit and len(self.recent) >= self.limit:
-            ready = max(ready, self.recent[-self.limit] + self.window_s)
-        return max(0.0, ready - now)
-
-    def pause(self, seconds: float) -> None:
-        """Stop every request for seconds (Telegram answered 429 with retry_after)."""
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
-
-    async def wait(self) -> None:
-        """Wait for the next slot and take it."""
-        while (delay := self.delay(self.clock())) > 0:
-            await self.sleep(delay)
-        self.recent.append(self.clock())
 
 
 def is_refusal(exc: BadRequest, *phrases: str) -> bool:
@@ -143,6 +97,7 @@ class ChannelPoster:
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard(post),
                     link_preview_options=NO_PREVIEW,
+                    read_timeout=ANSWER_TIMEOUT_S,
                 )
             )
         asset = post.audio
@@ -158,6 +113,7 @@ class ChannelPoster:
                 duration=_duration(asset),
                 reply_markup=keyboard(post),
                 write_timeout=UPLOAD_TIMEOUT_S,
+                read_timeout=ANSWER_TIMEOUT_S,
             )
 
         return await self.with_file(asset, send_audio)
@@ -208,6 +164,7 @@ class ChannelPoster:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 link_preview_options=NO_PREVIEW,
+                read_timeout=ANSWER_TIMEOUT_S,
             )
         )
 
@@ -221,6 +178,7 @@ class ChannelPoster:
                 caption=caption,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
+                read_timeout=ANSWER_TIMEOUT_S,
             )
         )
 
@@ -242,6 +200,7 @@ class ChannelPoster:
                 message_id,
                 reply_markup=keyboard(post),
                 write_timeout=UPLOAD_TIMEOUT_S,
+                read_timeout=ANSWER_TIMEOUT_S,
             )
 
         await self.with_file(asset, edit)

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, String, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tingbao.paper.db import Base, Database
@@ -87,7 +87,7 @@ class HeldLease:
             await asyncio.sleep(self.seconds / 3)
             try:
                 self.held = take_lease(self.db, self.name, self.owner, self.seconds, self.clock)
-            except Exception:  # the database is away: stop working rather than risk a double
+            except SQLAlchemyError:  # the database is away: stop rather than risk a double
                 log.exception("lease %s could not be renewed", self.name)
                 self.held = False
 

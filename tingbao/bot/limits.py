@@ -1,4 +1,5 @@
-"""Rate limits: pacing of outgoing broadcast messages and per-user flood limits on incoming ones.
+"""Rate limits: pacing of outgoing broadcast messages and of posts into one channel, and per-user
+flood limits on incoming ones.
 
 Both take an injected clock so the arithmetic is tested without waiting.
 """
@@ -15,6 +16,7 @@ Sleep = Callable[[float], Awaitable[None]]
 
 TELEGRAM_MESSAGES_PER_S = 30.0
 TELEGRAM_PER_CHAT_INTERVAL_S = 1.0
+CHANNEL_MESSAGES_PER_MINUTE = 20.0  # Telegram: about 20 a minute into one group or channel
 
 
 class SendPacer:
@@ -101,3 +103,47 @@ class FloodGate:
             return "drop"
         self.warned_until[user_id] = times[0] + self.window
         return "warn"
+
+
+class ChannelPacer:
+    """Allow at most `per_minute` requests in any 60 s and `min_gap_s` between two; pause on 429.
+
+    per_minute <= 0 means no per-minute limit (tests and benchmarks of the machinery itself).
+    """
+
+    def __init__(
+        self,
+        per_minute: float = CHANNEL_MESSAGES_PER_MINUTE,
+        min_gap_s: float = TELEGRAM_PER_CHAT_INTERVAL_S,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        window_s: float = 60.0,
+    ) -> None:
+        self.limit = int(per_minute) if per_minute > 0 else 0
+        self.min_gap_s = min_gap_s
+        self.window_s = window_s
+        self.clock = clock
+        self.sleep = sleep
+        self.recent: deque[float] = deque()
+        self.paused_until = 0.0
+
+    def delay(self, now: float) -> float:
+        """Return how long the next request must wait from now."""
+        while self.recent and self.recent[0] <= now - self.window_s:
+            self.recent.popleft()
+        ready = self.paused_until
+        if self.recent:
+            ready = max(ready, self.recent[-1] + self.min_gap_s)
+        if self.limit and len(self.recent) >= self.limit:
+            ready = max(ready, self.recent[-self.limit] + self.window_s)
+        return max(0.0, ready - now)
+
+    def pause(self, seconds: float) -> None:
+        """Stop every request for seconds (Telegram answered 429 with retry_after)."""
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+    async def wait(self) -> None:
+        """Wait for the next slot and take it."""
+        while (delay := self.delay(self.clock())) > 0:
+            await self.sleep(delay)
+        self.recent.append(self.clock())

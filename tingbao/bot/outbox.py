@@ -44,34 +44,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
-import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any, Literal
+from datetime import datetime, timedelta
+from typing import Any
 
-import httpx
 from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy.sql.dml import ReturningUpdate
 from sqlalchemy.sql.elements import ColumnElement
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import TelegramError
 
 from tingbao.bot import render
 from tingbao.bot.keyboards import articles_keyboard
 from tingbao.bot.limits import SendPacer
+from tingbao.bot.sending import DEFAULT_LEASE_S, Outcome, classify, new_owner, request_budget
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.bot.tables import BLOCKED, FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxRow
 from tingbao.paper.db import Database
 from tingbao.paper.store import Clock, IssueStore, utc_now
 
 log = logging.getLogger(__name__)
-
-Outcome = Literal["sent", "retry", "offline", "blocked", "failed", "unknown"]
-DEFAULT_LEASE_S = 120.0
 
 
 @dataclass
@@ -101,45 +96,6 @@ class DrainReport:
         )
 
 
-def retry_after_seconds(exc: RetryAfter) -> float:
-    """Return RetryAfter's wait in seconds (a timedelta under PTB_TIMEDELTA, else an int)."""
-    value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def classify(exc: BaseException) -> tuple[Outcome, float]:
-    """Return what a failed send means for the row, and how long every send must wait.
-
-    Only what provably never left (connect errors, pool and connect timeouts) or what Telegram
-    refused (429) is sent again; a read or write timeout is in doubt: `unknown` (step 4).
-    """
-    if isinstance(exc, RetryAfter):
-        return "retry", retry_after_seconds(exc)
-    if isinstance(exc, Forbidden):
-        return "blocked", 0.0
-    if isinstance(exc, BadRequest):
-        return "failed", 0.0
-    if isinstance(exc, TimedOut):
-        never_left = isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
-        return ("offline", 0.0) if never_left else ("unknown", 0.0)
-    if isinstance(exc, NetworkError):
-        return (
-            ("offline", 0.0) if isinstance(exc.__cause__, httpx.ConnectError) else ("unknown", 0.0)
-        )
-    return "failed", 0.0
-
-
-def request_budget(read_timeout: float) -> float:
-    """Return the longest one send can take: pool, connect, write and read timeouts, plus slack
-    for the rate limiter's queue (each timeout is read_timeout; see OutboxDrainer.send)."""
-    return 5 * read_timeout
-
-
-def new_owner() -> str:
-    """Return a name for one drain, unique across replicas and restarts: host, pid, random."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
 @dataclass(frozen=True, order=True)
 class Claim:
     """A row this drain holds: its lease ends `lease_s` after `at` (time.monotonic)."""
@@ -154,6 +110,45 @@ class Claim:
 class _Message:
     text: str
     markup: InlineKeyboardMarkup
+
+
+def lease_expired(now: datetime) -> ColumnElement[bool]:
+    """Return the condition of a `sending` row whose claim lapsed (its sender died)."""
+    return and_(
+        OutboxRow.state == SENDING,
+        or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
+    )
+
+
+def claim_statement(
+    owner: str, limit: int, lease_s: float, now: datetime, max_attempts: int = 8
+) -> ReturningUpdate[int, int, str]:
+    """Return the one statement that claims up to limit due rows, oldest first, for owner:
+    pending rows, and rows whose lease lapsed fewer than max_attempts times (step 2)."""
+    due = or_(
+        OutboxRow.state == PENDING,
+        and_(lease_expired(now), OutboxRow.attempts < max_attempts),
+    )
+    oldest = (
+        select(OutboxRow.id)
+        .where(due)
+        .order_by(OutboxRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serializes writers instead
+    )
+    return (
+        update(OutboxRow)
+        .where(OutboxRow.id.in_(oldest.scalar_subquery()), due)
+        .values(
+            state=SENDING,
+            owner=owner,
+            lease_until=now + timedelta(seconds=lease_s),
+            attempts=OutboxRow.attempts + 1,
+            updated_at=now,
+        )
+        .returning(OutboxRow.id, OutboxRow.chat_id, OutboxRow.issue_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 class OutboxDrainer:
@@ -206,39 +201,10 @@ class OutboxDrainer:
             )
         return self.messages[issue_id]
 
-    def _expired(self) -> ColumnElement[bool]:
-        now = self.clock()
-        return and_(
-            OutboxRow.state == SENDING,
-            or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
-        )
-
     def claim(self, limit: int) -> list[Claim]:
         """Claim up to limit due rows, oldest first, in one statement (step 2)."""
-        now = self.clock()
-        due = or_(
-            OutboxRow.state == PENDING,
-            and_(self._expired(), OutboxRow.attempts < self.max_attempts),
-        )
-        oldest = (
-            select(OutboxRow.id)
-            .where(due)
-            .order_by(OutboxRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serializes writers instead
-        )
-        statement = (
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(oldest.scalar_subquery()), due)
-            .values(
-                state=SENDING,
-                owner=self.owner,
-                lease_until=now + timedelta(seconds=self.lease_s),
-                attempts=OutboxRow.attempts + 1,
-                updated_at=now,
-            )
-            .returning(OutboxRow.id, OutboxRow.chat_id, OutboxRow.issue_id)
-            .execution_options(synchronize_session=False)
+        statement = claim_statement(
+            self.owner, limit, self.lease_s, self.clock(), self.max_attempts
         )
         at = time.monotonic()
         with self.db.session() as session:
@@ -250,7 +216,7 @@ class OutboxDrainer:
         with self.db.session() as session:
             result = session.execute(
                 update(OutboxRow)
-                .where(self._expired(), OutboxRow.attempts >= self.max_attempts)
+                .where(lease_expired(self.clock()), OutboxRow.attempts >= self.max_attempts)
                 .values(
                     state=UNKNOWN,
                     lease_until=None,

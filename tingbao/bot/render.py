@@ -27,6 +27,11 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def attr(value: str) -> str:
+    """Escape a value for an attribute of Telegram's HTML (a link's href), quotes included."""
+    return html.escape(value, quote=True)
+
+
 def tg_len(text: str) -> int:
     """Return the length Telegram counts: UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S
-from tingbao.bot.outbox import DEFAULT_LEASE_S, request_budget
+from tingbao.bot.sending import DEFAULT_LEASE_S, request_budget
 from tingbao.paper.errors import SettingsError
 from tingbao.paper.settings import Secret, env_float, env_int
 

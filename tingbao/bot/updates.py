@@ -6,7 +6,8 @@ any other hits the primary key and stops the update before any handler runs (App
 in the earliest group). That makes answering AT MOST ONCE per update: a replica that dies after
 taking an update and before answering it leaves it unanswered (the user asks again), which beats
 answering twice. Rows older than a day are pruned by a periodic job; Telegram gives up re-sending
-an update long before that.
+an update long before that. Only webhook mode needs this (getUpdates gives each update to one
+consumer), and inline queries, which come with every keystroke, are let through unrecorded.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ class OnceGuard:
         self.seen = seen
 
     async def __call__(self, update: object, context: Context) -> None:
-        if not isinstance(update, Update):
-            return
+        if not isinstance(update, Update) or update.inline_query is not None:
+            return  # inline queries come with every keystroke; answering one twice is harmless
         if not self.seen.take(context.bot.id, update.update_id):
             log.info("update %s was taken by another replica; not answered here", update.update_id)
             raise ApplicationHandlerStop

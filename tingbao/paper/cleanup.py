@@ -29,10 +29,13 @@ CLOSING_BRACKETS = tuple("）)】]")
 # Punctuation that only appears inside sentences; a line with it is prose, not a heading.
 _PROSE_PUNCT = re.compile(r"[，,。；;！？!?]")
 HEADING_MAX_CHARS = 50
-# Chinese characters, CJK and full-width punctuation, and curly quotes: text set in Chinese.
-_CHINESE = "\u2018-\u201f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+# Chinese characters and CJK or full-width punctuation: text set in Chinese. A curly quote counts
+# only with a Chinese character on its other side (“美丽家园”, not “Yes,” he said).
+_CHINESE = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_QUOTES = "\u2018-\u201f"
 _ASCII_PUNCT_BY_CHINESE = re.compile(
-    rf"(?<=[{_CHINESE}]) ?([,;:?!]) ?| ?([,;:?!]) ?(?=[{_CHINESE}])"
+    rf"(?:(?<=[{_CHINESE}])|(?<=[{_CHINESE}][{_QUOTES}])) ?([,;:?!]) ?"
+    rf"| ?([,;:?!]) ?(?=[{_QUOTES}]?[{_CHINESE}])"
 )
 _CHINESE_FORM = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 

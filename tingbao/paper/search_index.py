@@ -152,7 +152,8 @@ class Fts5Index:
 class ScanIndex:
     """The portable index: no table of its own; each search scans the articles with LIKE.
 
-    The words are matched as normalized (search.normalize) against the stored title and text.
+    The words, normalized (search.normalize: NFKC, lower case), are matched against the stored
+    title and text in lower case (LIKE is case-sensitive on PostgreSQL).
     """
 
     def create(self, connection: Connection) -> None:
@@ -169,8 +170,10 @@ class ScanIndex:
         conditions, title_hits = [], []
         for n, term in enumerate(query.terms):
             params[f"w{n}"] = "%" + _like_escape(term.word) + "%"
-            conditions.append(f"(a.title LIKE :w{n} ESCAPE '!' OR a.text LIKE :w{n} ESCAPE '!')")
-            title_hits.append(f"a.title LIKE :w{n} ESCAPE '!'")
+            conditions.append(
+                f"(lower(a.title) LIKE :w{n} ESCAPE '!' OR lower(a.text) LIKE :w{n} ESCAPE '!')"
+            )
+            title_hits.append(f"lower(a.title) LIKE :w{n} ESCAPE '!'")
         rows = session.execute(
             text(
                 f"SELECT a.id, a.position, i.published, i.data, "
