@@ -126,6 +126,14 @@ def test_a_long_chapter_list_is_cut_to_a_caption_and_says_so() -> None:
     assert "1. 第0篇" in episode.text
 
 
+def test_a_linked_episode_with_a_very_long_chapter_list_says_it_was_cut() -> None:
+    titles = tuple(f"第{n}篇文章的标题比较长，说的是社区里的一件事情" for n in range(200))
+    issue = build_issue(titles=titles)
+    link = by_key(plan(issue, upload_limit=10))["issue:link"]  # the episode is too big to attach
+    assert tg_len(link.text) <= MESSAGE_LIMIT
+    assert link.text.startswith("🔊 收听：<a href=") and link.text.endswith(ISSUE_CAPTION_MORE)
+
+
 def test_article_audio_has_the_slow_reading_and_page_buttons() -> None:
     posts = by_key(plan())
     audio = posts["article:1:audio"]

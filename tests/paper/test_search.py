@@ -13,8 +13,13 @@ from tingbao.paper.db import Database
 from tingbao.paper.model import Issue
 from tingbao.paper.search import fts5_match, index_tokens, parse_query
 from tingbao.paper.search_index import SEARCH_TABLE, ScanIndex
-from tingbao.paper.store import IssueRow, IssueStore
+from tingbao.paper.store import ArticleHit, IssueRow, IssueStore
 from tingbao.worker.schema import create_schema
+
+
+def found(store: IssueStore, words: str | list[str]) -> list[ArticleHit]:
+    """Return every article matching words, in rank order."""
+    return list(store.search(words, limit=100).hits)
 
 
 @pytest.mark.parametrize(
@@ -99,18 +104,18 @@ def searchable(request: pytest.FixtureRequest, store: IssueStore) -> IssueStore:
 def test_search_finds_every_word_as_written(searchable: IssueStore) -> None:
     issue = issue_on(date(2020, 7, 30), ("老小区加装电梯", "夏季防汛"), PARAGRAPHS)
     searchable.save_issue(issue)
-    assert {h.article.title for h in searchable.search_articles("电梯")} == {
+    assert {h.article.title for h in found(searchable, "电梯")} == {
         "老小区加装电梯",
         "夏季防汛",
     }
-    both = searchable.search_articles("加装电梯 老小区")
+    both = found(searchable, "加装电梯 老小区")
     assert [h.article.title for h in both] == ["老小区加装电梯"]
-    assert searchable.search_articles("梯电") == []  # the characters, but not as written
-    assert searchable.search_articles("电梯 火星") == []  # every word must match
-    assert len(searchable.search_articles("电")) == 2  # one character finds every 电
-    assert len(searchable.search_articles("楼")) == 2  # also at the end of a sentence
-    assert searchable.search_articles("，。") == []
-    hit = searchable.search_articles("防汛")[0]
+    assert found(searchable, "梯电") == []  # the characters, but not as written
+    assert found(searchable, "电梯 火星") == []  # every word must match
+    assert len(found(searchable, "电")) == 2  # one character finds every 电
+    assert len(found(searchable, "楼")) == 2  # also at the end of a sentence
+    assert found(searchable, "，。") == []
+    hit = found(searchable, "防汛")[0]
     assert hit.issue_id == issue.id and hit.published == issue.published
     assert hit.issue_title == issue.title and hit.article == issue.articles[1]
 
@@ -118,8 +123,8 @@ def test_search_finds_every_word_as_written(searchable: IssueStore) -> None:
 def test_latin_words_match_in_any_case(searchable: IssueStore) -> None:
     paragraphs = ("小区里通了 WiFi，老人用手机看新闻。",)
     searchable.save_issue(issue_on(date(2020, 7, 30), ("免费上网",), paragraphs))
-    assert [h.article.title for h in searchable.search_articles("wifi")] == ["免费上网"]
-    assert [h.article.title for h in searchable.search_articles("WIFI 手机")] == ["免费上网"]
+    assert [h.article.title for h in found(searchable, "wifi")] == ["免费上网"]
+    assert [h.article.title for h in found(searchable, "WIFI 手机")] == ["免费上网"]
 
 
 def test_ranking_title_hits_first_then_newest_issue(searchable: IssueStore) -> None:
@@ -128,7 +133,7 @@ def test_ranking_title_hits_first_then_newest_issue(searchable: IssueStore) -> N
     new = issue_on(date(2020, 7, 30), ("社区新闻", *body_only), PARAGRAPHS)
     searchable.save_issue(new)
     searchable.save_issue(old)
-    titles = [(h.published.year, h.article.title) for h in searchable.search_articles("电梯")]
+    titles = [(h.published.year, h.article.title) for h in found(searchable, "电梯")]
     # the title hit first though older; then the newest issue's, then the older issue's others
     assert titles[0] == (2019, "电梯维修通知")
     assert [year for year, _ in titles[1:]] == [2020, 2020, 2019]
@@ -156,8 +161,8 @@ def test_correction_leaves_no_stale_rows(store: IssueStore, db: Database) -> Non
     corrected = replace(issue, articles=(replace(issue.articles[0], title="老小区加装扶手"),))
     assert store.save_issue(corrected).status == "updated"
     assert index_rows(db) == 1
-    assert [h.article.title for h in store.search_articles("扶手")] == ["老小区加装扶手"]
-    assert store.search_articles("防汛") == [] and store.search("老小区").total == 1
+    assert [h.article.title for h in found(store, "扶手")] == ["老小区加装扶手"]
+    assert found(store, "防汛") == [] and store.search("老小区").total == 1
 
 
 def test_deleted_issue_leaves_no_rows(store: IssueStore, db: Database) -> None:

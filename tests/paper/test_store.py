@@ -12,9 +12,14 @@ from tests.conftest import SAMPLE_TXT
 from tingbao.paper.errors import NotFoundError
 from tingbao.paper.model import Issue, issue_from_dict, issue_to_dict
 from tingbao.paper.reader import read_issue
-from tingbao.paper.store import IssueStore
+from tingbao.paper.store import ArticleHit, IssueStore
 from tingbao.worker.cli import main
 from tingbao.worker.settings import Settings
+
+
+def found(store: IssueStore, words: str | list[str]) -> list[ArticleHit]:
+    """Return every article matching words, in rank order."""
+    return list(store.search(words, limit=100).hits)
 
 
 def test_round_trip(sample_issue: Issue) -> None:
@@ -61,13 +66,13 @@ def test_lookup_and_search(store: IssueStore, sample_issue: Issue, settings: Set
     store.save_issue(sample_issue)
     assert store.latest_issue() == sample_issue
     assert [i.id for i in store.recent_issues()] == [sample_issue.id, older.id]
-    found = store.find_article(sample_issue.articles[1].id)
-    assert found is not None and found[1] == sample_issue.articles[1]
-    hits = store.search_articles(["垃圾分类"])
+    looked_up = store.find_article(sample_issue.articles[1].id)
+    assert looked_up is not None and looked_up[1] == sample_issue.articles[1]
+    hits = found(store, ["垃圾分类"])
     assert [h.article.title for h in hits] == [sample_issue.articles[0].title] * 2
     assert hits[0].issue_id == sample_issue.id
-    assert store.search_articles(["不存在的词"]) == []
-    assert store.search_articles(["%"]) == store.search_articles(["%"])  # wildcards are inert
+    assert found(store, ["不存在的词"]) == []
+    assert found(store, ["%"]) == found(store, ["%"])  # wildcards are inert
     with pytest.raises(NotFoundError):
         store.get_issue("nope")
 

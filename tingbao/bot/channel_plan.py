@@ -175,14 +175,13 @@ def issue_audio_posts(
     chapters = chapters_text(issue, audio.chapters_json).split("\n")
     if not audio.attachable(episode):
         link = LISTEN_LINK.format(url=attr(links.public_url(episode.path)), title=esc(issue.title))
-        texts = pack([link, *chapters], MESSAGE_LIMIT, sep="\n")
-        return [PlannedPost("issue:link", 0, "text", texts[0])]
+        return [PlannedPost("issue:link", 0, "text", cut_to([link, *chapters], MESSAGE_LIMIT))]
     return [
         PlannedPost(
             "issue:audio",
             0,
             "audio",
-            caption_of(chapters),
+            cut_to(chapters, CAPTION_LIMIT),
             audio=episode,
             title=issue.title,
             performer=paper_name,
@@ -190,12 +189,13 @@ def issue_audio_posts(
     ]
 
 
-def caption_of(lines: list[str]) -> str:
-    """Return lines as one caption under Telegram's 1024, saying so when some were left out."""
-    packed = pack(lines, CAPTION_LIMIT, sep="\n")
+def cut_to(lines: list[str], limit: int) -> str:
+    """Return lines as one message (or caption) under limit, saying so when some were left out
+    (the contents post above lists every article)."""
+    packed = pack(lines, limit, sep="\n")
     if len(packed) == 1:
         return packed[0]
-    room = CAPTION_LIMIT - len(ISSUE_CAPTION_MORE) - 1
+    room = limit - len(ISSUE_CAPTION_MORE) - 1
     return pack(lines, room, sep="\n")[0] + "\n" + ISSUE_CAPTION_MORE
 
 

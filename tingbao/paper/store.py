@@ -250,12 +250,6 @@ class IssueStore:
             hits.append(ArticleHit(issue.id, issue.title, issue.articles[0], issue.published))
         return SearchPage(tuple(hits), total, offset)
 
-    def search_articles(
-        self, words: str | Sequence[str], limit: int = 10, offset: int = 0
-    ) -> list[ArticleHit]:
-        """Return the articles matching every word, ranked (without the total of `search`)."""
-        return list(self.search(words, limit, offset).hits)
-
     def stage_done(self, issue_id: str, stage: str, input_hash: str) -> bool:
         """Return whether stage already ran for exactly this input."""
         with self.db.session() as session:
