@@ -14,8 +14,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.bot.fake_api import Call, FakeBotApi, ThreadedFakeBotApi
+from tests.webhook import post_webhook
 from tingbao.bot.settings import derived_secret, load_bot_settings
 from tingbao.paper.errors import SettingsError
 from tingbao.worker.cli import main
@@ -106,21 +105,7 @@ def text_update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
 
 def post_update(port: int, update: dict[str, Any], secret: str | None) -> int:
     """POST an update to a webhook server as Telegram would; return the HTTP status."""
-    headers = {"Content-Type": "application/json"}
-    if secret is not None:
-        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{PATH}",
-        data=json.dumps(update).encode(),
-        headers=headers,
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return exc.code
+    return post_webhook(f"http://127.0.0.1:{port}{PATH}", json.dumps(update).encode(), secret)
 
 
 def stop(child: subprocess.Popen[bytes]) -> None:

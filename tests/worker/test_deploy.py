@@ -3,6 +3,7 @@ the structure by reading them, the commands they name by running them here."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import shutil
@@ -13,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,39 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.webhook import post_webhook
 from tingbao.worker.cli import build_parser
 
 COMPOSE = ROOT / "docker-compose.yml"
 WEBHOOK_COMPOSE = ROOT / "deploy" / "compose.webhook.yml"
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
+
+
+@contextlib.contextmanager
+def caddy_running(caddy: str, env: dict[str, str], port: int) -> Iterator[str]:
+    """Run `caddy run` with deploy/Caddyfile until the block ends; yield its base URL once it
+    answers /healthz."""
+    server = subprocess.Popen(
+        [caddy, "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    assert response.read() == b"ok"
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "caddy did not start"
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def compose() -> dict[str, Any]:
@@ -167,23 +197,7 @@ def test_caddyfile_serves_public_with_ranges_types_and_cors(tmp_path: Path) -> N
         check=False,
     )
     assert valid.returncode == 0, valid.stderr
-    server = subprocess.Popen(
-        [caddy, "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    assert response.read() == b"ok"
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "caddy did not start"
-                time.sleep(0.2)
+    with caddy_running(caddy, env, port) as base:
         request = urllib.request.Request(f"{base}/audio/a.mp3", headers={"Range": "bytes=100-199"})
         with urllib.request.urlopen(request, timeout=5) as response:
             assert response.status == 206
@@ -199,9 +213,6 @@ def test_caddyfile_serves_public_with_ranges_types_and_cors(tmp_path: Path) -> N
             urllib.request.urlopen(f"{base}/.secret", timeout=5)
         assert hidden.value.code == 404
         hidden.value.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 class Upstream:
@@ -234,19 +245,9 @@ class Upstream:
         self.server.server_close()
 
 
-def post(url: str, body: bytes, secret: str) -> int:
-    request = urllib.request.Request(
-        url,
-        data=body,
-        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return exc.code
+def send(base: str, update_id: int) -> int:
+    """POST update `update_id` to Caddy's webhook path with the secret, as Telegram would."""
+    return post_webhook(f"{base}/telegram", b'{"update_id": %d}' % update_id, "s3cret_-X")
 
 
 @pytest.mark.slow
@@ -266,43 +267,29 @@ def test_caddy_routes_the_webhook_to_every_replica_with_the_secret(tmp_path: Pat
         "XDG_DATA_HOME": str(tmp_path),
         "XDG_CONFIG_HOME": str(tmp_path),
     }
-    server = subprocess.Popen(
-        [caddy, "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    assert response.read() == b"ok"
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "caddy did not start"
-                time.sleep(0.2)
-        for n in range(4):
-            assert post(f"{base}/telegram", b'{"update_id": %d}' % n, "s3cret_-X") == 200
-        # Round robin over both replicas; path, secret header and body pass through unchanged.
-        assert [len(r.seen) for r in replicas] == [2, 2]
-        calls = sorted(call for r in replicas for call in r.seen)
-        assert calls == [("/telegram", "s3cret_-X", b'{"update_id": %d}' % n) for n in range(4)]
-        # A replica that is down fails one call at most (502: Telegram retries it later); from
-        # then on it is skipped and every call reaches the other one.
-        replicas[0].close()
-        statuses = [
-            post(f"{base}/telegram", b'{"update_id": %d}' % n, "s3cret_-X") for n in range(4, 10)
-        ]
-        assert statuses.count(502) <= 1 and statuses.count(200) >= 5, statuses
-        assert len(replicas[1].seen) == 2 + statuses.count(200)
-        # Everything else is still the static site, not the bot.
-        with pytest.raises(urllib.error.HTTPError) as other:
-            urllib.request.urlopen(f"{base}/telegram-not", timeout=5)
-        assert other.value.code == 404
-        other.value.close()
+        with caddy_running(caddy, env, port) as base:
+            for n in range(4):
+                assert (
+                    post_webhook(f"{base}/telegram", b'{"update_id": %d}' % n, "s3cret_-X") == 200
+                )
+            # Round robin over both replicas; path, secret header and body pass through unchanged.
+            assert [len(r.seen) for r in replicas] == [2, 2]
+            calls = sorted(call for r in replicas for call in r.seen)
+            assert calls == [("/telegram", "s3cret_-X", b'{"update_id": %d}' % n) for n in range(4)]
+            # A replica that is down fails one call at most (502: Telegram retries it later); from
+            # then on it is skipped and every call reaches the other one.
+            replicas[0].close()
+            statuses = [
+                post_webhook(f"{base}/telegram", b'{"update_id": %d}' % n, "s3cret_-X")
+                for n in range(4, 10)
+            ]
+            assert statuses.count(502) <= 1 and statuses.count(200) >= 5, statuses
+            assert len(replicas[1].seen) == 2 + statuses.count(200)
+            # Everything else is still the static site, not the bot.
+            with pytest.raises(urllib.error.HTTPError) as other:
+                urllib.request.urlopen(f"{base}/telegram-not", timeout=5)
+            assert other.value.code == 404
+            other.value.close()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         replicas[1].close()
