@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tingbao.bot.settings import ptb_environment
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
