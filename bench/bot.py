@@ -139,7 +139,7 @@ async def main() -> None:
             print(f"-- {label}")
             options = BotOptions(outbox_interval_s=3600, overall_rate=overall)
             neighbours = bot_neighbours(settings, LocalPublisher(settings.public_dir))
-            app = build_application(settings.bot, settings.paper, db, neighbours, options=options)
+            app = build_application(settings.bot, db, neighbours, options=options)
             assert app is not None
             api.resume_polls()
             await start_embedded(app, poll_timeout_s=1)

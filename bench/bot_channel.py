@@ -35,6 +35,7 @@ from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.reader import read_issue
 from tingbao.paper.store import IssueStore
 from tingbao.worker.schema import create_schema
+from tingbao.worker.services import bot_papers
 from tingbao.worker.settings import Settings, load_settings
 
 os.environ.update(ptb_environment(os.environ))  # as the CLI does at start-up
@@ -84,7 +85,7 @@ async def _sync(bot: Bot, db: Database, settings: Settings, audio: AudioSender) 
     report = await sync_channel(
         bot,
         db,
-        paper=settings.paper,
+        papers=bot_papers(settings),
         public_url=settings.feeds.url,
         audio=audio,
         pacer=ChannelPacer(per_minute=0, min_gap_s=0),

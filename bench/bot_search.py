@@ -31,7 +31,7 @@ from sqlalchemy import text
 from tests.conftest import SAMPLE_TXT
 from tingbao.paper.db import Database
 from tingbao.paper.model import Article, Contact, Issue, Section, make_article_id, make_issue_id
-from tingbao.paper.search_index import SEARCH_TABLE, create_search_index
+from tingbao.paper.search_index import rebuild_search_index
 from tingbao.paper.store import IssueStore
 from tingbao.worker.schema import create_schema
 
@@ -116,10 +116,8 @@ def percentile(values: list[float], p: float) -> float:
 
 def rebuild_index(db: Database) -> float:
     """Drop the index and build it again from the stored articles; return the seconds it took."""
-    with db.engine.begin() as connection:
-        connection.execute(text(f"DROP TABLE {SEARCH_TABLE}"))
     t0 = time.perf_counter()
-    create_search_index(db)
+    rebuild_search_index(db)
     return time.perf_counter() - t0
 
 

@@ -1,4 +1,10 @@
-"""Fixtures shared by every part: settings in a temporary data dir, a store, a sample issue."""
+"""Fixtures shared by every part: settings in a temporary data dir, a store, a sample issue.
+
+The modules in BOTH_DATABASES run every test that uses the settings (and so the database) twice:
+on SQLite, the embedded default, and on a real PostgreSQL server (tests/pg.py), each test with a
+fresh database; the PostgreSQL runs carry the `postgres` mark. DATABASE_URL is set in the
+environment for them too, so the CLI and child processes a test starts use the same database.
+"""
 
 from __future__ import annotations
 
@@ -30,10 +36,53 @@ os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
 os.environ.update(ptb_environment(os.environ))
 
 
+TESTS = Path(__file__).resolve().parent
+BOTH_DATABASES = frozenset(
+    {
+        "bot/test_broadcast.py",
+        "bot/test_channel.py",
+        "bot/test_conversation.py",
+        "bot/test_leases.py",
+        "bot/test_once.py",
+        "bot/test_replicas.py",
+        "paper/test_search.py",
+        "paper/test_store.py",
+        "worker/test_channel_queue.py",
+        "worker/test_check.py",
+        "worker/test_migrations.py",
+        "worker/test_pipeline.py",
+    }
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests of BOTH_DATABASES that use a database on SQLite and on PostgreSQL."""
+    if "database" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.path.relative_to(TESTS).as_posix() in BOTH_DATABASES:
+        metafunc.parametrize(
+            "database",
+            ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+            indirect=True,
+        )
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings for a fresh data dir, offline voice, no bot token."""
+def database(request: pytest.FixtureRequest) -> str:
+    """Return which database the test runs on: sqlite unless parametrized."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, database: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """Settings for a fresh data dir, offline voice, no bot token; on PostgreSQL, a fresh
+    database named by DATABASE_URL in the settings and the environment."""
     env = {"TINGBAO_TTS": "offline", "TINGBAO_BASE_URL": "http://127.0.0.1:8080/"}
+    if database == "postgresql":
+        env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+        monkeypatch.setenv("DATABASE_URL", env["DATABASE_URL"])
     return load_settings(env, data_dir=tmp_path / "data")
 
 

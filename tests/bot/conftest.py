@@ -113,7 +113,7 @@ async def start_bot(
         chosen = settings or bot_settings
         options = kwargs.pop("options", FAST)
         neighbours = replace(bot_neighbours(chosen, LocalPublisher(chosen.public_dir)), **kwargs)
-        app = build_application(chosen.bot, chosen.paper, bot_db, neighbours, options=options)
+        app = build_application(chosen.bot, bot_db, neighbours, options=options)
         assert app is not None
         await start_embedded(app, poll_timeout_s=1)
         running.append(app)

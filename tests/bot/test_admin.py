@@ -21,6 +21,7 @@ from tests.paper.test_docx import write_docx
 from tests.paper.test_picture import REGIONS, page
 from tingbao.bot import texts
 from tingbao.bot.admin import LAYOUT_PAGES
+from tingbao.bot.papers import ChatPapers
 from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.paper.db import Database
 from tingbao.paper.docx import OLE_MAGIC
@@ -28,8 +29,9 @@ from tingbao.paper.errors import UndecodableError
 from tingbao.paper.model import Issue
 from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.reader import PagesSeen, ReadResult
+from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
-from tingbao.worker.services import bot_neighbours
+from tingbao.worker.services import bot_neighbours, bot_papers
 from tingbao.worker.settings import Settings
 
 
@@ -39,7 +41,7 @@ class FakeParsed:
     warnings: tuple[str, ...] = ()
 
 
-def fake_parse(path: Path) -> FakeParsed:
+def fake_parse(path: Path, paper: PaperSettings) -> FakeParsed:
     if path.read_bytes().startswith(b"\xff"):
         raise UndecodableError("the file is neither UTF-8 nor GB18030 text")
     return FakeParsed(build_issue(), ("没有找到出版日期，用了文件名里的日期",))
@@ -90,7 +92,7 @@ async def test_admin_preview_with_the_real_reader(start_bot: StartBot) -> None:
 async def test_publish_callback_injected(start_bot: StartBot) -> None:
     published: list[str] = []
 
-    async def publish(path: Path) -> str:
+    async def publish(path: Path, paper: PaperSettings) -> str:
         published.append(path.read_text())
         return "第7期"
 
@@ -148,7 +150,7 @@ def test_uploads_staged_before_a_restart_are_swept(settings: Settings, db: Datab
     neighbours = bot_neighbours(settings, LocalPublisher(settings.public_dir))
     AdminHandlers(
         settings.bot,
-        settings.paper,
+        ChatPapers(db, bot_papers(settings)),
         IssueStore(db),
         SubscriberStore(db),
         neighbours.parse,
@@ -157,10 +159,10 @@ def test_uploads_staged_before_a_restart_are_swept(settings: Settings, db: Datab
     assert not leftover.parent.exists()
 
 
-def layout_parse(pages: int) -> Callable[[Path], ReadResult]:
+def layout_parse(pages: int) -> Callable[[Path, PaperSettings], ReadResult]:
     """Return a parse function whose result has a layout of `pages` drawn pages."""
 
-    def parse(path: Path) -> ReadResult:
+    def parse(path: Path, paper: PaperSettings) -> ReadResult:
         drawn = tuple(page(n) for n in range(1, pages + 1))
         return ReadResult(build_issue(), (), PagesSeen("pdf", "a PDF", drawn, REGIONS))
 

@@ -30,6 +30,7 @@ from tingbao.paper.db import Database
 from tingbao.paper.model import Issue, Section
 from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.store import IssueStore
+from tingbao.worker.services import bot_papers
 from tingbao.worker.settings import Settings
 
 CHANNEL = "@tingbao_news"
@@ -53,7 +54,7 @@ class Channel:
         return await sync_channel(
             self.bot,
             self.db,
-            paper=self.settings.paper,
+            papers=bot_papers(self.settings),
             public_url=self.settings.feeds.url,
             audio=AudioSender(self.publisher, FileIdCache(self.db)),
             pacer=pacer,
@@ -63,7 +64,7 @@ class Channel:
         sender = AudioSender(self.publisher, FileIdCache(self.db))
         pacer = kwargs.pop("pacer", UNPACED)
         return ChannelJob(
-            self.db, self.settings.paper, self.settings.feeds.url, sender, pacer, **kwargs
+            self.db, bot_papers(self.settings), self.settings.feeds.url, sender, pacer, **kwargs
         )
 
     def live(self) -> list[dict[str, Any]]:

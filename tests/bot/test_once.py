@@ -32,13 +32,13 @@ async def test_one_pass_sends_every_due_row_once_and_returns(
     enqueue_new_issue(bot_db, issue.id)
     api.faults[2] = ["429"]  # refused once: sent again within the same pass
     neighbours = bot_neighbours(bot_settings, LocalPublisher(bot_settings.public_dir))
-    once = await drain_once(bot_settings.bot, bot_settings.paper, bot_db, neighbours, FAST)
+    once = await drain_once(bot_settings.bot, bot_db, neighbours, FAST)
     assert once is not None and once.channel is None  # no channel set
     report = once.outbox
     assert report.sent == 3 and report.retried == 1
     assert delivered(api) == {1: 1, 2: 1, 3: 1}
     assert "getUpdates" not in {c.method for c in api.calls}  # it never started polling
-    again = await drain_once(bot_settings.bot, bot_settings.paper, bot_db, neighbours, FAST)
+    again = await drain_once(bot_settings.bot, bot_db, neighbours, FAST)
     assert again is not None and again.outbox.attempted == 0
     assert SubscriberStore(bot_db).outbox_counts(issue.id)["sent"] == 3
 

@@ -28,9 +28,9 @@ def test_no_token_means_off_said_once(
     assert settings.bot.telegram_token is None
     neighbours = bot_neighbours(settings, LocalPublisher(settings.public_dir))
     with caplog.at_level(logging.INFO):
-        assert build_application(settings.bot, settings.paper, bot_db, neighbours) is None
-        assert build_application(settings.bot, settings.paper, bot_db, neighbours) is None
-        assert run_bot(build_application(settings.bot, settings.paper, bot_db, neighbours)) is False
+        assert build_application(settings.bot, bot_db, neighbours) is None
+        assert build_application(settings.bot, bot_db, neighbours) is None
+        assert run_bot(build_application(settings.bot, bot_db, neighbours)) is False
     said = [r for r in caplog.records if "TELEGRAM_BOT_TOKEN" in r.getMessage()]
     assert len(said) == 1 and said[0].levelno == logging.WARNING
 

@@ -100,8 +100,11 @@ def test_parse_json_shape_and_stores_nothing(
     assert not data_dir.exists()
 
 
-def test_ingest_issues_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data_dir = str(tmp_path / "data")
+def test_ingest_issues_show(
+    settings: Settings, store: IssueStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The commands on the test's database (DATABASE_URL names it when it is PostgreSQL)."""
+    data_dir = str(settings.data_dir)
     assert main(["--data-dir", data_dir, "ingest", str(SAMPLE_TXT)]) == 0
     assert "stored (2 articles)" in capsys.readouterr().out
     assert main(["--data-dir", data_dir, "ingest", str(SAMPLE_TXT)]) == 0
@@ -117,6 +120,7 @@ def test_ingest_issues_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert shown["issue"]["title"] == "金虹桥 2020年8月15日"
     assert main(["--data-dir", data_dir, "show", "nope"]) == 1
     assert "no issue 'nope'" in capsys.readouterr().err
+    assert store.count_issues() == 2
 
 
 def test_parse_warns_on_stderr_when_the_date_is_guessed(

@@ -15,7 +15,7 @@ from tingbao.paper.db import Database
 from tingbao.paper.model import Issue
 from tingbao.paper.publish import LocalPublisher, Publisher
 from tingbao.paper.store import IssueStore
-from tingbao.worker.pipeline import Pipeline
+from tingbao.worker.pipeline import PaperWork, Pipeline
 from tingbao.worker.settings import Settings
 
 SMALL_ISSUE = """金虹桥
@@ -49,6 +49,7 @@ class CountingAudio:
     fail: bool = False
 
     removed: list[str] = field(default_factory=list)
+    folder: str = ""  # the paper's folder of public/ ("slug/" with several papers)
 
     async def render_issue(self, issue: Issue, *, remove_dropped: bool = True) -> None:
         from tingbao.audio.errors import SynthesisFailedError
@@ -57,7 +58,7 @@ class CountingAudio:
             raise SynthesisFailedError("the voice is down")
         self.rendered.append(issue.id)
         for article in issue.articles:
-            path = f"audio/{issue.id}/{article.id}.mp3"
+            path = f"{self.folder}audio/{issue.id}/{article.id}.mp3"
             data = f"{article.id}:{issue.content_hash}".encode()
             self.publisher.write_bytes(path, data)
             self.assets.put(
@@ -95,15 +96,8 @@ class World:
         self.builds: list[BuildReport] = []
         self.subscribers = SubscriberStore(db)
         self.subscribers.add_many([101, 102, 103])
-        self.pipeline = Pipeline(
-            settings,
-            self.issues,
-            self.assets,
-            self.audio,
-            self.build,
-            self.notify,
-            revise=self.revise,
-        )
+        self.work = PaperWork(settings.paper, self.audio, self.build, self.notify, self.revise)
+        self.pipeline = Pipeline(settings, self.issues, self.assets, [self.work])
         self.notified: list[str] = []
         self.revised: list[str] = []
 

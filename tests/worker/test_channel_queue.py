@@ -22,7 +22,8 @@ async def run_pass(settings: Settings) -> None:
     with open_context(settings) as ctx:
         services = make_services(ctx)
         try:
-            services.pipeline.audio = CountingAudio(ctx.assets, ctx.publisher)
+            for work in services.pipeline.papers:
+                work.audio = CountingAudio(ctx.assets, ctx.publisher)
             await services.pipeline.run_inbox()
         finally:
             services.close()

@@ -4,6 +4,7 @@ the structure by reading them, the commands they name by running them here."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import http.server
 import os
 import shutil
@@ -20,14 +21,19 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from tests.conftest import ROOT
+from tests.pg import PostgresServer
 from tests.webhook import post_webhook
 from tingbao.worker.cli import build_parser
+from tingbao.worker.lock import AdvisoryLock, make_elector
+from tingbao.worker.settings import load_settings
 
 COMPOSE = ROOT / "docker-compose.yml"
 WEBHOOK_COMPOSE = ROOT / "deploy" / "compose.webhook.yml"
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
+ENV_EXAMPLE = ROOT / ".env.example"
 
 
 @contextlib.contextmanager
@@ -63,9 +69,19 @@ def compose() -> dict[str, Any]:
     return data
 
 
+def started(data: dict[str, Any], *profiles: str) -> set[str]:
+    """The services `docker compose --profile P … up` starts: those without profiles, and those
+    in one of the profiles named."""
+    return {
+        name
+        for name, service in data["services"].items()
+        if not service.get("profiles") or set(service["profiles"]) & set(profiles)
+    }
+
+
 def test_compose_has_worker_bot_and_web_sharing_one_volume() -> None:
     services = compose()["services"]
-    assert set(services) == {"worker", "bot", "web"}
+    assert started(compose()) == {"worker", "bot", "web"}  # `docker compose up`, as before
     for name in ("worker", "bot"):
         service = services[name]
         assert service["build"] == "."
@@ -79,6 +95,49 @@ def test_compose_has_worker_bot_and_web_sharing_one_volume() -> None:
     assert "data:/data:ro" in web["volumes"]
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in web["volumes"]
     assert "data" in compose()["volumes"]
+
+
+def test_profiles_add_postgres_and_a_standby_worker() -> None:
+    data = compose()
+    services = data["services"]
+    assert started(data, "postgres") == {"worker", "bot", "web", "postgres"}
+    assert started(data, "ha") == {"worker", "worker-2", "bot", "web"}
+    # The second worker is the first one again: whichever takes the lock leads.
+    second = {key: value for key, value in services["worker-2"].items() if key != "profiles"}
+    assert second == services["worker"]
+    postgres = services["postgres"]
+    assert postgres["image"] == "postgres:16-alpine"
+    assert "pgdata:/var/lib/postgresql/data" in postgres["volumes"]
+    assert "pgdata" in data["volumes"]
+    assert "ports" not in postgres  # reachable by the project's services only
+    assert postgres["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD:-}"  # no default
+    assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    for name in ("worker", "worker-2", "bot"):
+        wait = services[name]["depends_on"]["postgres"]
+        assert wait == {"condition": "service_healthy", "required": False}
+    # Whatever the profiles, a service depends only on services that start, or optionally.
+    for profiles in ((), ("postgres",), ("ha",), ("postgres", "ha")):
+        up = started(data, *profiles)
+        for name in up:
+            for needed, how in services[name].get("depends_on", {}).items():
+                assert needed in up or how["required"] is False, (profiles, name, needed)
+
+
+def test_env_example_points_database_url_at_the_postgres_service(tmp_path: Path) -> None:
+    lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    assert "# POSTGRES_PASSWORD=" in lines
+    (example,) = [line for line in lines if line.startswith("# DATABASE_URL=")]
+    url = example.removeprefix("# DATABASE_URL=")
+    parsed = make_url(url)
+    server = compose()["services"]["postgres"]["environment"]
+    assert parsed.drivername == "postgresql+psycopg"
+    assert (parsed.host, parsed.port) == ("postgres", 5432)
+    assert (parsed.username, parsed.database) == (server["POSTGRES_USER"], server["POSTGRES_DB"])
+    # With it, workers elect their leader by PostgreSQL's advisory lock.
+    settings = load_settings({"DATABASE_URL": url}, data_dir=tmp_path)
+    elector = make_elector(settings.data_dir, settings.database_url)
+    assert isinstance(elector, AdvisoryLock)
+    elector.release()
 
 
 def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -116,10 +175,20 @@ def test_webhook_profile_runs_two_replicas_behind_caddy() -> None:
     assert "{$TINGBAO_WEBHOOK_UPSTREAMS" in CADDYFILE.read_text(encoding="utf-8")
 
 
+def test_everything_at_once_two_workers_two_bot_replicas_and_postgres() -> None:
+    data = webhook_compose()
+    assert started(data, "postgres", "ha") == {"worker", "worker-2", "bot", "web", "postgres"}
+    bot = data["services"]["bot"]
+    assert bot["deploy"]["replicas"] == 2 and bot["command"][-1] == "--webhook"
+    assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
 def test_every_tingbao_command_in_compose_parses() -> None:
     services = compose()["services"]
-    commands = [services[n]["command"] for n in ("worker", "bot")]
-    commands += [services[n]["healthcheck"]["test"][1:] for n in ("worker", "bot")]
+    names = [n for n, s in services.items() if s.get("command", [""])[0] == "tingbao"]
+    assert sorted(names) == ["bot", "worker", "worker-2"]
+    commands = [services[n]["command"] for n in names]
+    commands += [services[n]["healthcheck"]["test"][1:] for n in names]
     commands.append(webhook_compose()["services"]["bot"]["command"])
     parser = build_parser()
     for command in commands:
@@ -159,6 +228,21 @@ def test_healthcheck_command_runs_here(tmp_path: Path) -> None:
     broken = run_check(env)
     assert broken.returncode == 1
     assert "FAIL database" in broken.stdout and broken.stdout.strip().endswith("unhealthy")
+
+
+@pytest.mark.subprocess
+def test_postgres_healthcheck_command_runs_here(postgres_server: PostgresServer) -> None:
+    test = compose()["services"]["postgres"]["healthcheck"]["test"]
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{test[1]}"))
+    assert found, "pg_isready is missing (Debian's postgresql package)"
+
+    def ready(port: int) -> int:
+        # In the container the command reaches the server on its own socket; here, over TCP.
+        command = [found[-1], *test[2:], "-h", postgres_server.host, "-p", str(port)]
+        return subprocess.run(command, capture_output=True, timeout=30, check=False).returncode
+
+    assert ready(postgres_server.port) == 0
+    assert ready(free_port()) == 2  # no answer: unhealthy
 
 
 def free_port() -> int:
@@ -243,11 +327,6 @@ class Upstream:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-def send(base: str, update_id: int) -> int:
-    """POST update `update_id` to Caddy's webhook path with the secret, as Telegram would."""
-    return post_webhook(f"{base}/telegram", b'{"update_id": %d}' % update_id, "s3cret_-X")
 
 
 @pytest.mark.slow

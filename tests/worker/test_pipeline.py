@@ -124,7 +124,7 @@ class BadFormatAudio(CountingAudio):
 
 
 async def test_bad_audio_format_is_caught_and_not_announced(world: World) -> None:
-    world.pipeline.audio = BadFormatAudio(world.assets, world.publisher)
+    world.work.audio = BadFormatAudio(world.assets, world.publisher)
     write_small_issue(world.settings.inbox_dir)
     report = await world.pipeline.run_inbox()
     assert report.audio_failed == ["jinhongqiao-2021-07-02"]
@@ -178,13 +178,13 @@ async def test_dropped_article_audio_goes_only_after_the_site_stops_linking_it(
     dropped = issue.articles[1]
     dropped_path = f"audio/{issue.id}/{dropped.id}.mp3"
     seen_during_build: list[bool] = []
-    original_build = world.pipeline.build_site
+    original_build = world.work.build_site
 
     def build_and_look() -> object:
         seen_during_build.append(world.publisher.exists(dropped_path))
         return original_build()
 
-    world.pipeline.build_site = build_and_look
+    world.work.build_site = build_and_look
     text = (world.settings.inbox_done_dir / "news-2021-07-02.txt").read_text(encoding="utf-8")
     shorter = text.split("消夏活动开始")[0] + text[text.index("本报编审团") :]
     (inbox / "news-2021-07-02.txt").write_text(shorter, encoding="utf-8")

@@ -11,7 +11,7 @@ from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.store import IssueStore
-from tingbao.worker.pipeline import Pipeline
+from tingbao.worker.pipeline import PaperWork, Pipeline
 from tingbao.worker.progress import RichProgress
 from tingbao.worker.settings import Settings
 
@@ -35,9 +35,8 @@ async def test_audio_stage_shows_a_progress_bar(settings: Settings, db: Database
     publisher = LocalPublisher(settings.public_dir)
     audio = ProgressCountingAudio(assets, publisher)
     audio.progress = progress
-    pipeline = Pipeline(
-        settings, IssueStore(db), assets, audio, lambda: None, lambda _i: 0, progress=progress
-    )
+    work = PaperWork(settings.paper, audio, lambda: None, lambda _i: 0)
+    pipeline = Pipeline(settings, IssueStore(db), assets, [work], progress=progress)
     write_small_issue(settings.inbox_dir)
     await pipeline.run_inbox()
     shown = out.getvalue()

@@ -148,3 +148,106 @@ def test_only_the_composition_root_reads_the_process_environment() -> None:
         name for name, text in sources.items() if "os.environ" in text.replace("{**os.environ", "")
     ]
     assert whole == ["worker/cli.py"]
+
+
+PAPERS = """
+[[papers]]
+slug = "jinhongqiao"
+name = "金虹桥"
+hotline = "021-64059791"
+email = "jinhongqiao@163.com"
+channel = "@jinhongqiao_news"
+
+[[papers]]
+slug = "xinzhuang"
+name = "莘庄"
+hotline = "021-54881234"
+email = "xinzhuang@example.cn"
+voice = "zh-CN-YunxiNeural"
+admins = [7002]
+"""
+
+
+def test_papers_file_lands_in_each_part(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.toml"
+    papers.write_text(PAPERS, encoding="utf-8")
+    env = {
+        "TINGBAO_PAPERS": str(papers),
+        "TINGBAO_ADMINS": "9001",
+        "TELEGRAM_CHANNEL": "@all_towns",
+    }
+    settings = load_settings(env, data_dir=tmp_path)
+    assert [p.slug for p in settings.papers] == ["jinhongqiao", "xinzhuang"]
+    assert settings.per_paper and settings.papers_file == papers
+    assert settings.paper_inbox(settings.papers[1]) == tmp_path / "inbox" / "xinzhuang"
+    assert settings.public_folder(settings.papers[1]) == "xinzhuang/"
+    assert settings.audio.for_paper("xinzhuang").voice == "zh-CN-YunxiNeural"
+    assert settings.audio.for_paper("jinhongqiao").voice == settings.audio.voice
+    bot = settings.bot
+    assert bot.channel_for("jinhongqiao") == "@jinhongqiao_news"
+    assert bot.channel_for("xinzhuang") == "@all_towns"  # TELEGRAM_CHANNEL fills the gap
+    slugs = ("jinhongqiao", "xinzhuang")
+    assert bot.papers_edited_by(9001, slugs) == slugs  # TINGBAO_ADMINS edit every paper
+    assert bot.papers_edited_by(7002, slugs) == ("xinzhuang",)
+    assert bot.papers_edited_by(1234, slugs) == ()
+
+
+def test_without_a_papers_file_the_single_paper_keeps_its_layout(tmp_path: Path) -> None:
+    settings = load_settings({"TINGBAO_PAPER_SLUG": "xinzhuang"}, data_dir=tmp_path)
+    assert settings.papers == (settings.paper,) and not settings.per_paper
+    assert settings.paper_inbox(settings.paper) == tmp_path / "inbox"
+    assert settings.public_folder(settings.paper) == ""
+    assert settings.paper_named(None) is settings.paper
+
+
+def test_paper_names_a_known_slug(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.toml"
+    papers.write_text(PAPERS, encoding="utf-8")
+    settings = load_settings({"TINGBAO_PAPERS": str(papers)}, data_dir=tmp_path)
+    assert settings.paper_named("xinzhuang").name == "莘庄"
+    with pytest.raises(SettingsError, match="known papers: jinhongqiao, xinzhuang"):
+        settings.paper_named("nowhere")
+    with pytest.raises(SettingsError, match="add --paper SLUG"):
+        settings.paper_named(None)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--paper", "nowhere"], "--paper nowhere: no such paper; known papers: jinhongqiao, "),
+        ([], "several papers are configured: add --paper SLUG (jinhongqiao, xinzhuang)"),
+    ],
+)
+def test_cli_refuses_an_unknown_or_missing_paper_in_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    says: str,
+) -> None:
+    from tingbao.worker.cli import main
+
+    papers = tmp_path / "papers.toml"
+    papers.write_text(PAPERS, encoding="utf-8")
+    monkeypatch.setenv("TINGBAO_PAPERS", str(papers))
+    issue = tmp_path / "issue.txt"
+    issue.write_text("金虹桥\n标题\n正文。\n", encoding="utf-8")
+    assert main(["--data-dir", str(tmp_path / "data"), "parse", str(issue), *args]) == 1
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1
+
+
+def test_a_bad_papers_file_stops_the_cli_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tingbao.worker.cli import main
+
+    papers = tmp_path / "papers.toml"
+    papers.write_text(PAPERS.replace('"xinzhuang"', '"jinhongqiao"'), encoding="utf-8")
+    monkeypatch.setenv("TINGBAO_PAPERS", str(papers))
+    assert main(["--data-dir", str(tmp_path / "data"), "build"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err == f"tingbao: bad setting: TINGBAO_PAPERS={papers}: paper 2: slug 'jinhongqiao'"
+        " is used twice; give each paper its own\n"
+    )

@@ -59,16 +59,18 @@ class Step(enum.Enum):
     SKIP = "skip"  # missing or stale in an upgrade run: the next ordinary run makes it
 
 
-def issue_dir(issue_id: str) -> str:
-    """Return the public folder of an issue's audio."""
-    return f"audio/{issue_id}"
+def issue_dir(issue_id: str, paper_folder: str = "") -> str:
+    """Return the public folder of an issue's audio (under its paper's folder, "slug/" or "")."""
+    return f"{paper_folder}audio/{issue_id}"
 
 
-def plan_readings(issue: Issue, paper: PaperSettings, limit: int, slow_rate: str) -> list[Reading]:
+def plan_readings(
+    issue: Issue, paper: PaperSettings, limit: int, slow_rate: str, paper_folder: str = ""
+) -> list[Reading]:
     """Return every file an issue needs: per article normal and slow, then the episode."""
     album = f"{paper.name} {spoken_date(issue)}"
     date = issue.published.isoformat()
-    folder = issue_dir(issue.id)
+    folder = issue_dir(issue.id, paper_folder)
     out: list[Reading] = []
     total = len(issue.articles)
     for n, article in enumerate(issue.articles, 1):

@@ -77,9 +77,13 @@ class AudioService:
         assets: AssetStore,
         publisher: Publisher,
         engines: Engines | None = None,
+        paper_folder: str = "",
     ) -> None:
         self.settings = settings
         self.paper = paper
+        # With several papers each has a service writing under its folder of public/ ("slug/"),
+        # sharing one set of engines, and minding only its own paper's issues.
+        self.paper_folder = paper_folder
         self.issues = issues
         self.assets = assets
         self.publisher = publisher
@@ -94,7 +98,9 @@ class AudioService:
     def readings(self, issue: Issue) -> list[Reading]:
         """Return every file an issue needs (see plan.plan_readings)."""
         settings = self.settings
-        return plan_readings(issue, self.paper, settings.tts_chunk_chars, settings.slow_rate)
+        return plan_readings(
+            issue, self.paper, settings.tts_chunk_chars, settings.slow_rate, self.paper_folder
+        )
 
     def _preferred(self) -> Speaker:
         speaker = self.engines.edge or self.engines.offline
@@ -248,7 +254,7 @@ class AudioService:
         upgraded = 0
         for issue_id in issues_to_upgrade(self.assets.with_engine(ENGINE_OFFLINE)):
             issue = self.issues.find_issue(issue_id)
-            if issue is None:
+            if issue is None or (self.paper_folder and issue.paper != self.paper.slug):
                 continue
             try:
                 report = await self.render_issue(issue, upgrade=True)

@@ -1,6 +1,7 @@
 """The audio part's settings: which voices speak (TINGBAO_TTS, TINGBAO_VOICE, TINGBAO_SLOW_RATE),
 how hard the engines are driven (TINGBAO_TTS_CONCURRENCY, TINGBAO_TTS_CHUNK_CHARS), and where
-synthesized pieces are cached (a folder of the data dir, chosen by the worker).
+synthesized pieces are cached (a folder of the data dir, chosen by the worker). A paper of
+TINGBAO_PAPERS may have its own `voice`.
 
 Loaded once by the worker's `load_settings`; see README.md (Configuration) and .env.example.
 """
@@ -8,13 +9,13 @@ Loaded once by the worker's `load_settings`; see README.md (Configuration) and .
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, cast
 
 from tingbao.paper.errors import SettingsError
-from tingbao.paper.settings import env_int
+from tingbao.paper.settings import PaperTable, env_int
 
 TtsMode = Literal["edge", "offline", "auto"]
 
@@ -29,6 +30,12 @@ class AudioSettings:
     slow_rate: str = "-25%"
     tts_concurrency: int = 2
     tts_chunk_chars: int = 1000
+    paper_voices: tuple[tuple[str, str], ...] = ()  # (slug, voice): papers with their own voice
+
+    def for_paper(self, slug: str) -> AudioSettings:
+        """Return these settings with the paper's own voice, if it has one."""
+        voice = dict(self.paper_voices).get(slug, self.voice)
+        return replace(self, voice=voice, paper_voices=())
 
 
 def _rate(raw: str) -> str:
@@ -37,8 +44,11 @@ def _rate(raw: str) -> str:
     return raw
 
 
-def load_audio_settings(env: Mapping[str, str], *, cache_dir: Path) -> AudioSettings:
-    """Return the audio settings from TINGBAO_TTS, _VOICE, _SLOW_RATE and TINGBAO_TTS_*."""
+def load_audio_settings(
+    env: Mapping[str, str], *, cache_dir: Path, papers: Sequence[PaperTable] = ()
+) -> AudioSettings:
+    """Return the audio settings from TINGBAO_TTS, _VOICE, _SLOW_RATE and TINGBAO_TTS_*, and the
+    `voice` of each paper in the TINGBAO_PAPERS tables."""
     tts = (env.get("TINGBAO_TTS") or "auto").strip().lower()
     if tts not in ("edge", "offline", "auto"):
         raise SettingsError(f"TINGBAO_TTS={tts!r} must be edge, offline or auto")
@@ -49,4 +59,5 @@ def load_audio_settings(env: Mapping[str, str], *, cache_dir: Path) -> AudioSett
         slow_rate=_rate(env.get("TINGBAO_SLOW_RATE") or "-25%"),
         tts_concurrency=env_int(env, "TINGBAO_TTS_CONCURRENCY", 2, minimum=1),
         tts_chunk_chars=env_int(env, "TINGBAO_TTS_CHUNK_CHARS", 1000, minimum=50),
+        paper_voices=tuple((t["slug"], t["voice"].strip()) for t in papers if t.get("voice")),
     )

@@ -25,7 +25,8 @@ from telegram.ext import ContextTypes
 
 from tingbao.bot import render, texts
 from tingbao.bot.errors import CallbackDataError
-from tingbao.bot.keyboards import parse_callback, publish_keyboard
+from tingbao.bot.keyboards import papers_keyboard, parse_callback, publish_keyboard
+from tingbao.bot.papers import ChatPapers
 from tingbao.bot.reasons import refusal_reason, warning_text
 from tingbao.bot.settings import BotSettings
 from tingbao.bot.subscribers import SubscriberStore
@@ -57,14 +58,14 @@ class Parsed(Protocol):
     def warnings(self) -> Sequence[Any]: ...
 
 
-ParseFn = Callable[[Path], Parsed]
-PublishFn = Callable[[Path], Awaitable[str]]
+ParseFn = Callable[[Path, PaperSettings], Parsed]  # an upload, read as an issue of a paper
+PublishFn = Callable[[Path, PaperSettings], Awaitable[str]]  # handed to a paper's pipeline
 
 
-def paper_reader(paper: PaperSettings, reading: ReadingSettings) -> ParseFn:
+def paper_reader(reading: ReadingSettings) -> ParseFn:
     """Return a parse function for uploads: the paper part's reader, the one the inbox uses."""
 
-    def parse(path: Path) -> Parsed:
+    def parse(path: Path, paper: PaperSettings) -> Parsed:
         return read_issue(path, paper, reading)
 
     return parse
@@ -81,20 +82,21 @@ def safe_name(filename: str | None) -> str:
 
 
 class InboxDrop:
-    """Publish by moving the file into the inbox atomically; the worker takes it from there."""
+    """Publish by moving the file into its paper's inbox atomically; the worker takes it from
+    there."""
 
-    def __init__(self, inbox_dir: Path) -> None:
-        self.inbox_dir = inbox_dir
+    def __init__(self, inbox_of: Callable[[PaperSettings], Path]) -> None:
+        self.inbox_of = inbox_of
 
-    async def __call__(self, staged: Path) -> str:
-        """Move staged into the inbox (never overwriting) and return the name it got."""
-        return await asyncio.to_thread(self._move, staged)
+    async def __call__(self, staged: Path, paper: PaperSettings) -> str:
+        """Move staged into the paper's inbox (never overwriting) and return the name it got."""
+        return await asyncio.to_thread(self._move, staged, self.inbox_of(paper))
 
-    def _move(self, staged: Path) -> str:
-        self.inbox_dir.mkdir(parents=True, exist_ok=True)
-        target = self.inbox_dir / staged.name
+    def _move(self, staged: Path, inbox: Path) -> str:
+        inbox.mkdir(parents=True, exist_ok=True)
+        target = inbox / staged.name
         if target.exists():
-            target = self.inbox_dir / f"{staged.stem}-{secrets.token_hex(3)}{staged.suffix}"
+            target = inbox / f"{staged.stem}-{secrets.token_hex(3)}{staged.suffix}"
         # atomic_write_bytes writes a dot-file beside the target and renames it, so the inbox
         # never shows a half-written file, even when the inbox is on another file system.
         atomic_write_bytes(target, staged.read_bytes())
@@ -108,15 +110,16 @@ class Staged:
 
     path: Path
     chat_id: int
+    paper: PaperSettings
 
 
 class AdminHandlers:
-    """Editor-only commands and uploads."""
+    """Editor-only commands and uploads; an editor publishes to their own papers only."""
 
     def __init__(
         self,
         settings: BotSettings,
-        paper: PaperSettings,
+        chats: ChatPapers,
         store: IssueStore,
         subscribers: SubscriberStore,
         parse: ParseFn,
@@ -124,7 +127,8 @@ class AdminHandlers:
         download_limit: int = CLOUD_DOWNLOAD_LIMIT,
     ) -> None:
         self.settings = settings
-        self.paper = paper
+        self.chats = chats
+        self.papers = chats.papers
         self.store = store
         self.subscribers = subscribers
         self.parse = parse
@@ -135,20 +139,40 @@ class AdminHandlers:
         # Staged uploads live in memory: those left from before a restart can never be published.
         shutil.rmtree(self.staging_dir, ignore_errors=True)
 
-    def is_admin(self, update: Update) -> bool:
-        """Return whether the sender is an editor; an empty admin list admits nobody."""
-        admins = self.settings.admins
+    def edited(self, update: Update) -> tuple[PaperSettings, ...]:
+        """Return the papers the sender (or the chat) edits; no admins admit nobody."""
+        slugs = [p.slug for p in self.papers.all]
         user, chat = update.effective_user, update.effective_chat
-        return (user is not None and user.id in admins) or (chat is not None and chat.id in admins)
+        ids = [x.id for x in (user, chat) if x is not None]
+        mine = {s for i in ids for s in self.settings.papers_edited_by(i, slugs)}
+        return tuple(p for p in self.papers.all if p.slug in mine)
+
+    def is_admin(self, update: Update) -> bool:
+        """Return whether the sender edits any paper."""
+        return bool(self.edited(update))
+
+    async def desk(self, update: Update, context: Context, chat_id: int) -> PaperSettings | None:
+        """Return the paper an editor's upload is for: their only paper, or the one their chat
+        reads; else ask them to choose first (big buttons) and return None."""
+        mine = self.edited(update)
+        if len(mine) == 1:
+            return mine[0]
+        chosen = self.chats.chosen(chat_id)
+        if chosen is not None and chosen in mine:
+            return chosen
+        await self.say(
+            context, chat_id, texts.ADMIN_CHOOSE_PAPER, reply_markup=papers_keyboard(mine)
+        )
+        return None
 
     async def say(self, context: Context, chat_id: int, text: str, **kwargs: Any) -> None:
         """Send one HTML message."""
         await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, **kwargs)
 
-    def refusal(self) -> str:
-        """Return the polite answer to a document from a reader."""
-        paper = self.paper
-        issue = self.store.latest_issue()
+    def refusal(self, chat_id: int) -> str:
+        """Return the polite answer to a document from a reader (with the paper it reads)."""
+        paper = self.chats.chosen(chat_id) or self.papers.first
+        issue = self.store.latest_issue(paper=self.papers.issue_filter(paper))
         email = (issue.contact.email if issue else None) or paper.email
         hotline = (issue.contact.hotline if issue else None) or paper.hotline
         if email:
@@ -165,14 +189,16 @@ class AdminHandlers:
         if message is None or chat is None or message.document is None:
             return
         if not self.is_admin(update):
-            await self.say(context, chat.id, self.refusal())
+            await self.say(context, chat.id, self.refusal(chat.id))
             return
         doc = message.document
         name = safe_name(doc.file_name)
         if not name.endswith(all_suffixes()):
             await self.say(context, chat.id, texts.BAD_DOC_TYPE)
             return
-        await self.stage(context, chat.id, doc.file_id, name, doc.file_size)
+        paper = await self.desk(update, context, chat.id)
+        if paper is not None:
+            await self.stage(context, chat.id, paper, doc.file_id, name, doc.file_size)
 
     async def photo(self, update: Update, context: Context) -> None:
         """Stage a photo of a page (sent as a Telegram photo, not a file) like a document."""
@@ -180,13 +206,17 @@ class AdminHandlers:
         if message is None or chat is None or not message.photo:
             return
         if not self.is_admin(update):
-            await self.say(context, chat.id, self.refusal())
+            await self.say(context, chat.id, self.refusal(chat.id))
+            return
+        paper = await self.desk(update, context, chat.id)
+        if paper is None:
             return
         largest = max(message.photo, key=lambda size: size.width * size.height)
         name = f"photo-{largest.file_unique_id}.jpg"
         await self.stage(
             context,
             chat.id,
+            paper,
             largest.file_id,
             safe_name(name),
             largest.file_size,
@@ -197,12 +227,14 @@ class AdminHandlers:
         self,
         context: Context,
         chat_id: int,
+        paper: PaperSettings,
         file_id: str,
         name: str,
         size: int | None,
         note: str | None = None,
     ) -> None:
-        """Download an editor's file into staging, parse it and send the preview."""
+        """Download an editor's file into staging, parse it as an issue of paper and send the
+        preview."""
         if size and size > self.download_limit:
             limit_mb = self.download_limit // MB
             await self.say(context, chat_id, texts.DOC_TOO_BIG.format(limit_mb=limit_mb))
@@ -213,14 +245,14 @@ class AdminHandlers:
         tg_file = await context.bot.get_file(file_id)
         await tg_file.download_to_drive(target)
         try:
-            parsed = await self.parse_showing_work(context, chat_id, target)
+            parsed = await self.parse_showing_work(context, chat_id, target, paper)
         except PaperError as exc:
             shutil.rmtree(target.parent, ignore_errors=True)
             log.info("editor's file %s refused: %s", name, exc)
             reason = render.esc(refusal_reason(exc))
             await self.say(context, chat_id, texts.PARSE_FAILED.format(reason=reason))
             return
-        self.staged[token] = Staged(target, chat_id)
+        self.staged[token] = Staged(target, chat_id, paper)
         await self.send_layout(context, chat_id, parsed, target)
         warnings = [warning_text(str(w)) for w in parsed.warnings]
         if note is not None:
@@ -228,10 +260,12 @@ class AdminHandlers:
         preview = render.preview_text(parsed.issue, warnings)
         await self.say(context, chat_id, preview, reply_markup=publish_keyboard(token))
 
-    async def parse_showing_work(self, context: Context, chat_id: int, path: Path) -> Parsed:
+    async def parse_showing_work(
+        self, context: Context, chat_id: int, path: Path, paper: PaperSettings
+    ) -> Parsed:
         """Parse in a thread; while it runs (OCR of a scan takes a while), keep the chat's
         "typing…" status on, so the editor sees the bot is at work."""
-        work = asyncio.ensure_future(asyncio.to_thread(self.parse, path))
+        work = asyncio.ensure_future(asyncio.to_thread(self.parse, path, paper))
         while not work.done():
             with contextlib.suppress(TelegramError):  # a courtesy: the preview follows anyway
                 await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
@@ -287,6 +321,10 @@ class AdminHandlers:
             await query.answer(texts.STALE_BUTTON)
             return
         await query.answer()
+        staged = self.staged.get(press.arg)
+        if staged is not None and staged.paper not in self.edited(update):
+            await self.say(context, chat.id, texts.NOT_ADMIN_COMMAND)
+            return
         staged = self.staged.pop(press.arg, None)
         if staged is None or not staged.path.exists():
             await self.say(context, chat.id, texts.UPLOAD_EXPIRED)
@@ -296,7 +334,7 @@ class AdminHandlers:
             await self.say(context, chat.id, texts.CANCELLED)
             return
         try:
-            name = await self.publish(staged.path)
+            name = await self.publish(staged.path, staged.paper)
         except OSError as exc:
             log.warning("publishing %s failed: %s", staged.path.name, exc)
             self.staged[press.arg] = staged  # let the editor press 发布 again
@@ -328,7 +366,8 @@ class AdminHandlers:
                 failed=counts["failed"],
             )
         ]
-        latest = self.store.latest_issue()
+        paper = self.chats.chosen(chat.id) or self.papers.first
+        latest = self.store.latest_issue(paper=self.papers.issue_filter(paper))
         if latest is not None:
             mine = subs.outbox_counts(latest.id)
             lines.append(

@@ -41,6 +41,7 @@ from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S, FloodGate, SendPacer
 from tingbao.bot.listen import Listener
 from tingbao.bot.logs import install_redaction
 from tingbao.bot.outbox import DrainReport, drain_outbox
+from tingbao.bot.papers import ChatPapers, Papers
 from tingbao.bot.reader import Reader
 from tingbao.bot.routes import reader_handlers
 from tingbao.bot.sending import DEFAULT_LEASE_S
@@ -50,7 +51,6 @@ from tingbao.bot.updates import OnceGuard, PruneJob, SeenUpdates
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.publish import Publisher
-from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
 
 log = logging.getLogger(__name__)
@@ -114,9 +114,10 @@ def file_base_url(base_url: str) -> str:
 class OutboxJob:
     """The repeating job that drains the outbox; one drain at a time."""
 
-    def __init__(self, db: Database, paper: PaperSettings, options: BotOptions) -> None:
+    def __init__(self, db: Database, papers: Papers, options: BotOptions) -> None:
         self.db = db
-        self.paper_name = paper.name
+        # TODO(outbox.py): name each issue's own paper; the message names the first one now.
+        self.paper_name = papers.first.name
         self.options = options
         self.pacer = SendPacer(options.send_rate, options.per_chat_interval_s)
         self.lock = asyncio.Lock()
@@ -176,11 +177,13 @@ async def _on_error(update: object, context: Context) -> None:
 class Neighbours:
     """What the bot uses of the rest of the deployment; the worker hands it in.
 
-    `parse` reads an editor's upload for the preview (the paper part's reader), `publish` hands it
-    to the pipeline on 发布 (the inbox), `publisher` holds the audio, and `public_url` links a file
-    of public/ that is too big to upload.
+    `papers` are the papers served (and where their pages are), `parse` reads an editor's upload
+    for the preview (the paper part's reader), `publish` hands it to the paper's pipeline on 发布
+    (its inbox), `publisher` holds the audio, and `public_url` links a file of public/ that is too
+    big to upload.
     """
 
+    papers: Papers
     publisher: Publisher
     parse: ParseFn
     publish: PublishFn
@@ -224,7 +227,6 @@ def audio_sender(settings: BotSettings, db: Database, neighbours: Neighbours) ->
 
 def build_application(
     settings: BotSettings,
-    paper: PaperSettings,
     db: Database,
     neighbours: Neighbours,
     *,
@@ -234,14 +236,13 @@ def build_application(
     options = options or options_for(settings)
     app = _application(settings, options)
     if app is not None:
-        register(app, settings, paper, db, neighbours, options)
+        register(app, settings, db, neighbours, options)
     return app
 
 
 def register(
     app: BotApp,
     settings: BotSettings,
-    paper: PaperSettings,
     db: Database,
     neighbours: Neighbours,
     options: BotOptions,
@@ -249,15 +250,24 @@ def register(
     """Register every handler and the outbox job on app."""
     cloud = is_cloud(settings)
     store = IssueStore(db)
-    subscribers = SubscriberStore(db)
+    papers = neighbours.papers
+    subscribers = SubscriberStore(db, paper=papers.first.slug)
+    chats = ChatPapers(db, papers)
     audio = audio_sender(settings, db, neighbours)
     deps = ReaderDeps(
-        paper, neighbours.public_url, store, AssetStore(db), audio.publisher, subscribers, audio
+        papers,
+        chats,
+        neighbours.public_url,
+        store,
+        AssetStore(db),
+        audio.publisher,
+        subscribers,
+        audio,
     )
     reader = Reader(deps)
     admin = AdminHandlers(
         settings,
-        paper,
+        chats,
         store,
         subscribers,
         parse=neighbours.parse,
@@ -280,7 +290,7 @@ def register(
     app.add_error_handler(_on_error)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
-            OutboxJob(db, paper, options),
+            OutboxJob(db, papers, options),
             interval=options.outbox_interval_s,
             first=min(1.0, options.outbox_interval_s),
             name="outbox",
@@ -289,10 +299,10 @@ def register(
         app.job_queue.run_repeating(
             PruneJob(seen), interval=PRUNE_INTERVAL_S, first=PRUNE_INTERVAL_S, name="prune"
         )
-        if settings.channel is not None:
+        if settings.has_channel:
             app.job_queue.run_repeating(
                 ChannelJob(
-                    db, paper, neighbours.public_url, audio, lease_s=settings.channel_lease_s
+                    db, papers, neighbours.public_url, audio, lease_s=settings.channel_lease_s
                 ),
                 interval=options.channel_interval_s,
                 first=min(1.0, options.channel_interval_s),
@@ -359,7 +369,6 @@ class OnceReport:
 
 async def drain_once(
     settings: BotSettings,
-    paper: PaperSettings,
     db: Database,
     neighbours: Neighbours,
     options: BotOptions | None = None,
@@ -376,12 +385,13 @@ async def drain_once(
         return None
     try:
         async with app:  # initialize() asks getMe; shutdown() on the way out
-            outbox = await OutboxJob(db, paper, options).drain(app.bot)
+            papers = neighbours.papers
+            outbox = await OutboxJob(db, papers, options).drain(app.bot)
             channel = None
-            if settings.channel is not None:
+            if settings.has_channel:
                 audio = audio_sender(settings, db, neighbours)
                 job = ChannelJob(
-                    db, paper, neighbours.public_url, audio, lease_s=settings.channel_lease_s
+                    db, papers, neighbours.public_url, audio, lease_s=settings.channel_lease_s
                 )
                 channel = await job.sync(app.bot)
             return OnceReport(outbox, channel)

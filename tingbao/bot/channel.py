@@ -61,11 +61,11 @@ from tingbao.bot.channel_store import (
 from tingbao.bot.files import AudioSender
 from tingbao.bot.leases import hold_lease
 from tingbao.bot.limits import ChannelPacer
+from tingbao.bot.papers import Papers
 from tingbao.bot.sending import classify, new_owner
 from tingbao.paper.assets import ISSUE_CHAPTERS, AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.model import Issue
-from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import Clock, IssueStore, utc_now
 
 log = logging.getLogger(__name__)
@@ -227,7 +227,7 @@ async def sync_channel(
     bot: Bot,
     db: Database,
     *,
-    paper: PaperSettings,
+    papers: Papers,
     public_url: Callable[[str], str],
     audio: AudioSender,
     should_stop: Callable[[], bool] = lambda: False,
@@ -258,7 +258,7 @@ async def sync_channel(
                 log.warning("channel: the channel lease was lost; stopping here")
             return True
 
-        await _sync_issues(bot, db, behind, report, paper, public_url, audio, pacer, clock, stop)
+        await _sync_issues(bot, db, behind, report, papers, public_url, audio, pacer, clock, stop)
     return report
 
 
@@ -267,15 +267,15 @@ async def _sync_issues(
     db: Database,
     behind: list[tuple[str, str, int]],
     report: ChannelReport,
-    paper: PaperSettings,
+    papers: Papers,
     public_url: Callable[[str], str],
     audio: AudioSender,
     pacer: ChannelPacer | None,
     clock: Clock,
     should_stop: Callable[[], bool],
 ) -> None:
-    """Sync each issue behind, oldest first, while the lease holds (see sync_channel)."""
-    links = Links(public_url, bot.username)
+    """Sync each issue behind, oldest first, while the lease holds (see sync_channel); each
+    issue's posts name its own paper and link its paper's pages (the row names its channel)."""
     pacer = pacer or ChannelPacer()
     store = IssueStore(db)
     for issue_id, channel, revision in behind:
@@ -286,7 +286,9 @@ async def _sync_issues(
             log.warning("channel: issue %s is gone from the store; not posting it", issue_id)
             mark_shown(db, issue_id, revision, clock)
             continue
-        plan = plan_issue(issue, paper.name, issue_audio(db, issue, audio), links)
+        links = Links(public_url, bot.username, papers.page(issue.paper, ""))
+        name = papers.of(issue.paper).name
+        plan = plan_issue(issue, name, issue_audio(db, issue, audio), links)
         poster = ChannelPoster(bot, channel, pacer, audio)
         if not await IssueSync(db, issue_id, poster, report, should_stop, clock).run(plan):
             break
@@ -303,7 +305,7 @@ class ChannelJob:
     def __init__(
         self,
         db: Database,
-        paper: PaperSettings,
+        papers: Papers,
         public_url: Callable[[str], str],
         audio: AudioSender,
         pacer: ChannelPacer | None = None,
@@ -312,7 +314,7 @@ class ChannelJob:
         lease_s: float = 30.0,
     ) -> None:
         self.db = db
-        self.paper = paper
+        self.papers = papers
         self.public_url = public_url
         self.audio = audio
         self.pacer = pacer or ChannelPacer()  # kept across syncs: the per-minute window spans them
@@ -339,7 +341,7 @@ class ChannelJob:
             report = await sync_channel(
                 bot,
                 self.db,
-                paper=self.paper,
+                papers=self.papers,
                 public_url=self.public_url,
                 audio=self.audio,
                 should_stop=should_stop,

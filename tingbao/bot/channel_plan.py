@@ -57,12 +57,13 @@ class Links:
 
     public_url: Callable[[str], str]
     bot_username: str
+    site_folder: str = ""  # the paper's folder of public/ holding its pages ("slug/" or "")
 
     def page(self, article_id: str) -> str:
-        return self.public_url(article_page(article_id))
+        return self.public_url(self.site_folder + article_page(article_id))
 
     def issue(self, issue_id: str) -> str:
-        return self.public_url(issue_page(issue_id))
+        return self.public_url(self.site_folder + issue_page(issue_id))
 
     def slow(self, article_id: str) -> str:
         """Return the link that opens the bot on an article's slow reading (/start slow-<id>)."""

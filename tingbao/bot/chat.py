@@ -21,6 +21,8 @@ from telegram.ext import ContextTypes
 from tingbao.bot import texts
 from tingbao.bot.errors import CallbackDataError
 from tingbao.bot.files import AudioSender
+from tingbao.bot.keyboards import papers_keyboard
+from tingbao.bot.papers import ChatPapers, Papers
 from tingbao.bot.subscribers import SubscriberStore
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.model import Article, Issue
@@ -36,7 +38,8 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 class ReaderDeps:
     """Everything the reader and listener handlers use."""
 
-    paper: PaperSettings
+    papers: Papers
+    chats: ChatPapers  # the paper each chat reads
     public_url: Callable[[str], str]  # the URL of a path under public/
     store: IssueStore
     assets: AssetStore
@@ -62,8 +65,18 @@ def is_private(chat_id: int) -> bool:
     return chat_id > 0
 
 
+async def chat_paper(deps: ReaderDeps, context: Context, chat_id: int) -> PaperSettings | None:
+    """Return the paper a chat reads; with several papers and none chosen yet, ask which one
+    (big buttons) and return None."""
+    paper = deps.chats.chosen(chat_id)
+    if paper is None:
+        await say(context, chat_id, texts.CHOOSE_PAPER, papers_keyboard(deps.papers.all))
+    return paper
+
+
 def player_url(deps: ReaderDeps, chat_id: int, path: str) -> str | None:
-    """Return the URL of a page with a player to open as a Mini App in this chat, or None."""
+    """Return the URL of a page (its path under public/) with a player to open as a Mini App in
+    this chat, or None."""
     url = deps.public_url(path)
     return url if url.startswith("https://") and is_private(chat_id) else None
 

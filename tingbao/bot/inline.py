@@ -27,6 +27,7 @@ from tingbao.bot.chat import Context, ReaderDeps
 from tingbao.bot.keyboards import page_link_keyboard
 from tingbao.paper.assets import ARTICLE_MP3, ARTICLE_VOICE
 from tingbao.paper.pages import article_page
+from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import ArticleHit, SearchPage
 
 PAGE_SIZE = InlineQueryLimit.RESULTS  # 50, Telegram's most per answer
@@ -51,7 +52,7 @@ class InlineSearch:
         if inline is None:
             return
         offset = parse_offset(inline.offset)
-        found = self.find(inline.query, offset)
+        found = self.find(inline.query, offset, self.deps.chats.chosen(inline.from_user.id))
         next_offset = str(offset + len(found.hits)) if found.has_more else ""
         await inline.answer(
             [self.result(hit) for hit in found.hits],
@@ -60,11 +61,13 @@ class InlineSearch:
             next_offset=next_offset,
         )
 
-    def find(self, words: str, offset: int) -> SearchPage:
-        """Return a page of the articles matching words, or of the latest issue when empty."""
+    def find(self, words: str, offset: int, paper: PaperSettings | None) -> SearchPage:
+        """Return a page of the articles matching words, or of the latest issue when empty (of
+        the paper the user reads, if chosen)."""
         if words.strip():
             return self.deps.store.search(words, limit=PAGE_SIZE, offset=offset)
-        issue = self.deps.store.latest_issue()
+        chosen = self.deps.papers.issue_filter(paper) if paper is not None else None
+        issue = self.deps.store.latest_issue(paper=chosen)
         articles: Sequence[ArticleHit] = (
             [ArticleHit(issue.id, issue.title, a, issue.published) for a in issue.articles]
             if issue is not None
@@ -76,8 +79,10 @@ class InlineSearch:
         """Return the article's audio with its card as caption when Telegram has the audio,
         else the card."""
         article = hit.article
-        card = render.article_card(article, hit.published, self.deps.paper.name)
-        markup = page_link_keyboard(self.deps.public_url(article_page(article.id)))
+        paper = self.deps.papers.of_issue_id(hit.issue_id)
+        card = render.article_card(article, hit.published, paper.name)
+        page = self.deps.papers.page(paper.slug, article_page(article.id))
+        markup = page_link_keyboard(self.deps.public_url(page))
         cache = self.deps.audio.cache
         mp3 = self.deps.assets.get(article.id, ARTICLE_MP3)
         if mp3 is not None and (file_id := cache.get(mp3, "audio")) is not None:

@@ -8,6 +8,7 @@ digits and Chinese only): it works after a restart and on any replica; a query t
 gets no page buttons.
 
 /start payloads (deep links t.me/<bot>?start=…) are `art-<article id>` and `slow-<article id>`.
+A paper's button (several papers) carries its slug: `paper:<slug>`.
 """
 
 from __future__ import annotations
@@ -28,9 +29,22 @@ from telegram import (
 from tingbao.bot import texts
 from tingbao.bot.errors import CallbackDataError
 from tingbao.paper.model import Article, Issue
+from tingbao.paper.settings import PaperSettings
 
 Action = Literal[
-    "art", "say", "slow", "next", "toc", "iss", "all", "page", "find", "pub", "drop", "unsub"
+    "art",
+    "say",
+    "slow",
+    "next",
+    "toc",
+    "iss",
+    "all",
+    "page",
+    "find",
+    "pub",
+    "drop",
+    "unsub",
+    "paper",
 ]
 StartAction = Literal["art", "slow"]
 
@@ -40,6 +54,7 @@ PAGE = r"\d{1,4}"
 TOKEN = r"[0-9a-f]{12}"
 QUERY = r"[^\W_]+(?: [^\W_]+){0,7}"  # search.Query.text: words of letters, digits, Chinese
 NONE = r"-"
+SLUG = r"[a-z0-9][a-z0-9-]{0,40}"
 SHAPES: dict[Action, re.Pattern[str]] = {
     "art": re.compile(ARTICLE_ID),
     "say": re.compile(ARTICLE_ID),
@@ -53,6 +68,7 @@ SHAPES: dict[Action, re.Pattern[str]] = {
     "pub": re.compile(TOKEN),
     "drop": re.compile(TOKEN),
     "unsub": re.compile(NONE),
+    "paper": re.compile(SLUG),
 }
 MAX_CALLBACK_BYTES = 64
 START_PAYLOAD = re.compile(rf"(?P<action>art|slow)-(?P<arg>{ARTICLE_ID})")
@@ -105,10 +121,17 @@ def button(text: str, action: Action, arg: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=Callback(action, arg).encode())
 
 
-def main_keyboard() -> ReplyKeyboardMarkup:
-    """Return the persistent keyboard of big buttons."""
+def main_keyboard(several_papers: bool = False) -> ReplyKeyboardMarkup:
+    """Return the persistent keyboard of big buttons (and 换报纸 when there are several papers)."""
     rows = [[KeyboardButton(label) for label in row] for row in texts.MAIN_BUTTONS]
+    if several_papers:
+        rows.append([KeyboardButton(texts.BTN_CHANGE_PAPER)])
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+
+
+def papers_keyboard(papers: Sequence[PaperSettings]) -> InlineKeyboardMarkup:
+    """Return one big button per paper, to choose which one to read."""
+    return InlineKeyboardMarkup([[button(p.name, "paper", p.slug)] for p in papers])
 
 
 def articles_keyboard(issue: Issue, listen: bool = True) -> InlineKeyboardMarkup:

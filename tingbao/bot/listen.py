@@ -20,6 +20,7 @@ from tingbao.bot.chat import (
     ReaderDeps,
     button_arg,
     chat_of,
+    chat_paper,
     find_article,
     player_url,
     say,
@@ -48,7 +49,6 @@ class Listener:
 
     def __init__(self, deps: ReaderDeps) -> None:
         self.deps = deps
-        self.paper_name = deps.paper.name
 
     async def article(self, update: Update, context: Context) -> None:
         """Send the reading (收听) or the slow reading (慢速收听) of the article a button names."""
@@ -63,14 +63,13 @@ class Listener:
         found = await find_article(self.deps, context, chat_id, article_id)
         if found is None:
             return
-        _issue, article = found
+        issue, article = found
         for role, method in SLOW if slow else NORMAL:
             asset = self.deps.assets.get(article.id, role)
             if asset is not None:
-                meta = AudioMeta(
-                    caption=article.title, title=article.title, performer=self.paper_name
-                )
-                page = article_page(article.id)
+                name = self.deps.papers.of(issue.paper).name
+                meta = AudioMeta(caption=article.title, title=article.title, performer=name)
+                page = self.deps.papers.page(issue.paper, article_page(article.id))
                 await self._send(context, chat_id, asset, method, meta, page)
                 return
         await say(context, chat_id, texts.AUDIO_PENDING)
@@ -79,7 +78,10 @@ class Listener:
         """Send the latest whole-issue episode."""
         if (chat_id := chat_of(update)) is None:
             return
-        issue = self.deps.store.latest_issue()
+        paper = await chat_paper(self.deps, context, chat_id)
+        if paper is None:
+            return
+        issue = self.deps.store.latest_issue(paper=self.deps.papers.issue_filter(paper))
         if issue is None:
             await say(context, chat_id, texts.NO_ISSUE)
             return
@@ -101,8 +103,9 @@ class Listener:
         if asset is None:
             await say(context, chat_id, texts.ISSUE_AUDIO_PENDING)
             return
-        meta = AudioMeta(caption=issue.title, title=issue.title, performer=self.paper_name)
-        page = issue_page(issue.id)
+        name = self.deps.papers.of(issue.paper).name
+        meta = AudioMeta(caption=issue.title, title=issue.title, performer=name)
+        page = self.deps.papers.page(issue.paper, issue_page(issue.id))
         if not await self._send(context, chat_id, asset, "audio", meta, page):
             return
         chapters = self.deps.assets.get(issue.id, ISSUE_CHAPTERS)

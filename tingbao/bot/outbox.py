@@ -5,10 +5,11 @@ replicas may drain one outbox at once (one database); every guarantee below hold
  1. Queue, exactly once: enqueue_new_issue adds one `pending` row per active subscriber, once per
     issue (a unique key; a second call, or a correction, adds nothing).
  2. Claim, a lease: one statement moves up to n due rows to `sending`, stamped with this drain's
-    `owner` and `lease_until` (UPDATE … WHERE id IN (SELECT … ORDER BY id LIMIT n FOR UPDATE SKIP
-    LOCKED) RETURNING …; SQLite serializes writers instead of skipping locks). Due means `pending`,
-    or `sending` with an expired lease. Two drains never hold the same row at once, and n is the
-    number of free send slots, so a drain never holds more rows than it has sends in flight.
+    `owner` and `lease_until` (WITH claimable AS MATERIALIZED (SELECT … ORDER BY id LIMIT n FOR
+    UPDATE SKIP LOCKED) UPDATE … WHERE id IN claimable RETURNING …; SQLite serializes writers
+    instead of skipping locks). Due means `pending`, or `sending` with an expired lease. Two
+    drains never hold the same row at once, and n is the number of free send slots, so a drain
+    never holds more rows than it has sends in flight.
  3. Send: a claimed row is started only while its lease has more than the longest a request can
     take (pool + connect + write + read timeouts, plus slack: `request_budget`) left; otherwise,
     and on a graceful stop, the unstarted claims are released (back to `pending`, owner cleared):
@@ -129,16 +130,21 @@ def claim_statement(
         OutboxRow.state == PENDING,
         and_(lease_expired(now), OutboxRow.attempts < max_attempts),
     )
+    # A materialized CTE runs once: as a plain `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`
+    # PostgreSQL may re-run the sub-select for each row it updates, each time skipping the rows
+    # just claimed, and so claim every due row instead of n.
     oldest = (
         select(OutboxRow.id)
         .where(due)
         .order_by(OutboxRow.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serializes writers instead
+        .cte("claimable")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     return (
         update(OutboxRow)
-        .where(OutboxRow.id.in_(oldest.scalar_subquery()), due)
+        .where(OutboxRow.id.in_(select(oldest.c.id)), due)
         .values(
             state=SENDING,
             owner=owner,

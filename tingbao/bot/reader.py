@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import ReplyKeyboardMarkup, Update
 
 from tingbao.bot import render, texts
 from tingbao.bot.chat import (
@@ -17,6 +17,7 @@ from tingbao.bot.chat import (
     ReaderDeps,
     button_arg,
     chat_of,
+    chat_paper,
     find_article,
     player_url,
     pressed_message_id,
@@ -30,11 +31,13 @@ from tingbao.bot.keyboards import (
     card_keyboard,
     hits_keyboard,
     main_keyboard,
+    papers_keyboard,
     unsubscribe_keyboard,
 )
 from tingbao.paper.model import Contact
 from tingbao.paper.pages import article_page
 from tingbao.paper.search import Query, parse_query
+from tingbao.paper.settings import PaperSettings
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +55,46 @@ class Reader:
 
     def __init__(self, deps: ReaderDeps) -> None:
         self.deps = deps
-        self.paper_name = deps.paper.name
+
+    def keyboard(self) -> ReplyKeyboardMarkup:
+        """Return the big buttons (with 换报纸 when there are several papers)."""
+        return main_keyboard(self.deps.papers.several)
 
     async def start(self, update: Update, context: Context) -> None:
-        """Greet and show the big-button keyboard."""
-        if (chat_id := chat_of(update)) is not None:
-            welcome = texts.WELCOME.format(paper=render.esc(self.paper_name))
-            await say(context, chat_id, welcome, main_keyboard())
+        """Greet and show the big-button keyboard; with several papers and none chosen, ask."""
+        if (chat_id := chat_of(update)) is None:
+            return
+        paper = await chat_paper(self.deps, context, chat_id)
+        if paper is not None:
+            welcome = texts.WELCOME.format(paper=render.esc(paper.name))
+            await say(context, chat_id, welcome, self.keyboard())
+
+    async def change_paper(self, update: Update, context: Context) -> None:
+        """换报纸: ask which paper to read (with one paper, greet as /start does)."""
+        if (chat_id := chat_of(update)) is None:
+            return
+        if not self.deps.papers.several:
+            await self.start(update, context)
+            return
+        await say(context, chat_id, texts.CHOOSE_PAPER, papers_keyboard(self.deps.papers.all))
+
+    async def choose_paper(self, update: Update, context: Context) -> None:
+        """Remember the paper a button names for this chat and greet with its keyboard."""
+        if (chat_id := chat_of(update)) is None:
+            return
+        paper = self.deps.chats.choose(chat_id, button_arg(context))
+        if paper is None:
+            await say(context, chat_id, texts.STALE_BUTTON, self.keyboard())
+            return
+        chosen = texts.PAPER_CHOSEN.format(paper=render.esc(paper.name))
+        await say(context, chat_id, chosen, self.keyboard())
 
     async def help(self, update: Update, context: Context) -> None:
         """Explain the buttons."""
         if (chat_id := chat_of(update)) is not None:
-            await say(context, chat_id, texts.HELP, main_keyboard())
+            several = self.deps.papers.several
+            text = f"{texts.HELP}\n{texts.HELP_CHANGE_PAPER}" if several else texts.HELP
+            await say(context, chat_id, text, self.keyboard())
 
     # Issues and articles -------------------------------------------------------------------------
 
@@ -71,7 +102,10 @@ class Reader:
         """Send the latest issue's title, date and article buttons."""
         if (chat_id := chat_of(update)) is None:
             return
-        issue = self.deps.store.latest_issue()
+        paper = await chat_paper(self.deps, context, chat_id)
+        if paper is None:
+            return
+        issue = self.deps.store.latest_issue(paper=self.deps.papers.issue_filter(paper))
         if issue is None:
             await say(context, chat_id, texts.NO_ISSUE)
             return
@@ -113,8 +147,9 @@ class Reader:
         if found is None:
             return
         issue, article = found
-        card = render.article_card(article, issue.published, self.paper_name)
-        url = player_url(self.deps, chat_id, article_page(article.id))
+        papers = self.deps.papers
+        card = render.article_card(article, issue.published, papers.of(issue.paper).name)
+        url = player_url(self.deps, chat_id, papers.page(issue.paper, article_page(article.id)))
         await say(context, chat_id, card, card_keyboard(article, url))
 
     async def _send_article(self, context: Context, chat_id: int, article_id: str) -> None:
@@ -132,27 +167,41 @@ class Reader:
 
     async def archive(self, update: Update, context: Context) -> None:
         """Send the first page of past issues."""
-        if (chat_id := chat_of(update)) is not None:
-            await self._archive_page(context, chat_id, 0, None)
+        if (chat_id := chat_of(update)) is None:
+            return
+        paper = await chat_paper(self.deps, context, chat_id)
+        if paper is not None:
+            await self._archive_page(context, chat_id, paper, 0, None)
 
     async def turn_page(self, update: Update, context: Context) -> None:
         """Turn the archive message a button sits under to the page it names."""
-        if (chat_id := chat_of(update)) is not None:
+        if (chat_id := chat_of(update)) is None:
+            return
+        paper = await chat_paper(self.deps, context, chat_id)
+        if paper is not None:
             page = int(button_arg(context))
-            await self._archive_page(context, chat_id, page, pressed_message_id(update))
+            await self._archive_page(context, chat_id, paper, page, pressed_message_id(update))
 
     async def _archive_page(
-        self, context: Context, chat_id: int, page: int, edit_message_id: int | None
+        self,
+        context: Context,
+        chat_id: int,
+        paper: PaperSettings,
+        page: int,
+        edit_message_id: int | None,
     ) -> None:
-        """Send (or turn to) a page of past issues."""
+        """Send (or turn to) a page of a paper's past issues."""
         store = self.deps.store
-        total = store.count_issues()
+        only = self.deps.papers.issue_filter(paper)
+        total = store.count_issues(paper=only)
         if total == 0:
             await say(context, chat_id, texts.ARCHIVE_EMPTY)
             return
         pages = page_count(total, ARCHIVE_PAGE_SIZE)
         page = min(max(page, 0), pages - 1)
-        rows = store.list_issues(limit=ARCHIVE_PAGE_SIZE, offset=page * ARCHIVE_PAGE_SIZE)
+        rows = store.list_issues(
+            limit=ARCHIVE_PAGE_SIZE, offset=page * ARCHIVE_PAGE_SIZE, paper=only
+        )
         labels = [(s.id, render.issue_label(s.title, s.published)) for s in rows]
         text = texts.ARCHIVE_HEAD.format(page=page + 1, pages=pages)
         await show(context, chat_id, text, archive_keyboard(labels, page, pages), edit_message_id)
@@ -177,7 +226,7 @@ class Reader:
             return
         query = parse_query(message.text)
         if query is None or not await self._search_page(context, chat_id, query, 0, None):
-            await say(context, chat_id, texts.NOT_UNDERSTOOD, main_keyboard())
+            await say(context, chat_id, texts.NOT_UNDERSTOOD, self.keyboard())
 
     async def turn_search_page(self, update: Update, context: Context) -> None:
         """Turn the search results a button sits under to the page it names."""
@@ -228,11 +277,10 @@ class Reader:
 
     # Hotline and reminders -----------------------------------------------------------------------
 
-    def contact(self) -> Contact:
-        """Return the newsroom contact: the latest issue's box, settings filling the gaps."""
-        issue = self.deps.store.latest_issue()
+    def contact(self, paper: PaperSettings) -> Contact:
+        """Return a paper's newsroom contact: its latest issue's box, settings filling the gaps."""
+        issue = self.deps.store.latest_issue(paper=self.deps.papers.issue_filter(paper))
         found = issue.contact if issue is not None else Contact()
-        paper = self.deps.paper
         return Contact(
             hotline=found.hotline or paper.hotline,
             email=found.email or paper.email,
@@ -244,8 +292,11 @@ class Reader:
         """Send the hotline, e-mail and address, and the hotline as a tappable contact card."""
         if (chat_id := chat_of(update)) is None:
             return
-        contact = self.contact()
-        text = render.contact_text(self.paper_name, contact)
+        paper = await chat_paper(self.deps, context, chat_id)
+        if paper is None:
+            return
+        contact = self.contact(paper)
+        text = render.contact_text(paper.name, contact)
         if text is None:
             await say(context, chat_id, texts.NO_CONTACT)
             return
@@ -255,24 +306,30 @@ class Reader:
             await context.bot.send_contact(
                 chat_id,
                 phone_number=phone,
-                first_name=self.paper_name,
+                first_name=paper.name,
                 last_name=texts.CONTACT_LAST_NAME,
             )
 
     async def subscribe(self, update: Update, context: Context) -> None:
-        """Subscribe to new-issue messages."""
+        """Subscribe to the chosen paper's new-issue messages."""
         if (chat_id := chat_of(update)) is None:
             return
-        if self.deps.subscribers.subscribe(chat_id):
+        paper = await chat_paper(self.deps, context, chat_id)
+        if paper is None:
+            return
+        if self.deps.subscribers.subscribe(chat_id, paper.slug):
             await say(context, chat_id, texts.SUBSCRIBED)
         else:
             await say(context, chat_id, texts.ALREADY_SUBSCRIBED, unsubscribe_keyboard())
 
     async def unsubscribe(self, update: Update, context: Context) -> None:
-        """Stop new-issue messages."""
+        """Stop the chosen paper's new-issue messages."""
         if (chat_id := chat_of(update)) is None:
             return
-        done = self.deps.subscribers.unsubscribe(chat_id)
+        paper = await chat_paper(self.deps, context, chat_id)
+        if paper is None:
+            return
+        done = self.deps.subscribers.unsubscribe(chat_id, paper=paper.slug)
         await say(context, chat_id, texts.UNSUBSCRIBED if done else texts.NOT_SUBSCRIBED)
 
     async def stale_button(self, update: Update, context: Context) -> None:

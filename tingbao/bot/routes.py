@@ -90,6 +90,7 @@ def start_with_link(reader: Reader, listener: Listener) -> Handler:
 def reader_handlers(reader: Reader, listener: Listener) -> list[BaseHandler[Update, Context, None]]:
     """Return the readers' handlers in order; the catch-all for stale buttons comes last."""
     intents: dict[texts.Intent, Handler] = {
+        "paper": reader.change_paper,
         "latest": reader.latest,
         "listen": listener.latest_issue,
         "archive": reader.archive,
@@ -112,6 +113,7 @@ def reader_handlers(reader: Reader, listener: Listener) -> list[BaseHandler[Upda
         (("unsub",), reader.unsubscribe),
         (("say", "slow"), listener.article),
         (("all",), listener.issue),
+        (("paper",), reader.choose_paper),
     ]
     plain = filters.TEXT & ~filters.COMMAND
     return [

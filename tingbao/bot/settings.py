@@ -4,7 +4,8 @@ channel it posts each new issue to (TELEGRAM_CHANNEL, TINGBAO_CHANNEL_LEASE), we
 (TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, TINGBAO_WEBHOOK_LISTEN, TINGBAO_WEBHOOK_PORT), the
 outbox's pace and
 lease (TINGBAO_OUTBOX_RATE, TINGBAO_OUTBOX_LEASE, TINGBAO_OUTBOX_TIMEOUT), and
-where uploads wait for 发布 (a folder of the data dir, chosen by the worker).
+where uploads wait for 发布 (a folder of the data dir, chosen by the worker). With several papers
+(TINGBAO_PAPERS), each paper's `channel` and `admins` (its own editors) come from its table.
 
 python-telegram-bot reads one variable itself, from the process environment, each time it turns a
 duration into a value: PTB_TIMEDELTA ("true" opts in to timedelta values, and PTB 22 warns on
@@ -19,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S
 from tingbao.bot.sending import DEFAULT_LEASE_S, request_budget
 from tingbao.paper.errors import SettingsError
-from tingbao.paper.settings import Secret, env_float, env_int
+from tingbao.paper.settings import PaperTable, Secret, env_float, env_int
 
 TELEGRAM_CLOUD = "https://api.telegram.org/bot"
 PTB_TIMEDELTA = "PTB_TIMEDELTA"
@@ -51,6 +52,15 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class PaperBot:
+    """A paper's own bot settings from TINGBAO_PAPERS: its channel and its editors."""
+
+    slug: str
+    channel: str | None = None
+    admins: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
 class BotSettings:
     """The Telegram bot: who it is, where its Bot API server is, who may publish, how fast."""
 
@@ -65,20 +75,47 @@ class BotSettings:
     outbox_rate: float = TELEGRAM_MESSAGES_PER_S  # new-issue messages per second; 0: no limit
     outbox_lease_s: float = DEFAULT_LEASE_S  # how long a claimed outbox row stays claimed
     outbox_timeout_s: float = 10.0  # each phase of one send (connect, write, read)
+    paper_bots: tuple[PaperBot, ...] = ()  # per paper (TINGBAO_PAPERS); () with a single paper
+
+    def channel_for(self, slug: str) -> str | None:
+        """Return the channel a paper's new issues go to: its own, else TELEGRAM_CHANNEL."""
+        own = next((p.channel for p in self.paper_bots if p.slug == slug), None)
+        return own or self.channel
+
+    @property
+    def has_channel(self) -> bool:
+        """Return whether any paper posts to a channel."""
+        return self.channel is not None or any(p.channel for p in self.paper_bots)
+
+    def papers_edited_by(self, user_id: int, slugs: Sequence[str]) -> tuple[str, ...]:
+        """Return the papers (of slugs) a user edits: all for TINGBAO_ADMINS, else their own."""
+        if user_id in self.admins:
+            return tuple(slugs)
+        mine = {p.slug for p in self.paper_bots if user_id in p.admins}
+        return tuple(s for s in slugs if s in mine)
 
 
 _CHANNEL = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100\d{6,}")
 
 
-def _channel(raw: str) -> str | None:
+def _channel(raw: str, name: str = "TELEGRAM_CHANNEL") -> str | None:
     value = raw.strip()
     if not value:
         return None
     if not _CHANNEL.fullmatch(value):
-        raise SettingsError(
-            f"TELEGRAM_CHANNEL: {value!r} is not a channel; use its @name or its -100… id"
-        )
+        raise SettingsError(f"{name}: {value!r} is not a channel; use its @name or its -100… id")
     return value
+
+
+def _paper_bot(table: PaperTable) -> PaperBot:
+    slug = table["slug"]
+    raw = table.get("admins", [])
+    if isinstance(raw, int):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(a, int) for a in raw):
+        raise SettingsError(f"TINGBAO_PAPERS: paper {slug!r}: admins must be chat ids, like [123]")
+    channel = _channel(table.get("channel") or "", f"TINGBAO_PAPERS: paper {slug!r}: channel")
+    return PaperBot(slug, channel, frozenset(raw))
 
 
 def _admins(raw: str) -> frozenset[int]:
@@ -154,9 +191,12 @@ def _rate(env: Mapping[str, str]) -> float:
     return value
 
 
-def load_bot_settings(env: Mapping[str, str], *, staging_dir: Path) -> BotSettings:
+def load_bot_settings(
+    env: Mapping[str, str], *, staging_dir: Path, papers: Sequence[PaperTable] = ()
+) -> BotSettings:
     """Return the bot settings from TELEGRAM_*, TINGBAO_ADMINS, TINGBAO_BOT_USER_RATE,
-    TINGBAO_WEBHOOK_* and TINGBAO_OUTBOX_*."""
+    TINGBAO_WEBHOOK_* and TINGBAO_OUTBOX_*, and each paper's channel and admins from the
+    TINGBAO_PAPERS tables."""
     token = (env.get("TELEGRAM_BOT_TOKEN") or "").strip()
     timeout = env_float(env, "TINGBAO_OUTBOX_TIMEOUT", 10.0)
     lease = env_float(env, "TINGBAO_OUTBOX_LEASE", DEFAULT_LEASE_S)
@@ -177,6 +217,7 @@ def load_bot_settings(env: Mapping[str, str], *, staging_dir: Path) -> BotSettin
         outbox_rate=_rate(env),
         outbox_lease_s=lease,
         outbox_timeout_s=timeout,
+        paper_bots=tuple(_paper_bot(t) for t in papers),
     )
 
 

@@ -1,27 +1,21 @@
-"""The bot's tables: subscribers, the new-issue outbox, Telegram file ids of uploaded audio, and the
-update ids already taken by a replica.
+"""The bot's tables: subscribers (per paper), the paper each chat reads, the new-issue outbox,
+Telegram file ids of uploaded audio, and the update ids already taken by a replica.
 
-Columns added after a table first shipped are added to existing databases by `add_missing_columns`,
-the one place that does so (ALTER TABLE … ADD COLUMN when missing; idempotent); the schema
-(worker/schema.py) calls it after creating the tables.
+A change to these tables needs a migration (tingbao/migrations says how to add one).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Connection,
     DateTime,
     Integer,
     String,
     UniqueConstraint,
-    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import Column
 
 from tingbao.paper.db import Base
 
@@ -39,13 +33,26 @@ NEW_ISSUE = "new_issue"
 
 
 class SubscriberRow(Base):
+    """A chat's subscription to one paper's new issues."""
+
     __tablename__ = "bot_subscribers"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    paper: Mapped[str] = mapped_column(String(40), primary_key=True)  # the paper's slug
     active: Mapped[bool] = mapped_column(index=True)
     subscribed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(String(40), default="")  # why inactive: user, blocked
+
+
+class ChatPaperRow(Base):
+    """The paper a chat chose to read (deployments serving several papers)."""
+
+    __tablename__ = "bot_chat_papers"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    paper: Mapped[str] = mapped_column(String(40))  # the paper's slug
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class OutboxRow(Base):
@@ -86,32 +93,3 @@ class SeenUpdateRow(Base):
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-
-
-# Columns added since their table shipped: (table, column). Alembic replaces this in a later issue.
-ADDED_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("bot_outbox", "owner"),
-    ("bot_outbox", "lease_until"),
-)
-
-
-def add_missing_columns(connection: Connection) -> list[str]:
-    """Add every column of ADDED_COLUMNS that an existing table lacks; return 'table.column's."""
-    inspector = inspect(connection)
-    added = []
-    for table_name, column_name in ADDED_COLUMNS:
-        if not inspector.has_table(table_name):
-            continue
-        present = {c["name"] for c in inspector.get_columns(table_name)}
-        if column_name in present:
-            continue
-        column: Column[Any] = Base.metadata.tables[table_name].c[column_name]
-        kind = column.type.compile(dialect=connection.dialect)
-        default = ""
-        if column.server_default is not None:
-            default = " DEFAULT ''"  # the only server default among ADDED_COLUMNS
-        connection.exec_driver_sql(
-            f"ALTER TABLE {table_name} ADD COLUMN {column_name} {kind}{default}"
-        )
-        added.append(f"{table_name}.{column_name}")
-    return added

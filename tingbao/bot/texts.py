@@ -6,13 +6,16 @@ from typing import Literal
 
 from tingbao.paper.formats import accepted_text_zh
 
-Intent = Literal["latest", "listen", "archive", "hotline", "subscribe", "unsubscribe", "help"]
+Intent = Literal[
+    "paper", "latest", "listen", "archive", "hotline", "subscribe", "unsubscribe", "help"
+]
 
 BTN_LATEST = "最新一期"
 BTN_LISTEN_ISSUE = "收听全刊"
 BTN_ARCHIVE = "往期"
 BTN_HOTLINE = "新闻热线"
 BTN_SUBSCRIBE = "订阅提醒"
+BTN_CHANGE_PAPER = "换报纸"  # shown with several papers
 MAIN_BUTTONS: tuple[tuple[str, ...], ...] = (
     (BTN_LATEST, BTN_LISTEN_ISSUE),
     (BTN_ARCHIVE, BTN_HOTLINE),
@@ -21,6 +24,7 @@ MAIN_BUTTONS: tuple[tuple[str, ...], ...] = (
 
 # Checked in order: "取消订阅" must win over "订阅", "收听全刊" over "听".
 KEYWORDS: tuple[tuple[Intent, tuple[str, ...]], ...] = (
+    ("paper", ("换报纸", "换报", "选报纸", "换一份")),
     ("unsubscribe", ("退订", "取消订阅", "不要提醒")),
     ("subscribe", ("订阅",)),
     ("hotline", ("热线", "电话", "投稿", "联系")),
@@ -82,6 +86,10 @@ HELP = (
     "【订阅提醒】出新报纸时告诉您\n"
     "找文章：发“搜”加上要找的词，比如：搜 电梯"
 )
+HELP_CHANGE_PAPER = "【换报纸】看别的报纸"  # a line of HELP with several papers
+CHOOSE_PAPER = "您想看哪一份报纸？请点报名："
+PAPER_CHOSEN = "好的，现在看《{paper}》。想换别的报纸，点“换报纸”。"
+ADMIN_CHOOSE_PAPER = "您是几份报纸的编辑。请先点报名选好报纸，再把文件发过来。"
 NO_ISSUE = "还没有报纸发布，请过几天再来看看。"
 ISSUE_HEAD = "{title}\n{date}出版，共{count}篇文章。\n点标题阅读："
 NEW_ISSUE_HEAD = "新一期《{paper}》出版了！\n{title}\n{date}出版，共{count}篇文章。\n点标题阅读："

@@ -3,12 +3,16 @@
 Idempotent: unchanged inputs rewrite no file. Pages and static files are written before the
 feeds, so a feed never links to a page that is missing; audio is linked only when its file is
 published with the recorded size.
+
+With several papers each paper's site is built on its own into its folder of public/
+("slug/": its issues only, linked from the paper's base URL), and `build_papers_index` writes the
+top-level index of the papers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 from tingbao.feeds.atom import render_atom
@@ -16,6 +20,7 @@ from tingbao.feeds.cover import solid_png
 from tingbao.feeds.items import build_date, feed_items, podcast_items
 from tingbao.feeds.layout import SCRIPT, STYLESHEET
 from tingbao.feeds.pages import render_site
+from tingbao.feeds.papers import render_papers_index
 from tingbao.feeds.rss import render_rss
 from tingbao.feeds.settings import FeedsSettings
 from tingbao.feeds.view import (
@@ -23,13 +28,14 @@ from tingbao.feeds.view import (
     FEED_ATOM,
     FEED_PODCAST,
     FEED_RSS,
+    HOME_PAGE,
     IssueView,
     Site,
     issue_views,
     site_from_settings,
 )
 from tingbao.paper.assets import ISSUE_CHAPTERS, Asset, AssetStore
-from tingbao.paper.publish import Publisher
+from tingbao.paper.publish import Publisher, in_folder
 from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
 
@@ -90,10 +96,7 @@ def published_assets(
 
 
 def _write_if_changed(publisher: Publisher, path: str, data: bytes) -> bool:
-    if publisher.exists(path) and publisher.read_bytes(path) == data:
-        return False
-    publisher.write_bytes(path, data)
-    return True
+    return publisher.write_bytes(path, data)  # publishers skip unchanged bytes cheaply
 
 
 def build_public(
@@ -101,14 +104,27 @@ def build_public(
     paper: PaperSettings,
     issues: IssueStore,
     assets: AssetStore,
-    publisher: Publisher,
+    root: Publisher,
     *,
     tag_authority: str | None = None,
+    paper_folder: str = "",
 ) -> BuildReport:
-    """Render every feed and page from the stores into public/, writing only what changed."""
+    """Render every feed and page from the stores into public/, writing only what changed.
+
+    With a paper_folder ("slug/"), only that paper's issues, into that folder of public/ (the
+    paper's audio lies under it too: asset paths are relative to public/).
+    """
+    if paper_folder:
+        settings = replace(settings, base_url=settings.base_url + paper_folder)
     site = site_from_settings(settings, paper, tag_authority)
-    stored = issues.recent_issues()
-    present, missing = published_assets(assets.for_issues(i.id for i in stored), publisher)
+    stored = issues.recent_issues(paper=paper.slug if paper_folder else None)
+    publisher = in_folder(root, paper_folder)
+    recorded = {
+        key: replace(asset, path=asset.path.removeprefix(paper_folder))
+        for key, asset in assets.for_issues(i.id for i in stored).items()
+        if asset.path.startswith(paper_folder)
+    }
+    present, missing = published_assets(recorded, publisher)
     chapters = {
         asset.owner_id: publisher.read_bytes(asset.path)
         for (owner, role), asset in present.items()
@@ -144,3 +160,10 @@ def build_public(
         feed_items=len(feed_items(views, site)),
         missing_audio=tuple(missing),
     )
+
+
+def build_papers_index(papers: Sequence[PaperSettings], publisher: Publisher) -> tuple[str, ...]:
+    """Write public/index.html listing the papers, and the stylesheet it uses; return the paths
+    written (none when nothing changed)."""
+    files = {**static_files(), HOME_PAGE: render_papers_index(papers)}
+    return tuple(path for path, data in files.items() if _write_if_changed(publisher, path, data))

@@ -2,8 +2,9 @@
 
 Each part declares its own tables on `Base` (paper: issues, articles, stages; audio: assets; bot:
 subscribers, outbox, file ids); the worker, which knows every part, creates them all
-(`tingbao.worker.schema.create_schema`). Only portable SQL is used, so DATABASE_URL may name
-PostgreSQL.
+(`tingbao.worker.schema.create_schema`). The same code runs on SQLite (the embedded default) and
+PostgreSQL (DATABASE_URL=postgresql+psycopg://…, tested): only portable SQL, except where a part
+says otherwise per dialect (the search index, the outbox's SKIP LOCKED).
 """
 
 from __future__ import annotations
@@ -34,7 +35,20 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A few connections per process (the worker's stages, the bot's handlers and outbox drain):
+    # checked before use, so a restarted server or a dropped idle connection costs no request.
+    return create_engine(
+        driver_url(url), pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800
+    )
+
+
+def driver_url(url: str) -> str:
+    """Return url with PostgreSQL's driver named: psycopg 3 is the one installed, while a bare
+    postgresql:// (or postgres://, as many hosts print it) would ask SQLAlchemy for psycopg2."""
+    for bare in ("postgres://", "postgresql://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url.removeprefix(bare)
+    return url
 
 
 class Database:

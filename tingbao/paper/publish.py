@@ -1,7 +1,10 @@
-"""File output goes through one Publisher: local files today, object storage later.
+"""File output goes through one Publisher: a local folder (here) or object storage (s3.py).
 
 Every write is atomic: the bytes go to a temporary file beside the target, are flushed to disk,
-then replace the target, so a reader (or a crash) never sees a half-written file.
+then replace the target, so a reader (or a crash) never sees a half-written file. A write of the
+bytes already published writes nothing, so a rebuild changes only what changed. Writes happen in
+call order on every publisher: callers that write audio and pages before feeds (the pipeline,
+feeds/build.py) can rely on a reader never seeing a feed whose files are missing.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from typing import Protocol
 class Publisher(Protocol):
     """Where public files (audio, transcripts, feeds, pages) are written and found."""
 
-    def write_bytes(self, relpath: str, data: bytes) -> None:
-        """Publish data at relpath, atomically."""
+    def write_bytes(self, relpath: str, data: bytes) -> bool:
+        """Publish data at relpath atomically unless it is there; return whether it was written."""
 
     def write_file(self, relpath: str, source: Path) -> None:
         """Publish a local file at relpath, atomically; the source is moved or copied."""
@@ -32,9 +35,6 @@ class Publisher(Protocol):
 
     def delete(self, relpath: str) -> None:
         """Remove a published file if it exists."""
-
-    def local_path(self, relpath: str) -> Path:
-        """Return a local path for relpath (for tools that need a real file)."""
 
 
 def safe_relpath(relpath: str) -> str:
@@ -69,10 +69,15 @@ class LocalPublisher:
         root.mkdir(parents=True, exist_ok=True)
 
     def local_path(self, relpath: str) -> Path:
+        """Return the file of relpath under the root."""
         return self.root / safe_relpath(relpath)
 
-    def write_bytes(self, relpath: str, data: bytes) -> None:
-        atomic_write_bytes(self.local_path(relpath), data)
+    def write_bytes(self, relpath: str, data: bytes) -> bool:
+        target = self.local_path(relpath)
+        if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+        atomic_write_bytes(target, data)
+        return True
 
     def write_file(self, relpath: str, source: Path) -> None:
         target = self.local_path(relpath)
@@ -95,3 +100,38 @@ class LocalPublisher:
 
     def delete(self, relpath: str) -> None:
         self.local_path(relpath).unlink(missing_ok=True)
+
+
+class PrefixPublisher:
+    """A publisher seen through a folder of another: relpath here is folder + relpath there
+    (a paper's public/<slug>/ in a deployment of several papers), whatever the inner one is."""
+
+    def __init__(self, inner: Publisher, folder: str) -> None:
+        self.inner = inner
+        self.folder = safe_relpath(folder) + "/"
+
+    def _path(self, relpath: str) -> str:
+        return self.folder + safe_relpath(relpath)
+
+    def write_bytes(self, relpath: str, data: bytes) -> bool:
+        return self.inner.write_bytes(self._path(relpath), data)
+
+    def write_file(self, relpath: str, source: Path) -> None:
+        self.inner.write_file(self._path(relpath), source)
+
+    def exists(self, relpath: str) -> bool:
+        return self.inner.exists(self._path(relpath))
+
+    def size(self, relpath: str) -> int:
+        return self.inner.size(self._path(relpath))
+
+    def read_bytes(self, relpath: str) -> bytes:
+        return self.inner.read_bytes(self._path(relpath))
+
+    def delete(self, relpath: str) -> None:
+        self.inner.delete(self._path(relpath))
+
+
+def in_folder(publisher: Publisher, folder: str) -> Publisher:
+    """Return the publisher seen through folder ("slug/"), or itself for "" (public/ itself)."""
+    return PrefixPublisher(publisher, folder.rstrip("/")) if folder else publisher

@@ -10,9 +10,10 @@ separates words and is dropped, and tokens are always quoted, so nothing a user 
 the index as query syntax.
 
 Pure: strings in, strings out. search_index.py keeps the index: on SQLite an FTS5 table over these
-tokens (`fts5_match` builds its MATCH expression). PostgreSQL, when it comes, indexes the
-same tokens as a tsvector ('simple' configuration, GIN index); its tsquery is built from the same
-`Query` terms (a phrase is `'电梯' <-> '梯坏'`, a prefix `'电':*`, AND is `&`).
+tokens (`fts5_match` builds its MATCH expression); on PostgreSQL a tsvector of the same tokens
+with their positions, the title's at weight A (`tsvector`), matched by a tsquery of the same
+`Query` terms (`tsquery`: a phrase is `'电梯' <-> '梯坏'`, a prefix `'电':*`, AND is `&`). Both are
+written in PostgreSQL's input syntax, so no text-search parser or dictionary touches the tokens.
 """
 
 from __future__ import annotations
@@ -124,3 +125,44 @@ def fts5_match(query: Query, column: str | None = None) -> str:
     """Return the FTS5 MATCH expression for query, over every column or one."""
     expression = " AND ".join(_fts5_phrase(term) for term in query.terms)
     return f"{{{column}}} : ({expression})" if column else expression
+
+
+# PostgreSQL's limits: positions above 16383 are stored as 16383, at most 256 positions per
+# lexeme are kept, and a lexeme over 2047 bytes is refused.
+MAX_POSITION = 16383
+MAX_POSITIONS = 256
+MAX_LEXEME_BYTES = 2047
+
+
+def _lexeme(token: str) -> str:
+    """Return a tsvector/tsquery lexeme: tokens hold no quotes or backslashes, but escape any."""
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector(title: str, body: str) -> str:
+    """Return an article's tsvector in PostgreSQL's input syntax: the index tokens of title (at
+    weight A) and body with their positions; a gap between the two keeps a phrase inside one."""
+    positions: dict[str, list[str]] = {}
+    title_tokens = index_tokens(title)
+    numbered = [(n, token, "A") for n, token in enumerate(title_tokens, 1)]
+    start = len(title_tokens) + 2
+    numbered += [(n, token, "") for n, token in enumerate(index_tokens(body), start)]
+    for n, token, weight in numbered:
+        if len(token.encode()) >= MAX_LEXEME_BYTES:
+            continue
+        found = positions.setdefault(token, [])
+        if len(found) < MAX_POSITIONS:
+            found.append(f"{min(n, MAX_POSITION)}{weight}")
+    return " ".join(f"{_lexeme(token)}:{','.join(p)}" for token, p in positions.items())
+
+
+def _tsquery_term(term: Term, weight: str) -> str:
+    if term.prefix:
+        return f"{_lexeme(term.tokens[0])}:*{weight}"
+    label = f":{weight}" if weight else ""
+    return "(" + " <-> ".join(f"{_lexeme(token)}{label}" for token in term.tokens) + ")"
+
+
+def tsquery(query: Query, weight: str = "") -> str:
+    """Return query as a tsquery in PostgreSQL's input syntax; weight "A": in the title only."""
+    return " & ".join(_tsquery_term(term, weight) for term in query.terms)

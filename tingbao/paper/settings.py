@@ -1,5 +1,8 @@
 """The paper part's settings: which paper it is (PaperSettings) and how input is read
-(ReadingSettings), each with a pure loader from an environment mapping; and the helpers every
+(ReadingSettings), each with a pure loader from an environment mapping; the papers file of a
+deployment that serves several (TINGBAO_PAPERS, a TOML file of `[[papers]]` tables, read by
+`read_papers_file`, each table's paper part turned into PaperSettings by `paper_from_table`;
+the other parts read their own keys of the same tables); and the helpers every
 part's settings module uses (env_int, env_float, Secret; SettingsError is in errors.py).
 
 Each part keeps its own settings next to its code (audio/, feeds/, bot/, worker/settings.py);
@@ -12,8 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from tingbao.paper.errors import SettingsError
 
@@ -34,6 +40,14 @@ DEFAULT_MASTHEAD_PATTERNS: tuple[str, ...] = (
 )
 
 MB = 1024 * 1024
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
+# The keys of a [[papers]] table: the paper part's, then the audio part's (voice) and the bot
+# part's (channel, admins), which those parts read from the same tables.
+PAPER_REQUIRED = ("slug", "name", "hotline", "email")
+PAPER_TEXT = ("description", "voice", "cover", "author", "category", "channel")
+PAPER_KEYS = (*PAPER_REQUIRED, *PAPER_TEXT, "admins")
+# Folder names a slug may not take: inbox/done, inbox/failed, and public/static of the index.
+RESERVED_SLUGS = ("done", "failed", "static")
 
 
 class Secret:
@@ -137,7 +151,7 @@ def _patterns(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tu
 def load_paper_settings(env: Mapping[str, str]) -> PaperSettings:
     """Return the paper's identity from TINGBAO_PAPER_*, TINGBAO_HOTLINE and TINGBAO_EMAIL."""
     slug = env.get("TINGBAO_PAPER_SLUG") or "jinhongqiao"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,40}", slug):
+    if not SLUG.fullmatch(slug):
         raise SettingsError(f"TINGBAO_PAPER_SLUG={slug!r} must be lowercase letters, digits, -")
     defaults = PaperSettings()
     return PaperSettings(
@@ -166,3 +180,76 @@ def load_reading_settings(env: Mapping[str, str]) -> ReadingSettings:
         ocr_page_timeout_s=env_float(env, "TINGBAO_OCR_PAGE_TIMEOUT", 120.0),
         ocr_memory_mb=env_int(env, "TINGBAO_OCR_MEMORY_MB", 3072, minimum=512),
     )
+
+
+PaperTable = Mapping[str, Any]
+
+
+def read_papers_file(path: Path) -> tuple[PaperTable, ...]:
+    """Return the `[[papers]]` tables of a TINGBAO_PAPERS file, checked: known keys, the required
+    ones present, text where text belongs, each slug well-formed and used once.
+
+    Every refusal is one SettingsError line naming the file and what to fix.
+    """
+    where = f"TINGBAO_PAPERS={path}"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"{where}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{where}: save it as UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{where}: not valid TOML ({exc})") from None
+    tables = data.get("papers")
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        raise SettingsError(f"{where}: describe each paper in its own [[papers]] table")
+    seen: set[str] = set()
+    for number, table in enumerate(tables, 1):
+        _check_table(table, f"{where}: paper {number}", seen)
+    return tuple(tables)
+
+
+def _check_table(table: PaperTable, where: str, seen: set[str]) -> None:
+    unknown = sorted(set(table) - set(PAPER_KEYS))
+    if unknown:
+        raise SettingsError(
+            f"{where}: unknown key {unknown[0]!r}; a paper has {', '.join(PAPER_KEYS)}"
+        )
+    for key in PAPER_REQUIRED:
+        value = table.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise SettingsError(f'{where}: add {key} = "…" (text, not empty)')
+    for key in PAPER_TEXT:
+        if key in table and not isinstance(table[key], str):
+            raise SettingsError(f'{where}: {key} must be text in quotes, like {key} = "…"')
+    slug = table["slug"]
+    if not SLUG.fullmatch(slug):
+        raise SettingsError(
+            f"{where}: slug {slug!r} must be lowercase letters, digits and - (at most 41)"
+        )
+    if slug in RESERVED_SLUGS:
+        raise SettingsError(f"{where}: slug {slug!r} is a folder name tingbao uses; choose another")
+    if slug in seen:
+        raise SettingsError(f"{where}: slug {slug!r} is used twice; give each paper its own")
+    seen.add(slug)
+
+
+def paper_from_table(table: PaperTable) -> PaperSettings:
+    """Return the identity of a paper from its checked `[[papers]]` table."""
+    name = table["name"].strip()
+    return PaperSettings(
+        slug=table["slug"],
+        name=name,
+        description=table.get("description") or f"社区报《{name}》：每期文章、语音朗读和新闻热线。",
+        author=table.get("author") or f"{name}编辑部",
+        hotline=table["hotline"].strip(),
+        email=table["email"].strip(),
+        image_url=table.get("cover") or None,
+        category=table.get("category") or PaperSettings.category,
+    )
+
+
+def paper_of(papers: Sequence[PaperSettings], slug: str) -> PaperSettings:
+    """Return the paper with this slug; the first one when none has it (an issue stored under a
+    slug the single-paper settings no longer name)."""
+    return next((p for p in papers if p.slug == slug), papers[0])

@@ -203,14 +203,18 @@ class IssueStore:
                 query = query.limit(limit)
             return [issue_from_dict(data) for data in session.scalars(query)]
 
-    def list_issues(self, limit: int | None = None, offset: int = 0) -> list[IssueSummary]:
-        """Return one summary per issue, newest first."""
+    def list_issues(
+        self, limit: int | None = None, offset: int = 0, paper: str | None = None
+    ) -> list[IssueSummary]:
+        """Return one summary per issue (of one paper, or of all), newest first."""
         with self.db.session() as session:
             query = (
                 select(IssueRow)
                 .order_by(IssueRow.published.desc(), IssueRow.id.desc())
                 .offset(offset)
             )
+            if paper is not None:
+                query = query.where(IssueRow.paper == paper)
             if limit is not None:
                 query = query.limit(limit)
             return [
@@ -220,10 +224,13 @@ class IssueStore:
                 for row in session.scalars(query)
             ]
 
-    def count_issues(self) -> int:
-        """Return how many issues are stored."""
+    def count_issues(self, paper: str | None = None) -> int:
+        """Return how many issues are stored (of one paper, or of all)."""
+        query = select(func.count()).select_from(IssueRow)
+        if paper is not None:
+            query = query.where(IssueRow.paper == paper)
         with self.db.session() as session:
-            return session.scalar(select(func.count()).select_from(IssueRow)) or 0
+            return session.scalar(query) or 0
 
     def find_article(self, article_id: str) -> tuple[Issue, Article] | None:
         """Return the article with this id and its issue, or None."""

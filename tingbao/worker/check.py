@@ -1,8 +1,9 @@
 """`tingbao check`: is this deployment healthy? Settings, database, public/, inbox, voices, bot.
 
 Each service is probed for real: the database answers a query (and the outbox is read), edge-tts
-speaks two characters, the offline voice speaks, and the bot's token gets an answer from getMe at
-TELEGRAM_BASE_URL. Without a token the bot is off, which is not a failure.
+speaks two characters, the offline voice speaks, a small object is written to and deleted from
+the bucket of TINGBAO_PUBLISH (else a file in public/), and the bot's token gets an answer from
+getMe at TELEGRAM_BASE_URL. Without a token the bot is off, which is not a failure.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tingbao.bot.errors import BotUnavailableError
 from tingbao.bot.health import bot_username
 from tingbao.bot.settings import BotSettings
 from tingbao.bot.subscribers import SubscriberStore
+from tingbao.paper.s3 import PublishError, PublishTarget, open_s3_publisher
 from tingbao.worker.context import open_context
 from tingbao.worker.settings import Settings
 
@@ -46,6 +48,13 @@ def _writable(label: str, folder: Path) -> Check:
     except OSError as exc:
         return Check(label, False, f"{folder} is not writable: {exc.strerror}")
     return Check(label, True, f"{folder} is writable")
+
+
+def _bucket(target: PublishTarget) -> Check:
+    try:
+        return Check("public", True, open_s3_publisher(target).probe())
+    except PublishError as exc:
+        return Check("public", False, str(exc))
 
 
 async def _offline_voice() -> Check:
@@ -111,7 +120,10 @@ async def run_checks(
         )
     if voices and tts != "edge":
         checks.append(await _offline_voice())
-    checks.append(_writable("public", settings.public_dir))
+    if settings.publish is not None:
+        checks.append(_bucket(settings.publish))
+    else:
+        checks.append(_writable("public", settings.public_dir))
     checks.append(_writable("inbox", settings.inbox_dir))
     if bot:  # the worker's own health does not hang on Telegram being reachable
         checks.append(await _bot(settings.bot, bot_timeout_s))

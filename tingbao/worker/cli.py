@@ -56,11 +56,13 @@ def _layout_file(value: str) -> Path:
     return path
 
 
-def _read(path: Path, settings: Settings, published: date | None) -> ReadResult:
-    """Read a file for the CLI: refusals become one CliError line, warnings go to stderr."""
+def _read(path: Path, settings: Settings, published: date | None, paper: str | None) -> ReadResult:
+    """Read a file for the CLI as an issue of the paper --paper names (or the only one):
+    refusals become one CliError line, warnings go to stderr."""
+    chosen = settings.paper_named(paper)
     try:
         # A file without a date is published on the day it is read: today, in the paper's zone.
-        result = read_issue(path, settings.paper, settings.reading, published, received=today())
+        result = read_issue(path, chosen, settings.reading, published, received=today())
     except InputError as exc:
         raise CliError(f"{path}: {exc}") from None
     for warning in result.warnings:
@@ -70,7 +72,7 @@ def _read(path: Path, settings: Settings, published: date | None) -> ReadResult:
 
 def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.file)
-    result = _read(path, settings, args.published)
+    result = _read(path, settings, args.published, args.paper)
     data = issue_to_dict(result.issue)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -108,7 +110,7 @@ def _write_layout(path: Path, result: ReadResult, out: Path) -> None:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.file)
-    result = _read(path, settings, args.published)
+    result = _read(path, settings, args.published, args.paper)
     with open_context(settings) as ctx:
         saved = ctx.issues.save_issue(result.issue, path.name)
     words = {"new": "stored", "unchanged": "unchanged", "updated": "updated"}
@@ -180,6 +182,8 @@ def _print_issue(data: dict[str, object]) -> None:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    if args.paper is not None:
+        settings = settings.only(settings.paper_named(args.paper))
     report = asyncio.run(run_once(settings, inbox=False))
     return 1 if report.audio_failed else 0
 
@@ -229,7 +233,7 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
             return 0 if run_bot(app, webhook if args.webhook else None) else 1
         try:
             neighbours = bot_neighbours(settings, ctx.publisher)
-            once = asyncio.run(drain_once(settings.bot, settings.paper, ctx.db, neighbours))
+            once = asyncio.run(drain_once(settings.bot, ctx.db, neighbours))
         except BotUnavailableError as exc:
             raise CliError(f"bot: {exc}") from None
     if once is None:
@@ -244,6 +248,7 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
 
 
 Command = Callable[[argparse.Namespace, Settings], int]
+PAPER_HELP = "the paper's slug in TINGBAO_PAPERS (needed when several papers are configured)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -263,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--published", type=_date, help="publication date YYYY-MM-DD (default: from the file)"
     )
+    p.add_argument("--paper", metavar="SLUG", help=PAPER_HELP)
     p.add_argument(
         "--layout",
         type=_layout_file,
@@ -275,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="parse a file and store the issue")
     p.add_argument("file")
     p.add_argument("--published", type=_date, help="publication date YYYY-MM-DD")
+    p.add_argument("--paper", metavar="SLUG", help=PAPER_HELP)
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser("issues", help="list stored issues, newest first")
@@ -287,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_show)
 
     p = sub.add_parser("build", help="make missing audio and rebuild feeds and pages")
+    p.add_argument("--paper", metavar="SLUG", help="only this paper (default: every paper)")
     p.set_defaults(handler=cmd_build)
 
     p = sub.add_parser("worker", help="watch the inbox and keep every stage up to date")

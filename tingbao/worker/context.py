@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
-from tingbao.paper.publish import LocalPublisher
+from tingbao.paper.publish import LocalPublisher, Publisher
+from tingbao.paper.s3 import open_s3_publisher
 from tingbao.paper.store import IssueStore
 from tingbao.worker.schema import create_schema
 from tingbao.worker.settings import Settings
@@ -22,7 +23,24 @@ class Context:
     db: Database
     issues: IssueStore
     assets: AssetStore
-    publisher: LocalPublisher
+    publisher: Publisher
+
+
+def make_publisher(settings: Settings) -> Publisher:
+    """Return where public files go: the bucket of TINGBAO_PUBLISH, else the local public/."""
+    if settings.publish is not None:
+        return open_s3_publisher(settings.publish)
+    return LocalPublisher(settings.public_dir)
+
+
+def bucket_notice(settings: Settings) -> str | None:
+    """Return the line saying the site is served from the bucket, or None when public/ is local."""
+    if settings.publish is None:
+        return None
+    return (
+        f"public files go to {settings.publish.url}; the site is served from there at "
+        f"{settings.feeds.url('')} (TINGBAO_BASE_URL), not by this process"
+    )
 
 
 @contextmanager
@@ -37,7 +55,7 @@ def open_context(settings: Settings) -> Iterator[Context]:
             db=db,
             issues=IssueStore(db),
             assets=AssetStore(db),
-            publisher=LocalPublisher(settings.public_dir),
+            publisher=make_publisher(settings),
         )
     finally:
         db.dispose()

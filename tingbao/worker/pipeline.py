@@ -5,27 +5,33 @@ input each stage last finished with, and a stage whose input hash is unchanged i
 stage may be killed at any point and redone: files are published atomically, rows are written
 after files, and the outbox is queued at most once per issue (the bot part guarantees that per
 subscriber).
+
+A deployment may serve several papers: each has its own `PaperWork` (audio in its voice, its site
+in its folder of public/, its notifications and channel), its own inbox folder, and its own
+site stage, so a new issue of one paper rebuilds only that paper's files.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from tingbao.audio.errors import AudioError
 from tingbao.audio.plan import issues_with_dropped
+from tingbao.audio.settings import AudioSettings
 from tingbao.paper.assets import Asset, AssetStore
 from tingbao.paper.dates import day_of
 from tingbao.paper.errors import InputError
 from tingbao.paper.model import Issue, short_hash
 from tingbao.paper.reader import read_issue
+from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
 from tingbao.worker.faults import Faults
-from tingbao.worker.inbox import move_done, move_failed, pending_files
+from tingbao.worker.inbox import InboxFile, move_done, move_failed, pending_files
 from tingbao.worker.progress import NoProgress, StageProgress
 from tingbao.worker.settings import Settings
 
@@ -35,7 +41,7 @@ STAGE_AUDIO = "audio"
 STAGE_FEEDS = "feeds"
 STAGE_NOTIFIED = "notified"
 STAGE_SHOWN = "shown"  # the published content the channel was last told about
-SITE = "_site"  # the pseudo-issue whose stages are the site-wide ones
+SITE = "_site"  # the pseudo-issue whose stages are the site-wide ones (one per paper)
 
 
 class AudioMaker(Protocol):
@@ -56,6 +62,21 @@ Notifier = Callable[[str], int]  # queues the "new issue" message; returns rows 
 Reviser = Callable[[str], bool]  # tells the channel an issue it carries changed; False if not
 
 
+def _not_carried(_issue_id: str) -> bool:
+    return False
+
+
+@dataclass
+class PaperWork:
+    """What the pipeline drives for one paper: its audio, its site, its notifications."""
+
+    paper: PaperSettings
+    audio: AudioMaker
+    build_site: SiteBuilder
+    notify: Notifier
+    revise: Reviser = _not_carried
+
+
 @dataclass
 class RunReport:
     """What one pass did."""
@@ -69,11 +90,30 @@ class RunReport:
     notified: dict[str, int] = field(default_factory=dict)
 
 
-def audio_input_hash(issue: Issue, settings: Settings) -> str:
-    """Return what the audio of an issue depends on: its content and the voice settings."""
-    audio = settings.audio
-    parts = (issue.content_hash, audio.tts, audio.voice, audio.slow_rate, settings.paper)
+def audio_input_hash(issue: Issue, audio: AudioSettings, paper: PaperSettings) -> str:
+    """Return what the audio of an issue depends on: its content, its paper and the voice
+    settings (the paper's own voice, with several papers)."""
+    voice = audio.for_paper(paper.slug)
+    parts = (issue.content_hash, voice.tts, voice.voice, voice.slow_rate, paper)
     return short_hash(repr(parts), 16)
+
+
+def site_stage_owner(settings: Settings, paper: PaperSettings) -> str:
+    """Return the pseudo-issue holding a paper's site stage ("_site" in the single layout)."""
+    return f"{SITE}:{paper.slug}" if settings.per_paper else SITE
+
+
+def routed_files(settings: Settings) -> list[tuple[InboxFile, PaperSettings | None]]:
+    """Return the inbox files with the paper each is for: a paper's folder's files are its own;
+    a file at the inbox's top level is the only paper's, or no paper's (None) with several."""
+    papers = settings.papers
+    top = None if settings.per_paper and len(papers) > 1 else papers[0]
+    routed: list[tuple[InboxFile, PaperSettings | None]] = []
+    if settings.per_paper:
+        for paper in papers:
+            routed.extend((item, paper) for item in pending_files(settings.paper_inbox(paper)))
+    routed.extend((item, top) for item in pending_files(settings.inbox_dir))
+    return routed
 
 
 def site_input_hash(issues: list[Issue], found: Mapping[tuple[str, str], Asset]) -> str:
@@ -130,22 +170,16 @@ class Pipeline:
         settings: Settings,
         issues: IssueStore,
         assets: AssetStore,
-        audio: AudioMaker,
-        build_site: SiteBuilder,
-        notify: Notifier,
+        papers: Sequence[PaperWork],
         progress: StageProgress | None = None,
         faults: Faults | None = None,
         arrived: Callable[[Path], float] = arrival_time,
-        revise: Reviser = lambda _issue_id: False,
     ) -> None:
         self.settings = settings
         self.arrived = arrived  # when a file reached the inbox (epoch seconds)
         self.issues = issues
         self.assets = assets
-        self.audio = audio
-        self.build_site = build_site
-        self.notify = notify
-        self.revise = revise
+        self.papers = tuple(papers)
         self.progress: StageProgress = progress or NoProgress()
         self.faults = faults or Faults()
         self._lock = asyncio.Lock()
@@ -170,7 +204,9 @@ class Pipeline:
     async def upgrade(self) -> int:
         """Replace offline audio with online audio where possible, then refresh the site."""
         async with self._lock:
-            upgraded = await self.audio.upgrade_offline()
+            upgraded = 0
+            for work in self.papers:
+                upgraded += await work.audio.upgrade_offline()
             if upgraded:
                 log.info("upgraded %d offline audio files to the online voice", upgraded)
                 await self._reconcile(RunReport())
@@ -178,28 +214,36 @@ class Pipeline:
 
     def _ingest(self, report: RunReport) -> None:
         settings = self.settings
-        for item in pending_files(settings.inbox_dir):
+        for item, paper in routed_files(settings):
             path = item.path
+            done_dir, failed_dir = path.parent / "done", path.parent / "failed"
+            if paper is None:
+                slugs = ", ".join(p.slug for p in settings.papers)
+                reason = f"several papers are served: put the file into inbox/<slug>/ ({slugs})"
+                move_failed(path, failed_dir, reason)
+                log.warning("inbox: %s failed: %s", path.name, reason)
+                report.failed.append(path.name)
+                continue
             try:
                 # An undated file is published on the day it arrived in the inbox.
                 received = day_of(self.arrived(path))
-                result = read_issue(path, settings.paper, settings.reading, received=received)
+                result = read_issue(path, paper, settings.reading, received=received)
             except InputError as exc:
-                target = move_failed(path, settings.inbox_failed_dir, str(exc))
+                target = move_failed(path, failed_dir, str(exc))
                 log.warning("inbox: %s failed: %s (moved to %s)", path.name, exc, target)
                 report.failed.append(path.name)
                 continue
             except Exception as exc:  # a bug in a reader must not block the files after it
                 log.exception("inbox: %s could not be read (internal error)", path.name)
                 reason = f"internal error while reading ({exc.__class__.__name__}): report it"
-                target = move_failed(path, settings.inbox_failed_dir, reason)
+                target = move_failed(path, failed_dir, reason)
                 report.failed.append(path.name)
                 continue
             for warning in result.warnings:
                 log.warning("inbox: %s: %s", path.name, warning)
             saved = self.issues.save_issue(result.issue, path.name)
             self.faults.crash_point("inbox.stored")
-            move_done(path, settings.inbox_done_dir)
+            move_done(path, done_dir)
             if saved.status == "unchanged":
                 log.info("inbox: %s is %s again, unchanged", path.name, saved.issue.id)
                 report.unchanged.append(saved.issue.id)
@@ -214,11 +258,18 @@ class Pipeline:
                 report.stored.append(saved.issue.id)
 
     async def _reconcile(self, report: RunReport) -> None:
-        issues = self.issues.recent_issues()
+        for work in self.papers:
+            await self._reconcile_paper(work, report)
+
+    async def _reconcile_paper(self, work: PaperWork, report: RunReport) -> None:
+        """Bring one paper's stages up to date: its audio, its site, its notifications."""
+        settings = self.settings
+        # The single-paper layout keeps showing every stored issue, as it always did.
+        issues = self.issues.recent_issues(paper=work.paper.slug if settings.per_paper else None)
         ready: list[Issue] = []
         earlier: dict[str, dict[str, str]] = {}  # stages done before this pass, per issue
         for issue in issues:
-            audio_hash = audio_input_hash(issue, self.settings)
+            audio_hash = audio_input_hash(issue, settings.audio, work.paper)
             done = earlier[issue.id] = self.issues.stages(issue.id)
             due = due_stages(done, audio_hash)
             if STAGE_AUDIO in due:
@@ -226,7 +277,7 @@ class Pipeline:
                 try:
                     with self.progress.task(f"audio {issue.id}", readings):
                         # Dropped articles' audio goes only once the site no longer links it.
-                        await self.audio.render_issue(issue, remove_dropped=False)
+                        await work.audio.render_issue(issue, remove_dropped=False)
                 except AudioError as exc:  # keep the issue due; the next pass retries
                     log.error("audio for %s failed, will retry: %s", issue.id, exc)
                     report.audio_failed.append(issue.id)
@@ -238,16 +289,17 @@ class Pipeline:
                 ready.append(issue)
         published = self.assets.for_issues(i.id for i in issues)
         site_hash = site_input_hash(issues, published)
-        if not self.issues.stage_done(SITE, STAGE_FEEDS, site_hash):
-            built = await asyncio.to_thread(self.build_site)
-            self.issues.mark_stage(SITE, STAGE_FEEDS, site_hash)
+        site = site_stage_owner(settings, work.paper)
+        if not self.issues.stage_done(site, STAGE_FEEDS, site_hash):
+            built = await asyncio.to_thread(work.build_site)
+            self.issues.mark_stage(site, STAGE_FEEDS, site_hash)
             written = len(getattr(built, "written", ()))
-            log.info("feeds and pages built: %d files written", written)
+            log.info("%s: feeds and pages built: %d files written", work.paper.slug, written)
             report.site_built = True
         # The site links no dropped article now; their audio can go (every pass, so a crash
         # between the build and this step is made good by the next one).
         for issue in issues_with_dropped(issues, published.values()):
-            removed = self.audio.remove_dropped(issue)
+            removed = work.audio.remove_dropped(issue)
             if removed:
                 log.info("removed %d audio files dropped from %s", len(removed), issue.id)
         newest = issues[0].id if issues else None
@@ -259,15 +311,16 @@ class Pipeline:
                 log.info("back issue %s: no notification", issue.id)
                 continue
             self.faults.crash_point("notify.before")
-            queued = self.notify(issue.id)
+            queued = work.notify(issue.id)
             self.faults.crash_point("notify.after")
             self.issues.mark_stage(issue.id, STAGE_NOTIFIED, "1")
             report.notified[issue.id] = queued
             log.info("new issue %s: %d notifications queued", issue.id, queued)
-        self._tell_revisions(issues, earlier, published, report)
+        self._tell_revisions(work.revise, issues, earlier, published, report)
 
     def _tell_revisions(
         self,
+        revise: Reviser,
         issues: list[Issue],
         earlier: dict[str, dict[str, str]],
         published: Mapping[tuple[str, str], Asset],
@@ -282,7 +335,7 @@ class Pipeline:
                 continue  # not published whole yet; the pass that makes its audio tells it
             shown = shown_hash(issue, published)
             done = earlier[issue.id]
-            if revision_due(done, shown) and self.revise(issue.id):
+            if revision_due(done, shown) and revise(issue.id):
                 log.info("issue %s changed: its channel posts will be brought up to date", issue.id)
             if done.get(STAGE_SHOWN) != shown:
                 self.issues.mark_stage(issue.id, STAGE_SHOWN, shown)

@@ -1,5 +1,12 @@
 """Long-running modes: `tingbao worker [--once]`, `tingbao build`, and `tingbao run` (everything in
-one process: worker, the HTTP server for public/, and the bot when a token is set)."""
+one process: worker, the HTTP server for public/, and the bot when a token is set).
+
+Any number of workers may run; one leads (worker/lock.py). `worker` and `run` stand by until they
+lead, then start everything they run, beginning with a full pass (inbox and reconcile), which
+finishes whatever a dead leader left half-done. A standby `run` serves nothing meanwhile: it takes
+over the whole process's work at once. `worker --once` and `build` never wait: while another
+worker leads they refuse with one line (that worker does the same work on its own).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,14 @@ from pathlib import Path
 from tingbao.bot.app import start_embedded, stop_embedded
 from tingbao.feeds.server import public_server
 from tingbao.worker.context import open_context
-from tingbao.worker.lock import WorkerLock
+from tingbao.worker.lock import (
+    Elector,
+    LeadershipLostError,
+    lead_now,
+    make_elector,
+    wait_to_lead,
+    watch_lead,
+)
 from tingbao.worker.pipeline import RunReport
 from tingbao.worker.scheduler import make_scheduler
 from tingbao.worker.services import build_bot, make_services
@@ -51,9 +65,10 @@ def _summary(report: RunReport) -> str:
 
 
 async def run_once(settings: Settings, *, inbox: bool = True) -> RunReport:
-    """Do one full pass (inbox, audio, site, outbox) and return what it did."""
-    lock = WorkerLock(settings.data_dir)
-    lock.acquire()
+    """Do one full pass (inbox, audio, site, outbox) and return what it did; raise
+    AlreadyRunningError while another worker leads."""
+    elector = make_elector(settings.data_dir, settings.database_url)
+    lead_now(elector)
     try:
         prepare(settings)
         with open_context(settings) as ctx:
@@ -66,7 +81,7 @@ async def run_once(settings: Settings, *, inbox: bool = True) -> RunReport:
         log.info("pass done: %s", _summary(report))
         return report
     finally:
-        lock.release()
+        elector.release()
 
 
 def site_urls(settings: Settings) -> list[str]:
@@ -77,55 +92,86 @@ def site_urls(settings: Settings) -> list[str]:
 async def run_forever(
     settings: Settings, *, serve: bool, bot: bool, demo_samples: Path | None = None
 ) -> None:
-    """Run the scheduler (and optionally the web server and bot) until SIGINT or SIGTERM."""
-    lock = WorkerLock(settings.data_dir)
-    lock.acquire()
+    """Stand by until this process leads, then run the scheduler (and optionally the web server
+    and bot) until SIGINT or SIGTERM.
+
+    Raises LeadershipLostError when the lock is lost while leading: the process ends rather than
+    work beside a new leader (restarted, it stands by).
+    """
+    elector = make_elector(settings.data_dir, settings.database_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        prepare(settings)
-        if demo_samples is not None:
-            copy_samples(demo_samples, settings)
-        with open_context(settings) as ctx:
-            services = make_services(ctx)
-            pipeline = services.pipeline
-            server = public_server(settings.feeds, settings.public_dir) if serve else None
-            app = build_bot(settings, ctx.db, ctx.publisher) if bot else None
-            first_pass = asyncio.Event()
-
-            async def inbox_job() -> None:
-                report = await pipeline.run_inbox()
-                if not first_pass.is_set():
-                    first_pass.set()
-                    log.info("first pass done: %s", _summary(report))
-                    if server is not None:
-                        for url in site_urls(settings):
-                            print(f"  {url}", flush=True)
-
-            scheduler = make_scheduler(settings, inbox_job, pipeline.reconcile, pipeline.upgrade)
-            try:
-                if server is not None:
-                    await server.start()
-                    log.info("serving %s at %s", settings.public_dir, settings.feeds.url(""))
-                if app is not None:
-                    await start_embedded(app)
-                    log.info("bot started")
-                scheduler.start()
-                await stop.wait()
-                log.info("stopping")
-            finally:
-                scheduler.shutdown(wait=False)
-                if app is not None:
-                    await stop_embedded(app)
-                if server is not None:
-                    await server.stop()
-                services.close()
+        if await wait_to_lead(elector, stop):
+            lost = await lead(
+                settings, elector, stop, serve=serve, bot=bot, demo_samples=demo_samples
+            )
+            if lost is not None:
+                raise lost
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        lock.release()
+        elector.release()
+
+
+async def lead(
+    settings: Settings,
+    elector: Elector,
+    stop: asyncio.Event,
+    *,
+    serve: bool,
+    bot: bool,
+    demo_samples: Path | None,
+) -> LeadershipLostError | None:
+    """Run everything as the leader until `stop` is set (None) or the lock is lost (the error)."""
+    prepare(settings)
+    if demo_samples is not None:
+        copy_samples(demo_samples, settings)
+    with open_context(settings) as ctx:
+        services = make_services(ctx)
+        pipeline = services.pipeline
+        server = public_server(settings.feeds, settings.public_dir) if serve else None
+        app = build_bot(settings, ctx.db, ctx.publisher) if bot else None
+        first_pass = asyncio.Event()
+
+        async def inbox_job() -> None:
+            report = await pipeline.run_inbox()
+            if not first_pass.is_set():
+                first_pass.set()
+                log.info("first pass done: %s", _summary(report))
+                if server is not None:
+                    for url in site_urls(settings):
+                        print(f"  {url}", flush=True)
+
+        scheduler = make_scheduler(settings, inbox_job, pipeline.reconcile, pipeline.upgrade)
+        watcher = asyncio.create_task(watch_lead(elector))
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            if server is not None:
+                await server.start()
+                log.info("serving %s at %s", settings.public_dir, settings.feeds.url(""))
+            if app is not None:
+                await start_embedded(app)
+                log.info("bot started")
+            scheduler.start()
+            await asyncio.wait({watcher, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            lost = watcher.result() if watcher.done() else None
+            if lost is not None:
+                log.error("leader: %s; stopping so that a standby can lead", lost)
+            else:
+                log.info("stopping")
+            return lost
+        finally:
+            for task in (watcher, stopping):
+                task.cancel()
+            scheduler.shutdown(wait=False)
+            if app is not None:
+                await stop_embedded(app)
+            if server is not None:
+                await server.stop()
+            services.close()
 
 
 def copy_samples(samples: Path, settings: Settings) -> int:

@@ -1,21 +1,25 @@
-"""Wiring: the audio service, site builder, notifier and pipeline of a context, and the bot."""
+"""Wiring: each paper's audio service, site builder and notifier, the pipeline over them, and
+the bot."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from tingbao.audio.engines import make_synthesizers
 from tingbao.audio.service import AudioService
 from tingbao.bot.admin import InboxDrop, paper_reader
 from tingbao.bot.app import BotApp, Neighbours, build_application
 from tingbao.bot.channel_store import queue_channel_issue, revise_channel_issue
+from tingbao.bot.papers import Papers
 from tingbao.bot.subscribers import enqueue_new_issue
-from tingbao.feeds.build import BuildReport, build_public
+from tingbao.feeds.build import BuildReport, build_papers_index, build_public
 from tingbao.paper.db import Database
 from tingbao.paper.publish import Publisher
+from tingbao.paper.settings import PaperSettings
 from tingbao.worker.context import Context
 from tingbao.worker.faults import Faults
-from tingbao.worker.pipeline import Pipeline
+from tingbao.worker.pipeline import Notifier, PaperWork, Pipeline, Reviser, SiteBuilder
 from tingbao.worker.progress import make_progress
 from tingbao.worker.settings import Settings
 
@@ -30,9 +34,10 @@ class FaultPublisher:
     def _point(self, relpath: str) -> None:
         self.faults.crash_point("publish.audio" if relpath.startswith("audio/") else "publish.site")
 
-    def write_bytes(self, relpath: str, data: bytes) -> None:
-        self.inner.write_bytes(relpath, data)
+    def write_bytes(self, relpath: str, data: bytes) -> bool:
+        written = self.inner.write_bytes(relpath, data)
         self._point(relpath)
+        return written
 
     def write_file(self, relpath: str, source: Path) -> None:
         self.inner.write_file(relpath, source)
@@ -50,63 +55,100 @@ class FaultPublisher:
     def delete(self, relpath: str) -> None:
         self.inner.delete(relpath)
 
-    def local_path(self, relpath: str) -> Path:
-        return self.inner.local_path(relpath)
-
 
 @dataclass
 class Services:
     """The pipeline and what it drives; close() when done."""
 
     pipeline: Pipeline
-    audio: AudioService
+    audio: tuple[AudioService, ...]  # one per paper, sharing one set of engines
 
     def close(self) -> None:
-        self.audio.close()
+        self.audio[0].close()
 
 
 def make_services(ctx: Context) -> Services:
-    """Build the audio service and the pipeline for a context (with the crash point armed)."""
+    """Build each paper's audio service and site builder, and the pipeline over them (with the
+    crash point armed)."""
     settings = ctx.settings
     faults = Faults(settings.fault)
     out: Publisher = FaultPublisher(ctx.publisher, faults) if faults.armed else ctx.publisher
-    audio = AudioService(settings.audio, settings.paper, ctx.issues, ctx.assets, out)
+    progress = make_progress()
+    engines = make_synthesizers(settings.audio)
+    services: list[AudioService] = []
+    works: list[PaperWork] = []
+    for paper in settings.working_papers:
+        folder = settings.public_folder(paper)
+        audio = AudioService(
+            settings.audio.for_paper(paper.slug),
+            paper,
+            ctx.issues,
+            ctx.assets,
+            out,
+            engines,
+            paper_folder=folder,
+        )
+        audio.on_reading = progress.advance
+        services.append(audio)
+        works.append(
+            PaperWork(
+                paper,
+                audio,
+                _site_builder(ctx, out, paper),
+                _notifier(ctx, settings.bot.channel_for(paper.slug)),
+                _reviser(ctx, settings.bot.channel_for(paper.slug)),
+            )
+        )
+    pipeline = Pipeline(settings, ctx.issues, ctx.assets, works, progress=progress, faults=faults)
+    return Services(pipeline, tuple(services))
+
+
+def _site_builder(ctx: Context, out: Publisher, paper: PaperSettings) -> SiteBuilder:
+    """Return what builds a paper's site (and, with several papers, the index of them all)."""
+    settings = ctx.settings
+    folder = settings.public_folder(paper)
 
     def build_site() -> BuildReport:
-        return build_public(settings.feeds, settings.paper, ctx.issues, ctx.assets, out)
+        report = build_public(
+            settings.feeds, paper, ctx.issues, ctx.assets, out, paper_folder=folder
+        )
+        if settings.per_paper:
+            index = build_papers_index(settings.papers, out)
+            report = replace(report, written=(*report.written, *index))
+        return report
 
-    channel = settings.bot.channel
+    return build_site
 
+
+def _notifier(ctx: Context, channel: str | None) -> Notifier:
     def notify(issue_id: str) -> int:
         if channel is not None:
             queue_channel_issue(ctx.db, issue_id, channel)
         return enqueue_new_issue(ctx.db, issue_id)
 
+    return notify
+
+
+def _reviser(ctx: Context, channel: str | None) -> Reviser:
     def revise(issue_id: str) -> bool:
         return channel is not None and revise_channel_issue(ctx.db, issue_id)
 
-    progress = make_progress()
-    audio.on_reading = progress.advance
-    pipeline = Pipeline(
-        settings,
-        ctx.issues,
-        ctx.assets,
-        audio,
-        build_site,
-        notify,
-        progress=progress,
-        faults=faults,
-        revise=revise,
-    )
-    return Services(pipeline, audio)
+    return revise
+
+
+def bot_papers(settings: Settings) -> Papers:
+    """Return the papers the bot serves, and whether each has its own folder of public/."""
+    return Papers(settings.papers, folders=settings.per_paper)
 
 
 def bot_neighbours(settings: Settings, publisher: Publisher) -> Neighbours:
-    """Return what the bot uses of this deployment: the paper's reader, the inbox and public/."""
+    """Return what the bot uses of this deployment: the papers, their reader and inboxes, and
+    public/."""
     return Neighbours(
+        papers=bot_papers(settings),
         publisher=publisher,
-        parse=paper_reader(settings.paper, settings.reading),
-        publish=InboxDrop(settings.inbox_dir),
+        parse=paper_reader(settings.reading),
+        publish=InboxDrop(settings.paper_inbox),
         public_url=settings.feeds.url,
     )
 
@@ -114,4 +156,4 @@ def bot_neighbours(settings: Settings, publisher: Publisher) -> Neighbours:
 def build_bot(settings: Settings, db: Database, publisher: Publisher) -> BotApp | None:
     """Build the bot of this deployment, or None (said once) when it has no token."""
     neighbours = bot_neighbours(settings, publisher)
-    return build_application(settings.bot, settings.paper, db, neighbours)
+    return build_application(settings.bot, db, neighbours)
