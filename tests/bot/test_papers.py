@@ -102,7 +102,11 @@ async def test_start_asks_and_the_choice_is_remembered(
 
 
 async def test_subscriptions_are_per_paper(
-    start_bot: StartBot, papers_settings: Settings, store: IssueStore, db: Database
+    start_bot: StartBot,
+    papers_settings: Settings,
+    store: IssueStore,
+    db: Database,
+    api: FakeBotApi,
 ) -> None:
     a, b = save_both(store)
     chat = (await start_bot(papers_settings)).chat()
@@ -115,6 +119,10 @@ async def test_subscriptions_are_per_paper(
     assert subscribers.is_active(READER, B) and not subscribers.is_active(READER, A)
     assert enqueue_new_issue(db, a.id) == 0
     assert enqueue_new_issue(db, b.id) == 1
+    start = len(api.calls)
+    await api.wait_for(lambda: len(api.sends(READER, start)) >= 1)  # the outbox job sends it
+    [announced] = api.sends(READER, start)
+    assert announced.text.startswith("新一期《莘庄》")  # named after its own paper
     await chat.say(texts.BTN_CHANGE_PAPER)
     await chat.press(f"paper:{A}")
     [not_yet] = await chat.say("退订")

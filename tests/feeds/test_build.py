@@ -14,15 +14,17 @@ from tingbao.paper.publish import LocalPublisher
 
 
 class CountingPublisher(LocalPublisher):
-    """A real local publisher that remembers which paths it wrote."""
+    """A real local publisher that remembers which paths it wrote (changed bytes only)."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
         self.writes: list[str] = []
 
-    def write_bytes(self, relpath: str, data: bytes) -> None:
-        self.writes.append(relpath)
-        super().write_bytes(relpath, data)
+    def write_bytes(self, relpath: str, data: bytes) -> bool:
+        written = super().write_bytes(relpath, data)
+        if written:
+            self.writes.append(relpath)
+        return written
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -149,6 +149,20 @@ def test_latin_words_match_in_any_case(searchable: IssueStore) -> None:
     assert [h.article.title for h in found(searchable, "WIFI 手机")] == ["免费上网"]
 
 
+def test_search_one_papers_issues(searchable: IssueStore) -> None:
+    mine = build_issue(paper="xinzhuang", published=date(2020, 7, 30), titles=("莘庄加装电梯",))
+    theirs = issue_on(date(2020, 7, 31), ("虹桥加装电梯",), PARAGRAPHS)
+    searchable.save_issue(mine)
+    searchable.save_issue(theirs)
+    assert {h.article.title for h in searchable.search("加装电梯").hits} == {
+        "莘庄加装电梯",
+        "虹桥加装电梯",
+    }
+    only = searchable.search("加装电梯", paper="xinzhuang")
+    assert [h.article.title for h in only.hits] == ["莘庄加装电梯"] and only.total == 1
+    assert searchable.search("加装电梯", paper="nowhere").total == 0
+
+
 def test_ranking_title_hits_first_then_newest_issue(searchable: IssueStore) -> None:
     body_only = ("无关的文章",)
     old = issue_on(date(2019, 1, 3), ("电梯维修通知", *body_only), PARAGRAPHS)

@@ -141,19 +141,6 @@ async def test_sample_through_the_pipeline(world: World) -> None:
     assert "虹桥镇召开2020年年中工作会议" in index
 
 
-def test_only_one_worker_per_data_dir(tmp_path: Path) -> None:
-    from tingbao.worker.lock import AlreadyRunningError, WorkerLock
-
-    first = WorkerLock(tmp_path)
-    first.acquire()
-    with pytest.raises(AlreadyRunningError, match="only one"):
-        WorkerLock(tmp_path).acquire()
-    first.release()
-    second = WorkerLock(tmp_path)
-    second.acquire()
-    second.release()
-
-
 async def test_back_issues_are_not_announced(world: World) -> None:
     inbox = world.settings.inbox_dir
     write_small_issue(inbox, name="news-2021-07-02.txt")

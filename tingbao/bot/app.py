@@ -117,7 +117,7 @@ class OutboxJob:
     def __init__(self, db: Database, papers: Papers, options: BotOptions) -> None:
         self.db = db
         # TODO(outbox.py): name each issue's own paper; the message names the first one now.
-        self.paper_name = papers.first.name
+        self.papers = papers
         self.options = options
         self.pacer = SendPacer(options.send_rate, options.per_chat_interval_s)
         self.lock = asyncio.Lock()
@@ -135,7 +135,7 @@ class OutboxJob:
             report = await drain_outbox(
                 bot,
                 self.db,
-                paper_name=self.paper_name,
+                paper_name=lambda slug: self.papers.of(slug).name,
                 pacer=self.pacer,
                 concurrency=self.options.send_concurrency,
                 read_timeout=self.options.send_read_timeout_s,

@@ -64,9 +64,9 @@ class InlineSearch:
     def find(self, words: str, offset: int, paper: PaperSettings | None) -> SearchPage:
         """Return a page of the articles matching words, or of the latest issue when empty (of
         the paper the user reads, if chosen)."""
-        if words.strip():
-            return self.deps.store.search(words, limit=PAGE_SIZE, offset=offset)
         chosen = self.deps.papers.issue_filter(paper) if paper is not None else None
+        if words.strip():
+            return self.deps.store.search(words, limit=PAGE_SIZE, offset=offset, paper=chosen)
         issue = self.deps.store.latest_issue(paper=chosen)
         articles: Sequence[ArticleHit] = (
             [ArticleHit(issue.id, issue.title, a, issue.published) for a in issue.articles]

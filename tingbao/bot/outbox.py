@@ -97,6 +97,10 @@ class DrainReport:
         )
 
 
+# The paper's name in a new-issue message: one name, or a paper's name by its slug (several papers).
+PaperName = str | Callable[[str], str]
+
+
 @dataclass(frozen=True, order=True)
 class Claim:
     """A row this drain holds: its lease ends `lease_s` after `at` (time.monotonic)."""
@@ -164,7 +168,7 @@ class OutboxDrainer:
         self,
         bot: Bot,
         db: Database,
-        paper_name: str,
+        paper_name: PaperName,
         pacer: SendPacer,
         concurrency: int,
         read_timeout: float,
@@ -196,12 +200,19 @@ class OutboxDrainer:
         self.report = DrainReport()
         self.offline = False
 
+    def name_of(self, slug: str) -> str:
+        """Return the name of the paper an issue belongs to."""
+        return self.paper_name if isinstance(self.paper_name, str) else self.paper_name(slug)
+
     def message_for(self, issue_id: str) -> _Message | None:
         """Return the (cached) new-issue message of an issue, or None if it is gone."""
         if issue_id not in self.messages:
             issue = self.store.find_issue(issue_id)
             self.messages[issue_id] = (
-                _Message(render.new_issue_head(issue, self.paper_name), articles_keyboard(issue))
+                _Message(
+                    render.new_issue_head(issue, self.name_of(issue.paper)),
+                    articles_keyboard(issue),
+                )
                 if issue is not None
                 else None
             )
@@ -386,7 +397,7 @@ async def drain_outbox(
     bot: Bot,
     db: Database,
     *,
-    paper_name: str,
+    paper_name: PaperName,
     pacer: SendPacer | None = None,
     concurrency: int = 8,
     read_timeout: float = 10.0,

@@ -253,7 +253,10 @@ class Reader:
     ) -> bool:
         """Send (or turn to) a page of the articles matching query; return whether any did."""
         size = SEARCH_PAGE_SIZE
-        result = self.deps.store.search(query.text, limit=size, offset=max(page, 0) * size)
+        paper = self.deps.chats.chosen(chat_id)  # not chosen yet: every paper's articles
+        chosen = self.deps.papers.issue_filter(paper) if paper is not None else None
+        offset = max(page, 0) * size
+        result = self.deps.store.search(query.text, limit=size, offset=offset, paper=chosen)
         if result.total == 0:
             return False
         pages = page_count(result.total, size)

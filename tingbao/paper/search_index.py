@@ -136,7 +136,7 @@ class Fts5Index:
         )
 
     def search(
-        self, session: Session, query: Query, limit: int, offset: int
+        self, session: Session, query: Query, limit: int, offset: int, paper: str | None = None
     ) -> tuple[list[dict[str, Any]], int]:
         """Return a page of matches in rank order, and how many match in all.
 
@@ -144,8 +144,17 @@ class Fts5Index:
         decoding whole issues would cost more than the search.
         """
         find = text(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :match")
-        matches = session.scalars(find, {"match": fts5_match(query)}).all()
-        in_title = set(session.scalars(find, {"match": fts5_match(query, TITLE_COLUMN)}))
+        if paper is not None:  # one paper's articles: through the key table to their issues
+            find = text(
+                f"SELECT s.rowid FROM {SEARCH_TABLE} AS s "
+                f"JOIN {KEYS_TABLE} AS k ON k.key = s.rowid "
+                "JOIN articles AS a ON a.id = k.article_id JOIN issues AS i ON i.id = a.issue_id "
+                f"WHERE {SEARCH_TABLE} MATCH :match AND i.paper = :paper"
+            )
+        params = {"paper": paper} if paper is not None else {}
+        matches = session.scalars(find, {"match": fts5_match(query), **params}).all()
+        title_match = {"match": fts5_match(query, TITLE_COLUMN), **params}
+        in_title = set(session.scalars(find, title_match))
         page = rank(matches, in_title)[offset : offset + limit]
         if not page:
             return [], len(matches)
@@ -212,28 +221,27 @@ class PostgresIndex:
         )
 
     def search(
-        self, session: Session, query: Query, limit: int, offset: int
+        self, session: Session, query: Query, limit: int, offset: int, paper: str | None = None
     ) -> tuple[list[dict[str, Any]], int]:
         """Return a page of matches in rank order (as Fts5Index.search), and the total."""
-        match = {"match": tsquery(query)}
+        match: dict[str, Any] = {"match": tsquery(query), "paper": paper}
+        joined = (
+            f"FROM {SEARCH_TABLE} AS s "
+            "JOIN articles AS a ON a.id = s.article_id JOIN issues AS i ON i.id = a.issue_id "
+            "WHERE s.document @@ CAST(:match AS tsquery) "
+            "AND (CAST(:paper AS text) IS NULL OR i.paper = :paper) "
+        )
         rows = session.execute(
             text(
                 "SELECT a.id, i.data -> 'issue', i.data -> 'articles' -> a.position, "
-                f"count(*) OVER () FROM {SEARCH_TABLE} AS s "
-                "JOIN articles AS a ON a.id = s.article_id JOIN issues AS i ON i.id = a.issue_id "
-                "WHERE s.document @@ CAST(:match AS tsquery) "
+                f"count(*) OVER () {joined}"
                 "ORDER BY s.document @@ CAST(:title AS tsquery) DESC, s.key DESC "
                 "LIMIT :limit OFFSET :offset"
             ),
             {**match, "title": tsquery(query, "A"), "limit": limit, "offset": offset},
         ).all()
         if not rows:
-            total = session.scalar(
-                text(
-                    f"SELECT count(*) FROM {SEARCH_TABLE} WHERE document @@ CAST(:match AS tsquery)"
-                ),
-                match,
-            )
+            total = session.scalar(text(f"SELECT count(*) {joined}"), match)
             return [], int(total or 0)
         page = [
             {"issue": head, "articles": [article]}
@@ -260,11 +268,14 @@ class ScanIndex:
         """Nothing to add: a stored article is found as soon as it is stored."""
 
     def search(
-        self, session: Session, query: Query, limit: int, offset: int
+        self, session: Session, query: Query, limit: int, offset: int, paper: str | None = None
     ) -> tuple[list[dict[str, Any]], int]:
         """Return a page of matches in rank order (as Fts5Index.search), and the total."""
         params: dict[str, Any] = {}
         conditions, title_hits = [], []
+        if paper is not None:
+            params["paper"] = paper
+            conditions.append("i.paper = :paper")
         for n, term in enumerate(query.terms):
             params[f"w{n}"] = "%" + _like_escape(term.word) + "%"
             conditions.append(

@@ -244,13 +244,20 @@ class IssueStore:
         article = issue.article(article_id)
         return (issue, article) if article is not None else None
 
-    def search(self, words: str | Sequence[str], limit: int = 10, offset: int = 0) -> SearchPage:
-        """Return a page of the articles matching every word, in rank order (search_index.py)."""
+    def search(
+        self,
+        words: str | Sequence[str],
+        limit: int = 10,
+        offset: int = 0,
+        paper: str | None = None,
+    ) -> SearchPage:
+        """Return a page of the articles matching every word, in rank order (search_index.py),
+        of one paper's issues or (None) of every paper's."""
         query = parse_query(words)
         if query is None:
             return SearchPage((), 0, offset)
         with self.db.session() as session:
-            found, total = self.index.search(session, query, limit, offset)
+            found, total = self.index.search(session, query, limit, offset, paper)
         hits = []
         for data in found:
             issue = issue_from_dict(data)  # the issue with only the matching article

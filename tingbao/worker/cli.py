@@ -28,8 +28,8 @@ from tingbao.paper.picture import picture_paths, render_pdf, render_png
 from tingbao.paper.publish import atomic_write_bytes
 from tingbao.paper.reader import ReadResult, read_issue
 from tingbao.worker.check import check
-from tingbao.worker.context import open_context
-from tingbao.worker.lock import AlreadyRunningError
+from tingbao.worker.context import bucket_notice, open_context
+from tingbao.worker.lock import LeadershipError
 from tingbao.worker.run import run_forever, run_once
 from tingbao.worker.services import bot_neighbours, build_bot
 from tingbao.worker.settings import Settings, load_settings
@@ -200,8 +200,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     samples = SAMPLES_DIR if args.demo else None
     if samples is not None and not samples.is_dir():
         raise CliError(f"--demo needs the samples folder {samples}: run it from the project")
-    print(f"tingbao: site and feeds at {settings.feeds.url('')} (Ctrl-C stops)", flush=True)
-    asyncio.run(run_forever(settings, serve=True, bot=True, demo_samples=samples))
+    notice = bucket_notice(settings)
+    if notice is not None:
+        print(f"tingbao: {notice}", flush=True)
+    else:
+        print(f"tingbao: site and feeds at {settings.feeds.url('')} (Ctrl-C stops)", flush=True)
+    asyncio.run(run_forever(settings, serve=notice is None, bot=True, demo_samples=samples))
     return 0
 
 
@@ -215,6 +219,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    notice = bucket_notice(settings)
+    if notice is not None:  # the bucket (or its CDN) serves the site; nothing to serve here
+        print(f"tingbao: {notice}", flush=True)
+        return 0
     print(f"tingbao: serving {settings.public_dir} at {settings.feeds.url('')}", flush=True)
     serve_public(settings.feeds, settings.public_dir)
     return 0
@@ -344,7 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"tingbao: {exc}", file=sys.stderr)
         return 1
-    except AlreadyRunningError as exc:
+    except LeadershipError as exc:
         print(f"tingbao: {exc}", file=sys.stderr)
         return 1
     except SettingsError as exc:

@@ -150,10 +150,6 @@ class WorkerLock:
     def check(self) -> None:
         """An flock held by this process cannot be taken from it."""
 
-    def acquire(self) -> None:
-        """Take the lock or raise AlreadyRunningError."""
-        lead_now(self)
-
     def release(self) -> None:
         if self._handle is not None:
             fcntl.flock(self._handle, fcntl.LOCK_UN)

@@ -48,7 +48,9 @@ def sweep_temp_files(public_dir: Path) -> int:
 
 def prepare(settings: Settings) -> None:
     """Create the data dir's folders and clear what a crash left half-done."""
-    for folder in (settings.inbox_dir, settings.inbox_done_dir, settings.inbox_failed_dir):
+    folders = [settings.inbox_dir, settings.inbox_done_dir, settings.inbox_failed_dir]
+    folders += [settings.paper_inbox(paper) for paper in settings.papers]  # inbox/<slug>/
+    for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
     settings.public_dir.mkdir(parents=True, exist_ok=True)
     swept = sweep_temp_files(settings.public_dir)
@@ -85,8 +87,11 @@ async def run_once(settings: Settings, *, inbox: bool = True) -> RunReport:
 
 
 def site_urls(settings: Settings) -> list[str]:
-    """Return the URLs of the home page and the feeds."""
-    return [settings.feeds.url("")] + [settings.feeds.url(name) for name in FEEDS]
+    """Return the URLs of the home page and of each paper's feeds."""
+    folders = [settings.public_folder(paper) for paper in settings.papers]
+    return [settings.feeds.url("")] + [
+        settings.feeds.url(folder + name) for folder in folders for name in FEEDS
+    ]
 
 
 async def run_forever(
