@@ -396,18 +396,19 @@ def run(args: argparse.Namespace) -> list[Row]:
 
         # 50 concurrent bot users.
         slugs = [p.slug for p in papers]
-        for label, users_db in (
-            ("default pool 5+10", db),
-            (f"pool {args.users}", SizedPool(url, args.users)),
+        for users, label, users_db in (
+            (1, "alone", db),
+            (args.users, "default pool 5+10", db),
+            (args.users, f"pool {args.users}", SizedPool(url, args.users)),
         ):
-            load = user_load(users_db, slugs, args.users, args.rounds)
-            ops = 2 * args.users * args.rounds / load["wall"][0]
+            load = user_load(users_db, slugs, users, args.rounds)
+            ops = 2 * users * args.rounds / load["wall"][0]
             add(
-                f"{args.users} users, {label}: 最新一期",
+                f"{users} user(s), {label}: 最新一期",
                 f"p50 {ms(load['latest'], 50)}, p95 {ms(load['latest'], 95)}",
             )
             add(
-                f"{args.users} users, {label}: search",
+                f"{users} user(s), {label}: search",
                 f"p50 {ms(load['search'], 50)}, p95 {ms(load['search'], 95)}, "
                 f"{ops:.0f} requests/s in all",
             )
@@ -450,7 +451,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 papers, fewer rows")
     parser.add_argument("--users", type=int, default=50, help="concurrent bot users")
     parser.add_argument("--rounds", type=int, default=20, help="requests of each kind per user")
-    parser.add_argument("--outbox-rows", type=int, default=3000)
+    parser.add_argument("--outbox-rows", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.05, help="fake Telegram latency (s)")
     parser.add_argument("--fsync", action="store_true", help="durable commits (default: off)")
     args = parser.parse_args()

@@ -60,10 +60,12 @@ class Chat:
         self.api = api
         self.chat_id = chat_id
 
-    async def _exchange(self, push: Callable[[], int], expect: int, settle: float) -> list[Call]:
+    async def _exchange(
+        self, push: Callable[[], int], expect: int, settle: float, timeout: float = 10.0
+    ) -> list[Call]:
         start = len(self.api.calls)
         push()
-        await self.api.wait_for(lambda: len(self.api.sends(self.chat_id, start)) >= expect)
+        await self.api.wait_for(lambda: len(self.api.sends(self.chat_id, start)) >= expect, timeout)
         if settle:
             import asyncio
 
@@ -79,13 +81,15 @@ class Chat:
         )
 
     async def upload(self, name: str, content: bytes, expect: int = 1) -> list[Call]:
+        # An upload is read (a PDF, a scan by OCR) before the preview: allow a busy machine.
         return await self._exchange(
-            lambda: self.api.push_document(self.chat_id, name, content), expect, 0.05
+            lambda: self.api.push_document(self.chat_id, name, content), expect, 0.05, timeout=60
         )
 
     async def photo(self, content: bytes, size: tuple[int, int], expect: int = 1) -> list[Call]:
+        # A photo of a page is read by OCR before the preview: seconds, more on a busy machine.
         return await self._exchange(
-            lambda: self.api.push_photo(self.chat_id, content, *size), expect, 0.05
+            lambda: self.api.push_photo(self.chat_id, content, *size), expect, 0.05, timeout=120
         )
 
 

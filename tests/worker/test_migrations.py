@@ -23,6 +23,7 @@ from tingbao.bot.subscribers import enqueue_new_issue
 from tingbao.migrations import include_name
 from tingbao.paper.db import Database
 from tingbao.paper.model import issue_to_dict
+from tingbao.paper.search_index import search_index_for
 from tingbao.paper.store import IssueStore
 from tingbao.worker.schema import (
     alembic_config,
@@ -116,11 +117,20 @@ def insert(connection: Connection, rows: dict[str, list[dict[str, object]]]) -> 
         connection.execute(Table(name, tables, autoload_with=connection).insert(), values)
 
 
-@pytest.mark.parametrize("revision", ["0001", "0002"])
+def drop_search_index(db: Database) -> None:
+    """Leave a database as the release before migrations left one on PostgreSQL, which searched by
+    scanning and so had no search index."""
+    with db.engine.begin() as connection:
+        search_index_for(connection.dialect.name).drop(connection)
+
+
+@pytest.mark.parametrize("revision", ["0001", "0002", "0002 without its search index"])
 def test_an_earlier_release_is_stamped_upgraded_and_keeps_its_rows(
     empty: Database, revision: str
 ) -> None:
-    build_release(empty, revision)
+    build_release(empty, revision.split()[0])
+    if "without" in revision:
+        drop_search_index(empty)
     create_schema(empty)
     create_schema(empty)  # a second start-up changes nothing
     with empty.engine.connect() as connection:
@@ -204,3 +214,15 @@ def test_the_alembic_command_line_finds_the_migrations(tmp_path: Path) -> None:
     with made.engine.connect() as connection:
         assert current_revision(connection) == head_revision()
     made.dispose()
+
+
+def test_subscribers_of_an_earlier_release_belong_to_the_configured_paper(empty: Database) -> None:
+    """A deployment made before several papers served one paper: its subscribers follow it, even
+    before it published an issue (and whatever its slug is)."""
+    build_release(empty, "0002")
+    with empty.engine.begin() as connection:
+        connection.execute(text("DELETE FROM issues"))
+    create_schema(empty, "xinzhuang")
+    with empty.engine.connect() as connection:
+        papers = connection.scalars(text("SELECT DISTINCT paper FROM bot_subscribers")).all()
+    assert papers == ["xinzhuang"]

@@ -74,6 +74,7 @@ def test_next_role(role: Role, took: bool, after: Role, line: str | None) -> Non
     [
         ("postgresql+psycopg://u:p@db:5432/tingbao", True),
         ("postgresql://db/tingbao", True),
+        ("postgres://u:p@db/tingbao", True),  # as many hosts print it
         ("sqlite:////data/tingbao.db", False),
         ("sqlite+pysqlite:///x.db", False),
         ("mysql+pymysql://db/postgresql", False),

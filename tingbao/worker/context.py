@@ -48,7 +48,7 @@ def open_context(settings: Settings) -> Iterator[Context]:
     """Create the data dir and tables, yield the context, and close the database."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
-    create_schema(db)
+    create_schema(db, settings.paper.slug)
     try:
         yield Context(
             settings=settings,

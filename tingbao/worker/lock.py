@@ -37,6 +37,8 @@ from typing import IO, Protocol
 from sqlalchemy import Connection, NullPool, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from tingbao.paper.db import driver_url
+
 log = logging.getLogger("tingbao.worker")
 
 LEADER_POLL_S = 5.0  # how often a standby tries to lead, and a leader checks its lock
@@ -77,8 +79,8 @@ def next_role(role: Role, took: bool) -> tuple[Role, str | None]:
 
 
 def is_postgres(database_url: str) -> bool:
-    """Return whether the URL names PostgreSQL (any driver)."""
-    return make_url(database_url).get_backend_name() == "postgresql"
+    """Return whether the URL names PostgreSQL (any driver, or the postgres:// many hosts print)."""
+    return make_url(driver_url(database_url)).get_backend_name() == "postgresql"
 
 
 def advisory_key(name: str) -> int:
@@ -164,7 +166,7 @@ class AdvisoryLock:
         self.key = advisory_key(name)
         self.where = f"PostgreSQL advisory lock {name}"
         self._engine = create_engine(
-            database_url, poolclass=NullPool, connect_args=CLIENT_KEEPALIVE
+            driver_url(database_url), poolclass=NullPool, connect_args=CLIENT_KEEPALIVE
         )
         self._connection: Connection | None = None
         self._held = False

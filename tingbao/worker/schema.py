@@ -55,6 +55,12 @@ def head_revision() -> str:
     return head
 
 
+# What the release before migrations (0002) had beyond the first release's tables.
+RELEASE_2_TABLES = frozenset(
+    {"bot_updates", "bot_leases", "bot_channel_issues", "bot_channel_posts", "article_search"}
+)
+
+
 def legacy_revision(connection: Connection) -> str | None:
     """Return the revision a database made before migrations is at, from its tables; None for a
     database without tables (or already under Alembic)."""
@@ -63,7 +69,8 @@ def legacy_revision(connection: Connection) -> str | None:
     if "alembic_version" in tables or "issues" not in tables:
         return None
     outbox = {c["name"] for c in inspector.get_columns("bot_outbox")}
-    return "0002" if "owner" in outbox else "0001"
+    complete = tables >= RELEASE_2_TABLES and "owner" in outbox
+    return "0002" if complete else "0001"  # 0002 keeps what a partial database already has
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -80,9 +87,10 @@ def lock_for_migration(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_schema(db: Database) -> None:
+def create_schema(db: Database, paper: str | None = None) -> None:
     """Bring the database to the newest schema revision (idempotent): make it when empty,
-    stamp one made before migrations, run the migrations it lacks."""
+    stamp one made before migrations, run the migrations it lacks. `paper` is the slug of the
+    deployment's (first) paper: rows made before several papers existed belong to it."""
     head = head_revision()
     with db.engine.connect() as connection:
         if current_revision(connection) == head:  # the usual start: nothing to lock or run
@@ -92,6 +100,7 @@ def create_schema(db: Database) -> None:
         if current_revision(connection) == head:  # another process migrated meanwhile
             return
         config = alembic_config(connection)
+        config.attributes["paper"] = paper
         legacy = legacy_revision(connection)
         if legacy is not None:
             command.stamp(config, legacy)

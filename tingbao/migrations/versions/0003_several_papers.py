@@ -12,7 +12,7 @@ Revises: 0002
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 revision = "0003"
 down_revision = "0002"
@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("chat_id"),
     )
-    paper = op.get_bind().scalar(sa.text("SELECT min(paper) FROM issues")) or DEFAULT_PAPER
+    paper = configured_paper() or newest_paper() or DEFAULT_PAPER
     replace_subscribers(
         sa.text(
             f"INSERT INTO bot_subscribers_new (paper, {COLUMNS}) "
@@ -67,6 +67,21 @@ def upgrade() -> None:
         ).bindparams(paper=paper),
         sa.Column("paper", sa.String(length=40), nullable=False),
     )
+
+
+def configured_paper() -> str | None:
+    """Return the paper the deployment serves, as create_schema hands it in: a database made
+    before several papers belongs to that one paper (None from the alembic command line)."""
+    paper = context.config.attributes.get("paper")
+    return paper if isinstance(paper, str) else None
+
+
+def newest_paper() -> str | None:
+    """Return the paper of the newest stored issue, or None without issues."""
+    found = op.get_bind().scalar(
+        sa.text("SELECT paper FROM issues ORDER BY published DESC, id DESC LIMIT 1")
+    )
+    return str(found) if found is not None else None
 
 
 def downgrade() -> None:
