@@ -185,6 +185,10 @@ def test_loader_reads_the_standard_variables() -> None:
             "TINGBAO_PUBLISH: 'ftp://x' must be s3://bucket[/prefix]",
         ),
         (
+            {"TINGBAO_PUBLISH": "s3://AKIDEXAMPLE:s3cr3t@Bad_Bucket/x"},  # keys never echoed
+            "TINGBAO_PUBLISH: 's3://…@Bad_Bucket/x' must be s3://bucket[/prefix]",
+        ),
+        (
             {"TINGBAO_PUBLISH": "s3://Bad_Bucket/x"},
             "TINGBAO_PUBLISH: 's3://Bad_Bucket/x' must be s3://bucket[/prefix]",
         ),

@@ -116,7 +116,6 @@ class OutboxJob:
 
     def __init__(self, db: Database, papers: Papers, options: BotOptions) -> None:
         self.db = db
-        # TODO(outbox.py): name each issue's own paper; the message names the first one now.
         self.papers = papers
         self.options = options
         self.pacer = SendPacer(options.send_rate, options.per_chat_interval_s)

@@ -70,11 +70,16 @@ class Reader:
             await say(context, chat_id, welcome, self.keyboard())
 
     async def change_paper(self, update: Update, context: Context) -> None:
-        """换报纸: ask which paper to read (with one paper, greet as /start does)."""
+        """换报纸: ask which paper to read. With one paper there is nothing to change: /paper
+        greets as /start does, and words that merely contain 换一份 … are read as a search."""
         if (chat_id := chat_of(update)) is None:
             return
         if not self.deps.papers.several:
-            await self.start(update, context)
+            message = update.effective_message
+            if message is not None and message.text and not message.text.startswith("/"):
+                await self.search_text(update, context)
+            else:
+                await self.start(update, context)
             return
         await say(context, chat_id, texts.CHOOSE_PAPER, papers_keyboard(self.deps.papers.all))
 

@@ -15,27 +15,8 @@ from aiohttp import web
 
 from tingbao.feeds.errors import ServeError
 from tingbao.feeds.settings import FeedsSettings
+from tingbao.paper.publish import content_type
 
-CONTENT_TYPES: dict[str, str] = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mp3": "audio/mpeg",
-    ".ogg": "audio/ogg",
-    ".opus": "audio/ogg",
-    ".vtt": "text/vtt; charset=utf-8",
-    ".json": "application/json",
-    ".xml": "application/xml; charset=utf-8",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".txt": "text/plain; charset=utf-8",
-}
-# Feeds get their specific types so browsers and apps recognise them.
-NAMED_TYPES: dict[str, str] = {
-    "feed.xml": "application/rss+xml; charset=utf-8",
-    "podcast.xml": "application/rss+xml; charset=utf-8",
-    "atom.xml": "application/atom+xml; charset=utf-8",
-}
 CORS_SUFFIXES = (".vtt", ".json", ".xml", ".mp3", ".ogg")
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -45,13 +26,6 @@ NOT_FOUND_HTML = (
     '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>找不到页面</title></head>'
     '<body><h1>找不到这个页面</h1><p><a href="/">回到首页</a></p></body></html>'
 )
-
-
-def content_type(path: Path) -> str:
-    """Return the Content-Type of a public file."""
-    return NAMED_TYPES.get(path.name) or CONTENT_TYPES.get(
-        path.suffix.lower(), "application/octet-stream"
-    )
 
 
 def resolve(root: Path, tail: str) -> Path | None:
@@ -90,7 +64,7 @@ def make_app(root: Path) -> web.Application:
         path = resolve(root, request.match_info["tail"])
         if path is None:
             return web.Response(status=404, text=NOT_FOUND_HTML, content_type="text/html")
-        headers = {"Content-Type": content_type(path), "Cache-Control": "public, max-age=300"}
+        headers = {"Content-Type": content_type(path.name), "Cache-Control": "public, max-age=300"}
         if path.suffix.lower() in CORS_SUFFIXES:
             headers.update(CORS_HEADERS)
         return web.FileResponse(path, headers=headers)

@@ -135,3 +135,33 @@ class PrefixPublisher:
 def in_folder(publisher: Publisher, folder: str) -> Publisher:
     """Return the publisher seen through folder ("slug/"), or itself for "" (public/ itself)."""
     return PrefixPublisher(publisher, folder.rstrip("/")) if folder else publisher
+
+
+# What each public file is, for whoever serves it (the local server, object storage).
+CONTENT_TYPES: dict[str, str] = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml; charset=utf-8",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".txt": "text/plain; charset=utf-8",
+}
+FEED_TYPES: dict[str, str] = {
+    "feed.xml": "application/rss+xml; charset=utf-8",
+    "podcast.xml": "application/rss+xml; charset=utf-8",
+    "atom.xml": "application/atom+xml; charset=utf-8",
+}
+
+
+def content_type(relpath: str) -> str:
+    """Return the Content-Type of a public file (feeds by name, the rest by suffix)."""
+    path = PurePosixPath(relpath)
+    return FEED_TYPES.get(path.name) or CONTENT_TYPES.get(
+        path.suffix.lower(), "application/octet-stream"
+    )

@@ -37,7 +37,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,7 +53,7 @@ from botocore.exceptions import (
 )
 
 from tingbao.paper.errors import PaperError, SettingsError
-from tingbao.paper.publish import safe_relpath
+from tingbao.paper.publish import content_type, safe_relpath
 from tingbao.paper.settings import Secret, env_int
 
 SHORT_CACHE = "public, max-age=60"  # feeds, pages, anything that changes with each issue
@@ -61,25 +61,6 @@ SHORT_CACHE = "public, max-age=60"  # feeds, pages, anything that changes with e
 MEDIA_CACHE = "public, max-age=3600, must-revalidate"
 STATIC_CACHE = "public, max-age=3600"  # stylesheet, script, cover image
 
-CONTENT_TYPES: dict[str, str] = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mp3": "audio/mpeg",
-    ".ogg": "audio/ogg",
-    ".opus": "audio/ogg",
-    ".vtt": "text/vtt; charset=utf-8",
-    ".json": "application/json",
-    ".xml": "application/xml; charset=utf-8",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".txt": "text/plain; charset=utf-8",
-}
-FEED_TYPES: dict[str, str] = {
-    "feed.xml": "application/rss+xml; charset=utf-8",
-    "podcast.xml": "application/rss+xml; charset=utf-8",
-    "atom.xml": "application/atom+xml; charset=utf-8",
-}
 MEDIA_SUFFIXES = (".mp3", ".ogg", ".opus", ".vtt", ".chapters.json")
 STATIC_SUFFIXES = (".css", ".js", ".png", ".jpg")
 ADDRESSING = ("auto", "virtual", "path")
@@ -119,8 +100,18 @@ class PublishTarget:
 
     @property
     def where(self) -> str:
-        """Return the bucket and endpoint for messages."""
-        return f"{self.url} at {self.endpoint_url or 'AWS'}"
+        """Return the bucket and endpoint for messages (any user:password in it left out)."""
+        return (
+            f"{self.url} at {without_userinfo(self.endpoint_url) if self.endpoint_url else 'AWS'}"
+        )
+
+
+def without_userinfo(url: str) -> str:
+    """Return url without a user:password@ part, for messages."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc="…@" + parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
 def load_publish_target(env: Mapping[str, str]) -> PublishTarget | None:
@@ -138,7 +129,8 @@ def load_publish_target(env: Mapping[str, str]) -> PublishTarget | None:
         or parts.fragment
         or not prefix_ok
     ):
-        raise SettingsError(f"TINGBAO_PUBLISH: {raw!r} must be s3://bucket[/prefix]")
+        shown = without_userinfo(raw)  # keys written into the URL are never echoed
+        raise SettingsError(f"TINGBAO_PUBLISH: {shown!r} must be s3://bucket[/prefix]")
     addressing = env.get("TINGBAO_PUBLISH_ADDRESSING") or "auto"
     if addressing not in ADDRESSING:
         raise SettingsError(
@@ -159,14 +151,6 @@ def load_publish_target(env: Mapping[str, str]) -> PublishTarget | None:
         session_token=Secret(token) if token else None,
         addressing=addressing,
         max_attempts=env_int(env, "AWS_MAX_ATTEMPTS", 3, minimum=1),
-    )
-
-
-def content_type(relpath: str) -> str:
-    """Return the Content-Type of a public file (feeds by name, the rest by suffix)."""
-    path = PurePosixPath(relpath)
-    return FEED_TYPES.get(path.name) or CONTENT_TYPES.get(
-        path.suffix.lower(), "application/octet-stream"
     )
 
 

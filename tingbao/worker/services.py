@@ -32,7 +32,8 @@ class FaultPublisher:
         self.faults = faults
 
     def _point(self, relpath: str) -> None:
-        self.faults.crash_point("publish.audio" if relpath.startswith("audio/") else "publish.site")
+        audio = "audio" in relpath.split("/")[:2]  # audio/… or <paper>/audio/…
+        self.faults.crash_point("publish.audio" if audio else "publish.site")
 
     def write_bytes(self, relpath: str, data: bytes) -> bool:
         written = self.inner.write_bytes(relpath, data)
