@@ -4,6 +4,7 @@ chosen paper's; editors publish to their own papers only."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,3 +161,24 @@ async def test_an_editor_of_two_papers_is_asked_which(
     await chat.press(preview.data_for("发布"))
     assert [p.name for p in (papers_settings.inbox_dir / B).iterdir()] == ["c.txt"]
     assert not (papers_settings.inbox_dir / A).exists()
+
+
+async def test_stats_count_the_editors_own_paper(
+    start_bot: StartBot, papers_settings: Settings, store: IssueStore, db: Database
+) -> None:
+    _a, b = save_both(store)
+    SubscriberStore(db).add_many([1, 2, 3], paper=B)
+    SubscriberStore(db).add_many([4], paper=A)
+    enqueue_new_issue(db, b.id)  # three rows, all for 莘庄
+    bot = await start_bot(papers_settings)
+    [stats] = await bot.chat(EDITOR_A).say("/stats")
+    assert stats.text.startswith("《金虹桥》\n订阅人数：1（")
+    assert deliveries(stats.text) == 0  # 莘庄's outbox is not this editor's
+    [theirs] = await bot.chat(EDITOR_B).say("/stats")
+    assert theirs.text.startswith("《莘庄》\n订阅人数：3（") and deliveries(theirs.text) == 3
+
+
+def deliveries(stats: str) -> int:
+    """Return the outbox rows /stats counts, in whatever state (the outbox job runs meanwhile)."""
+    line = stats.split("\n")[2]  # 提醒发送：已送达…，待发送…，发送中…，…
+    return sum(int(n) for n in re.findall(r"\d+", line))

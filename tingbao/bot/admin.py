@@ -352,12 +352,17 @@ class AdminHandlers:
         if not self.is_admin(update):
             await self.say(context, chat.id, texts.NOT_ADMIN_COMMAND)
             return
+        mine = self.edited(update)
+        chosen = self.chats.chosen(chat.id)
+        paper = chosen if chosen in mine else mine[0]  # the chat's paper, if the editor edits it
+        slug = self.papers.issue_filter(paper)  # None with one paper: everything, as before
         subs = self.subscribers
-        counts = subs.outbox_counts()
-        lines = [
+        counts = subs.outbox_counts(paper=slug)
+        lines = [texts.STATS_PAPER.format(paper=render.esc(paper.name))] if slug else []
+        lines.append(
             texts.STATS.format(
-                active=subs.count(),
-                total=subs.count(active_only=False),
+                active=subs.count(paper=slug),
+                total=subs.count(active_only=False, paper=slug),
                 sent=counts["sent"],
                 pending=counts["pending"],
                 sending=counts["sending"],
@@ -365,14 +370,13 @@ class AdminHandlers:
                 blocked=counts["blocked"],
                 failed=counts["failed"],
             )
-        ]
-        paper = self.chats.chosen(chat.id) or self.papers.first
-        latest = self.store.latest_issue(paper=self.papers.issue_filter(paper))
+        )
+        latest = self.store.latest_issue(paper=slug)
         if latest is not None:
-            mine = subs.outbox_counts(latest.id)
+            newest = subs.outbox_counts(latest.id)
             lines.append(
                 texts.STATS_LATEST.format(
-                    issue=render.esc(latest.title), sent=mine["sent"], pending=mine["pending"]
+                    issue=render.esc(latest.title), sent=newest["sent"], pending=newest["pending"]
                 )
             )
         await self.say(context, chat.id, "\n".join(lines))

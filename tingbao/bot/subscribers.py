@@ -119,11 +119,15 @@ class SubscriberStore:
                 if c not in known
             )
 
-    def outbox_counts(self, issue_id: str | None = None) -> OutboxCounts:
-        """Return outbox rows per state, for one issue or for all."""
+    def outbox_counts(self, issue_id: str | None = None, paper: str | None = None) -> OutboxCounts:
+        """Return outbox rows per state, for one issue, one paper's issues, or all."""
         query = select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
         if issue_id is not None:
             query = query.where(OutboxRow.issue_id == issue_id)
+        if paper is not None:
+            query = query.join(IssueRow, IssueRow.id == OutboxRow.issue_id).where(
+                IssueRow.paper == paper
+            )
         with self.db.session() as session:
             counts: Counter[str] = Counter({state: 0 for state in STATES})
             for state, n in session.execute(query).all():

@@ -150,3 +150,4 @@ STATS = (
     "不确定{unknown}，被屏蔽{blocked}，失败{failed}"
 )
 STATS_LATEST = "最新一期 {issue}：已送达{sent}，待发送{pending}"
+STATS_PAPER = "《{paper}》"  # heads /stats with several papers
