@@ -19,6 +19,7 @@ at the paid 1000/s.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import random
@@ -30,6 +31,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -37,6 +39,8 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 
 from bench._scale_pg import postgres_server
@@ -215,40 +219,69 @@ def database_sizes(db: Database) -> dict[str, int]:
 # --- concurrent bot users -------------------------------------------------------------------
 
 
-def user_load(
-    db: Database, slugs: Sequence[str], users: int, rounds: int
-) -> dict[str, list[float]]:
-    """Run `users` threads, each asking 最新一期 of a random paper then a random search, `rounds`
-    times back to back (no think time: the worst case); return the latencies per kind and the
-    wall time."""
+@dataclass
+class Load:
+    """What the simulated users saw: latencies of the requests that finished, and failures."""
+
+    latest: list[float] = field(default_factory=list)
+    search: list[float] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)
+    wall_s: float = 0.0
+
+
+def user_load(db: Database, slugs: Sequence[str], users: int, rounds: int, seconds: float) -> Load:
+    """Run `users` threads, each asking 最新一期 of a random paper then a random search, back to
+    back (no think time: the worst case), `rounds` times or until `seconds` have passed; a
+    request that waits too long for a pooled connection or runs past the database's
+    statement_timeout counts as a failure."""
     store = IssueStore(db)
     queries = [q for qs in QUERIES.values() for q in qs]
     start = threading.Barrier(users)
+    load = Load()
+    lock = threading.Lock()
 
-    def one_user(k: int) -> tuple[list[float], list[float]]:
+    def one_user(k: int) -> None:
         rng = random.Random(k)
-        latest, search = [], []
         start.wait()
+        deadline = time.perf_counter() + seconds
         for _ in range(rounds):
-            t0 = time.perf_counter()
-            assert store.latest_issue(paper=rng.choice(slugs)) is not None
-            t1 = time.perf_counter()
-            store.search(rng.choice(queries), limit=10)
-            latest.append(t1 - t0)
-            search.append(time.perf_counter() - t1)
-        return latest, search
+            if time.perf_counter() > deadline:
+                return
+            for kind, request in (
+                ("latest", lambda: store.latest_issue(paper=rng.choice(slugs))),
+                ("search", lambda: store.search(rng.choice(queries), limit=10)),
+            ):
+                t0 = time.perf_counter()
+                try:
+                    request()
+                except PoolTimeout:
+                    failure = f"{kind}: no pooled connection within 30 s"
+                except OperationalError as exc:
+                    failure = f"{kind}: {type(exc.orig).__name__}"
+                else:
+                    with lock:
+                        getattr(load, kind).append(time.perf_counter() - t0)
+                    continue
+                with lock:
+                    load.failures[failure] += 1
 
-    for query in queries:  # warm the caches, as a running bot's are
-        store.search(query, limit=10)
     t0 = time.perf_counter()
     with ThreadPoolExecutor(users) as pool:
-        results = list(pool.map(one_user, range(users)))
-    wall = time.perf_counter() - t0
-    return {
-        "latest": [x for r in results for x in r[0]],
-        "search": [x for r in results for x in r[1]],
-        "wall": [wall],
-    }
+        list(pool.map(one_user, range(users)))
+    load.wall_s = time.perf_counter() - t0
+    return load
+
+
+def search_alone(store: IssueStore) -> dict[str, list[float]]:
+    """Return the latency of each query of bench/bot_search.py, one at a time, per kind."""
+    found: dict[str, list[float]] = {}
+    for kind, queries in QUERIES.items():
+        for query in queries:
+            t0 = time.perf_counter()
+            with contextlib.suppress(OperationalError):  # past statement_timeout: that long
+                store.search(query, limit=10)
+            found.setdefault(kind, []).append(time.perf_counter() - t0)
+    return found
 
 
 # --- the outbox -----------------------------------------------------------------------------
@@ -308,7 +341,7 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def ms(values: list[float], p: float) -> str:
-    return f"{percentile(values, p) * 1000:.1f} ms"
+    return f"{percentile(values, p) * 1000:.1f} ms" if values else "-"
 
 
 def mb(n: int) -> str:
@@ -394,24 +427,30 @@ def run(args: argparse.Namespace) -> list[Row]:
         tables = ", ".join(f"{k} {mb(v)}" for k, v in sizes.items() if k != "database")
         add("  of which (with indexes)", tables)
 
-        # 50 concurrent bot users.
+        # Bot users: each kind of search alone, then 50 at once, under a statement_timeout.
+        server.admin(f"ALTER DATABASE scale SET statement_timeout = '{args.timeout}s'")
+        db.engine.dispose()  # new connections take the timeout
+        store = IssueStore(db)
+        latest = [timed(lambda: store.latest_issue(paper=one.slug)) for _ in range(20)]
+        add("1 user: latest issue", f"p50 {ms(latest, 50)}, p95 {ms(latest, 95)}")
+        for kind, latencies in search_alone(store).items():
+            each = ", ".join(f"{x * 1000:.0f}" for x in latencies)
+            add(f"1 user: search {kind}", f"{each} ms ({', '.join(QUERIES[kind])})")
         slugs = [p.slug for p in papers]
-        for users, label, users_db in (
-            (1, "alone", db),
-            (args.users, "default pool 5+10", db),
-            (args.users, f"pool {args.users}", SizedPool(url, args.users)),
+        for label, users_db in (
+            ("default pool 5+10", db),
+            (f"pool {args.users}", SizedPool(url, args.users)),
         ):
-            load = user_load(users_db, slugs, users, args.rounds)
-            ops = 2 * users * args.rounds / load["wall"][0]
+            load = user_load(users_db, slugs, args.users, args.rounds, args.load_seconds)
+            done = len(load.latest) + len(load.search)
+            head = f"{args.users} users, {label}"
+            add(f"{head}: latest issue", f"p50 {ms(load.latest, 50)}, p95 {ms(load.latest, 95)}")
             add(
-                f"{users} user(s), {label}: 最新一期",
-                f"p50 {ms(load['latest'], 50)}, p95 {ms(load['latest'], 95)}",
+                f"{head}: search",
+                f"p50 {ms(load.search, 50)}, p95 {ms(load.search, 95)} ({len(load.search)} done)",
             )
-            add(
-                f"{users} user(s), {label}: search",
-                f"p50 {ms(load['search'], 50)}, p95 {ms(load['search'], 95)}, "
-                f"{ops:.0f} requests/s in all",
-            )
+            failed = ", ".join(f"{n} {what}" for what, n in load.failures.items()) or "none"
+            add(f"{head}: throughput", f"{done / load.wall_s:.1f} requests/s; failed: {failed}")
             if users_db is not db:
                 users_db.dispose()
 
@@ -451,6 +490,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 papers, fewer rows")
     parser.add_argument("--users", type=int, default=50, help="concurrent bot users")
     parser.add_argument("--rounds", type=int, default=20, help="requests of each kind per user")
+    parser.add_argument("--load-seconds", type=float, default=30.0, help="users stop after this")
+    parser.add_argument("--timeout", type=int, default=10, help="statement_timeout (s)")
     parser.add_argument("--outbox-rows", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.05, help="fake Telegram latency (s)")
     parser.add_argument("--fsync", action="store_true", help="durable commits (default: off)")
