@@ -7,8 +7,10 @@ issue, published through the LocalPublisher into public/<slug>/audio/ and record
 AssetStore, so feeds have enclosures); rebuilds every paper's feeds and pages and the papers
 index; adds one issue to one paper and rebuilds that paper only, checking by size and mtime that
 no other paper's files changed; reports the database size; measures 最新一期 (latest_issue of a
-paper) and search latency with 50 concurrent simulated bot users (threads on one engine, with the
-bot's default pool of 5+10 connections and with one connection per user); and measures outbox
+paper) and search latency, each search query alone and then with 50 concurrent simulated bot
+users (threads on one engine, with the bot's default pool of 5+10 connections and with one
+connection per user; a statement_timeout, --timeout, bounds each query, and requests that time out
+or find no pooled connection within 30 s are counted as failures); and measures outbox
 throughput on PostgreSQL (bench/bot_replicas.py's replica process against the fake Bot API,
 unpaced) to estimate the wall time of a 100,000-subscriber broadcast at Telegram's free 30/s and
 at the paid 1000/s.
@@ -230,7 +232,8 @@ class Load:
 
 
 def user_load(db: Database, slugs: Sequence[str], users: int, rounds: int, seconds: float) -> Load:
-    """Run `users` threads, each asking 最新一期 of a random paper then a random search, back to
+    """Run `users` threads, each asking 最新一期 of a random paper then a search in a random
+    paper (as the bot searches the paper a chat chose), back to
     back (no think time: the worst case), `rounds` times or until `seconds` have passed; a
     request that waits too long for a pooled connection or runs past the database's
     statement_timeout counts as a failure."""
@@ -249,7 +252,7 @@ def user_load(db: Database, slugs: Sequence[str], users: int, rounds: int, secon
                 return
             for kind, request in (
                 ("latest", lambda: store.latest_issue(paper=rng.choice(slugs))),
-                ("search", lambda: store.search(rng.choice(queries), limit=10)),
+                ("search", lambda: store.search(rng.choice(queries), paper=rng.choice(slugs))),
             ):
                 t0 = time.perf_counter()
                 try:
@@ -272,14 +275,15 @@ def user_load(db: Database, slugs: Sequence[str], users: int, rounds: int, secon
     return load
 
 
-def search_alone(store: IssueStore) -> dict[str, list[float]]:
-    """Return the latency of each query of bench/bot_search.py, one at a time, per kind."""
+def search_alone(store: IssueStore, paper: str | None) -> dict[str, list[float]]:
+    """Return the latency of each query of bench/bot_search.py in one paper's articles (None:
+    every paper's), one at a time, per kind."""
     found: dict[str, list[float]] = {}
     for kind, queries in QUERIES.items():
         for query in queries:
             t0 = time.perf_counter()
             with contextlib.suppress(OperationalError):  # past statement_timeout: that long
-                store.search(query, limit=10)
+                store.search(query, limit=10, paper=paper)
             found.setdefault(kind, []).append(time.perf_counter() - t0)
     return found
 
@@ -433,9 +437,10 @@ def run(args: argparse.Namespace) -> list[Row]:
         store = IssueStore(db)
         latest = [timed(lambda: store.latest_issue(paper=one.slug)) for _ in range(20)]
         add("1 user: latest issue", f"p50 {ms(latest, 50)}, p95 {ms(latest, 95)}")
-        for kind, latencies in search_alone(store).items():
-            each = ", ".join(f"{x * 1000:.0f}" for x in latencies)
-            add(f"1 user: search {kind}", f"{each} ms ({', '.join(QUERIES[kind])})")
+        for scope, paper_slug in (("one paper", one.slug), ("all papers", None)):
+            for kind, latencies in search_alone(store, paper_slug).items():
+                each = ", ".join(f"{x * 1000:.0f}" for x in latencies)
+                add(f"1 user: search {scope}, {kind}", f"{each} ms ({', '.join(QUERIES[kind])})")
         slugs = [p.slug for p in papers]
         for label, users_db in (
             ("default pool 5+10", db),
@@ -446,7 +451,7 @@ def run(args: argparse.Namespace) -> list[Row]:
             head = f"{args.users} users, {label}"
             add(f"{head}: latest issue", f"p50 {ms(load.latest, 50)}, p95 {ms(load.latest, 95)}")
             add(
-                f"{head}: search",
+                f"{head}: search in a paper",
                 f"p50 {ms(load.search, 50)}, p95 {ms(load.search, 95)} ({len(load.search)} done)",
             )
             failed = ", ".join(f"{n} {what}" for what, n in load.failures.items()) or "none"
