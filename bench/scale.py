@@ -45,10 +45,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 
-from bench._scale_pg import postgres_server
 from bench.bot_replicas import _replica
 from bench.bot_search import QUERIES, make_article, percentile, sample_sentences
 from tests.bot.fake_api import FakeBotApi, ThreadedFakeBotApi
+from tests.pg import running_postgres
 from tingbao.bot.settings import ptb_environment
 from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.bot.tables import SENT, OutboxRow
@@ -360,7 +360,10 @@ def run(args: argparse.Namespace) -> list[Row]:
         rows.append((name, value))
         print(f"  {name}: {value}", flush=True)
 
-    with postgres_server(fsync=args.fsync) as server, tempfile.TemporaryDirectory() as tmp:
+    with (
+        running_postgres(fsync=args.fsync, settings="-c max_connections=200") as server,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         server.admin('CREATE DATABASE "scale"')
         url = server.url("scale")
         papers_file = Path(tmp) / "papers.toml"

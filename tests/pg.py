@@ -18,6 +18,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,38 +65,22 @@ def _as_postgres(*command: str) -> list[str]:
     return [*command] if os.geteuid() != 0 else ["runuser", "-u", USER, "--", *command]
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """Start one PostgreSQL server for the session; stop it and remove its files at the end."""
+@contextmanager
+def running_postgres(*, fsync: bool = False, settings: str = "") -> Iterator[PostgresServer]:
+    """Start a PostgreSQL server; stop it and remove its files at the end. fsync=False is what
+    the tests use (faster writes, same reads); `settings` adds server options ("-c name=value")."""
     home = Path(tempfile.mkdtemp(prefix="tingbao-pg-"))
     data = home / "data"
     if os.geteuid() == 0:
         shutil.chown(home, USER, USER)
-    subprocess.run(
-        _as_postgres(
-            _bin("initdb"),
-            "-D",
-            str(data),
-            "-U",
-            USER,
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-        ),
-        check=True,
-        capture_output=True,
-    )
+    initdb = [_bin("initdb"), "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8"]
+    subprocess.run(_as_postgres(*initdb, "--locale=C.UTF-8"), check=True, capture_output=True)
     port = _free_port()
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {home} -c fsync=off"
-    subprocess.run(
-        _as_postgres(
-            _bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(home / "log"), "-w", "start"
-        ),
-        check=True,
-        capture_output=True,
-    )
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {home} {settings}"
+    if not fsync:
+        options += " -c fsync=off"
+    start = [_bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(home / "log"), "-w"]
+    subprocess.run(_as_postgres(*start, "start"), check=True, capture_output=True)
     server = PostgresServer("127.0.0.1", port)
     try:
         deadline = time.monotonic() + 30
@@ -109,12 +94,16 @@ def postgres_server() -> Iterator[PostgresServer]:
                 time.sleep(0.2)
         yield server
     finally:
-        subprocess.run(
-            _as_postgres(_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),
-            check=False,
-            capture_output=True,
-        )
+        stop = [_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+        subprocess.run(_as_postgres(*stop), check=False, capture_output=True)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole test session."""
+    with running_postgres() as server:
+        yield server
 
 
 @pytest.fixture
