@@ -76,27 +76,35 @@ def _outbox(folder: Path, rows: int) -> str:
     return url
 
 
+def run_replicas(
+    url: str, api_url: str, token: str, replicas: int, rate: float, concurrency: int
+) -> float:
+    """Start `replicas` bot processes on the database at url, let them drain its outbox together
+    (Telegram's `rate` shared between them; 0: unpaced) and return the seconds it took."""
+    ctx = multiprocessing.get_context("spawn")
+    go = ctx.Event()
+    each = rate / replicas if rate > 0 else 0.0  # Telegram's limit is per bot: shared
+    procs = [
+        ctx.Process(target=_replica, args=(url, api_url, token, each, concurrency, go))
+        for _ in range(replicas)
+    ]
+    for proc in procs:
+        proc.start()
+    time.sleep(3.0)  # let every replica import, connect and ask getMe
+    started = time.perf_counter()
+    go.set()
+    for proc in procs:
+        proc.join(600)
+    return time.perf_counter() - started
+
+
 def _drain(
     api_url: str, token: str, rows: int, replicas: int, rate: float, concurrency: int
 ) -> float:
     """Return messages per second for `replicas` processes draining `rows` rows."""
-    ctx = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="tingbao-replicas-") as tmp:
         url = _outbox(Path(tmp), rows)
-        go = ctx.Event()
-        each = rate / replicas if rate > 0 else 0.0  # Telegram's limit is per bot: shared
-        procs = [
-            ctx.Process(target=_replica, args=(url, api_url, token, each, concurrency, go))
-            for _ in range(replicas)
-        ]
-        for proc in procs:
-            proc.start()
-        time.sleep(3.0)  # let every replica import, connect and ask getMe
-        started = time.perf_counter()
-        go.set()
-        for proc in procs:
-            proc.join(600)
-        elapsed = time.perf_counter() - started
+        elapsed = run_replicas(url, api_url, token, replicas, rate, concurrency)
         db = Database(url)
         with db.session() as session:
             sent = session.query(OutboxRow).filter(OutboxRow.state == SENT).count()

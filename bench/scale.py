@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import multiprocessing
 import os
 import random
 import statistics
@@ -45,7 +44,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 
-from bench.bot_replicas import _replica
+from bench.bot_replicas import run_replicas
 from bench.bot_search import QUERIES, make_article, percentile, sample_sentences
 from tests.bot.fake_api import FakeBotApi, ThreadedFakeBotApi
 from tests.pg import running_postgres
@@ -309,21 +308,7 @@ def outbox_rate(
     queued = enqueue_new_issue(world.db, issue.id)
     if queued != rows:
         raise RuntimeError(f"{queued} rows queued, not {rows}")
-    ctx = multiprocessing.get_context("spawn")
-    go = ctx.Event()
-    url = world.db.url
-    procs = [
-        ctx.Process(target=_replica, args=(url, api.base_url, api.token, 0.0, concurrency, go))
-        for _ in range(replicas)
-    ]
-    for proc in procs:
-        proc.start()
-    time.sleep(3.0)  # let every replica import, connect and ask getMe
-    t0 = time.perf_counter()
-    go.set()
-    for proc in procs:
-        proc.join(600)
-    elapsed = time.perf_counter() - t0
+    elapsed = run_replicas(world.db.url, api.base_url, api.token, replicas, 0.0, concurrency)
     with world.db.session() as session:
         sent = (
             session.query(OutboxRow)
