@@ -95,30 +95,46 @@ def render_page(page: Page, site: Site) -> bytes:
     root = page.root
     title = esc(page.title)
     name = esc(site.name)
-    head_title = title if title == name else f"{title} - {name}"
+    feeds = (
+        f'<link rel="alternate" type="application/rss+xml" title="{name} RSS" '
+        f'href="{root}{FEED_RSS}">\n'
+        f'<link rel="alternate" type="application/rss+xml" title="{name} 播客" '
+        f'href="{root}{FEED_PODCAST}">\n'
+        f'<link rel="alternate" type="application/atom+xml" title="{name} Atom" '
+        f'href="{root}{FEED_ATOM}">\n'
+    )
+    footer = f"<footer>\n{contact_box(page.contact, site)}\n{feed_links(root)}\n</footer>\n"
+    return html_document(
+        title=title if title == name else f"{title} - {name}",
+        root=root,
+        brand=name,
+        main=page.main,
+        head=feeds,
+        footer=footer,
+    )
+
+
+def html_document(
+    *, title: str, root: str, brand: str, main: str, head: str = "", footer: str = ""
+) -> bytes:
+    """Return the HTML document every page shares: head with the stylesheet and script (plus
+    `head`), the skip link, the masthead, `main`, then `footer`. Arguments are HTML already."""
     html = f"""<!doctype html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{head_title}</title>
+<title>{title}</title>
 <link rel="stylesheet" href="{root}{STYLESHEET}">
-<link rel="alternate" type="application/rss+xml" title="{name} RSS" href="{root}{FEED_RSS}">
-<link rel="alternate" type="application/rss+xml" title="{name} 播客" href="{root}{FEED_PODCAST}">
-<link rel="alternate" type="application/atom+xml" title="{name} Atom" href="{root}{FEED_ATOM}">
-<script src="{root}{SCRIPT}" defer></script>
+{head}<script src="{root}{SCRIPT}" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">跳到正文</a>
-<header class="masthead"><a class="brand" href="{root}{HOME_PAGE}">{name}</a></header>
+<header class="masthead"><a class="brand" href="{root}{HOME_PAGE}">{brand}</a></header>
 <main id="main">
-{page.main}
+{main}
 </main>
-<footer>
-{contact_box(page.contact, site)}
-{feed_links(root)}
-</footer>
-</body>
+{footer}</body>
 </html>
 """
     return html.encode("utf-8")

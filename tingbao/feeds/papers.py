@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tingbao.feeds.layout import SCRIPT, STYLESHEET, esc, hotline_links
+from tingbao.feeds.layout import esc, hotline_links, html_document
 from tingbao.feeds.view import FEED_PODCAST, FEED_RSS, HOME_PAGE
 from tingbao.paper.settings import PaperSettings
 
@@ -30,24 +30,9 @@ def paper_entry(paper: PaperSettings) -> str:
 def render_papers_index(papers: Sequence[PaperSettings]) -> bytes:
     """Return public/index.html: every paper, in configuration order."""
     entries = "".join(paper_entry(p) for p in papers)
-    html = f"""<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{TITLE}</title>
-<link rel="stylesheet" href="{STYLESHEET}">
-<script src="{SCRIPT}" defer></script>
-</head>
-<body>
-<a class="skip" href="#main">跳到正文</a>
-<header class="masthead"><a class="brand" href="{HOME_PAGE}">{TITLE}</a></header>
-<main id="main">
-<h1>{TITLE}</h1>
-<p class="lead">共{len(papers)}份报纸。点报名，就能看报、听报。</p>
-<ul class="plain papers">{entries}</ul>
-</main>
-</body>
-</html>
-"""
-    return html.encode("utf-8")
+    main = (
+        f"<h1>{TITLE}</h1>\n"
+        f'<p class="lead">共{len(papers)}份报纸。点报名，就能看报、听报。</p>\n'
+        f'<ul class="plain papers">{entries}</ul>'
+    )
+    return html_document(title=TITLE, root="", brand=TITLE, main=main)
