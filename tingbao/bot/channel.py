@@ -58,7 +58,7 @@ from tingbao.bot.channel_store import (
     record_sending,
     record_shown,
 )
-from tingbao.bot.files import AudioSender
+from tingbao.bot.files import AudioSender, published_bytes
 from tingbao.bot.leases import hold_lease
 from tingbao.bot.limits import ChannelPacer
 from tingbao.bot.papers import Papers
@@ -104,12 +104,10 @@ def may_have_left(exc: TelegramError) -> bool:
 
 
 def issue_audio(db: Database, issue: Issue, audio: AudioSender) -> IssueAudio:
-    """Return the published audio of an issue and its chapters file, for the plan."""
+    """Return the published audio of an issue and its chapters file, for the plan (database and
+    file I/O: call it off the event loop)."""
     assets = AssetStore(db).for_issues([issue.id])
-    chapters = assets.get((issue.id, ISSUE_CHAPTERS))
-    data = None
-    if chapters is not None and audio.publisher.exists(chapters.path):
-        data = audio.publisher.read_bytes(chapters.path)
+    data = published_bytes(audio.publisher, assets.get((issue.id, ISSUE_CHAPTERS)))
     return IssueAudio(assets, data, audio.upload_limit)
 
 
@@ -288,7 +286,8 @@ async def _sync_issues(
             continue
         links = Links(public_url, bot.username, papers.page(issue.paper, ""))
         name = papers.of(issue.paper).name
-        plan = plan_issue(issue, name, issue_audio(db, issue, audio), links)
+        published = await asyncio.to_thread(issue_audio, db, issue, audio)
+        plan = plan_issue(issue, name, published, links)
         poster = ChannelPoster(bot, channel, pacer, audio)
         if not await IssueSync(db, issue_id, poster, report, should_stop, clock).run(plan):
             break

@@ -42,6 +42,15 @@ class AudioMeta:
     performer: str | None = None
 
 
+def published_bytes(publisher: Publisher, asset: Asset | None) -> bytes | None:
+    """Return the bytes of a published file, or None when there is none (yet, or any more).
+
+    Reads public/ or the bucket: call it off the event loop (asyncio.to_thread)."""
+    if asset is None or not publisher.exists(asset.path):
+        return None
+    return publisher.read_bytes(asset.path)
+
+
 def file_key(asset: Asset) -> str:
     """Return what identifies the bytes of a file: its content key, engine and size.
 

@@ -9,6 +9,7 @@ or issue.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
@@ -25,7 +26,7 @@ from tingbao.bot.chat import (
     player_url,
     say,
 )
-from tingbao.bot.files import AudioMeta, Method
+from tingbao.bot.files import AudioMeta, Method, published_bytes
 from tingbao.bot.keyboards import player_keyboard
 from tingbao.paper.assets import (
     ARTICLE_MP3,
@@ -109,9 +110,7 @@ class Listener:
         if not await self._send(context, chat_id, asset, "audio", meta, page):
             return
         chapters = self.deps.assets.get(issue.id, ISSUE_CHAPTERS)
-        data = None
-        if chapters is not None and self.deps.publisher.exists(chapters.path):
-            data = self.deps.publisher.read_bytes(chapters.path)
+        data = await asyncio.to_thread(published_bytes, self.deps.publisher, chapters)
         player = player_keyboard(player_url(self.deps, chat_id, page))
         await say(context, chat_id, render.chapters_text(issue, data), player)
 
