@@ -226,3 +226,71 @@ def test_subscribers_of_an_earlier_release_belong_to_the_configured_paper(empty:
     with empty.engine.connect() as connection:
         papers = connection.scalars(text("SELECT DISTINCT paper FROM bot_subscribers")).all()
     assert papers == ["xinzhuang"]
+
+
+def upgrade_to(db: Database, revision: str) -> None:
+    with db.engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def test_0004_adds_the_lexicon_and_the_loudness_of_stored_audio(empty: Database) -> None:
+    """A database at 0003 with audio gets the lexicon table and two empty loudness columns;
+    downgrading takes exactly those away again."""
+    upgrade_to(empty, "0003")
+    asset = {
+        "owner_id": "a1",
+        "role": "mp3",
+        "issue_id": "jinhongqiao-2020-07-30",
+        "path": "audio/a1.mp3",
+        "size": 1000,
+        "mime": "audio/mpeg",
+        "duration_s": 12.5,
+        "engine": "offline",
+        "content_key": "k1",
+        "updated_at": AT,
+    }
+    with empty.engine.begin() as connection:
+        insert(connection, {"assets": [asset]})
+    create_schema(empty)
+    with empty.engine.begin() as connection:
+        assert current_revision(connection) == head_revision()
+        loudness = connection.execute(
+            text("SELECT size, loudness_lufs, true_peak_dbtp FROM assets WHERE owner_id = 'a1'")
+        ).one()
+        assert tuple(loudness) == (1000, None, None)
+        row = {"word": "莘庄", "homophone": "新庄", "pinyin": "xin1 zhuang1", "removed": False}
+        insert(connection, {"lexicon_entries": [{**row, "updated_at": AT, "updated_by": None}]})
+        stored = connection.execute(text("SELECT word, pinyin, removed FROM lexicon_entries"))
+        assert [tuple(r) for r in stored] == [("莘庄", "xin1 zhuang1", False)]
+    with empty.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0003")
+        inspector = inspect(connection)
+        assert "lexicon_entries" not in inspector.get_table_names()
+        columns = {c["name"] for c in inspector.get_columns("assets")}
+        assert not columns & {"loudness_lufs", "true_peak_dbtp"} and "content_key" in columns
+        assert connection.scalar(text("SELECT path FROM assets")) == "audio/a1.mp3"
+
+
+@pytest.mark.parametrize("made", ["lexicon_entries", "loudness_lufs"])
+def test_0004_keeps_what_a_database_already_has_of_it(empty: Database, made: str) -> None:
+    """A database from a build between releases that has part of 0004 is upgraded, not broken."""
+    upgrade_to(empty, "0003")
+    with empty.engine.begin() as connection:
+        if made == "lexicon_entries":
+            connection.execute(
+                text(
+                    "CREATE TABLE lexicon_entries (word VARCHAR(40) NOT NULL PRIMARY KEY, "
+                    "homophone VARCHAR(40) NOT NULL, pinyin VARCHAR(200) NOT NULL, "
+                    "removed BOOLEAN NOT NULL, updated_at TIMESTAMP WITH TIME ZONE NOT NULL, "
+                    "updated_by VARCHAR(80))"
+                )
+            )
+        else:
+            connection.execute(text("ALTER TABLE assets ADD COLUMN loudness_lufs FLOAT"))
+    create_schema(empty)
+    with empty.engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        inspector = inspect(connection)
+        assert "lexicon_entries" in inspector.get_table_names()
+        columns = {c["name"] for c in inspector.get_columns("assets")}
+        assert {"loudness_lufs", "true_peak_dbtp"} <= columns

@@ -15,9 +15,14 @@ from tingbao.paper.publish import atomic_write_bytes
 FORMAT_VERSION = "mp3-24k-48k-mono-v1"
 
 
-def piece_key(engine: str, voice_id: str, rate: str, text: str) -> str:
-    """Return the cache key of a piece: equal keys, equal audio."""
-    data = json.dumps([FORMAT_VERSION, engine, voice_id, rate, text], ensure_ascii=False)
+def piece_key(engine: str, voice_id: str, rate: str, text: str, mastering: str | None) -> str:
+    """Return the cache key of a piece: equal keys, equal audio. mastering names how the piece
+    was mastered (master.MASTER_VERSION); None is the key of the engine's raw audio, which
+    releases before mastering kept."""
+    fields = [FORMAT_VERSION, engine, voice_id, rate, text]
+    if mastering is not None:
+        fields.append(mastering)
+    data = json.dumps(fields, ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -70,6 +75,7 @@ class DirectoryCache:
             duration_s=frames.duration_s,
             boundaries=tuple(Boundary(b[0], b[1], b[2]) for b in meta["boundaries"]),
             engine=str(meta["engine"]),
+            mastered=bool(meta.get("mastered", False)),
         )
 
     def put(self, key: str, speech: Speech) -> None:
@@ -78,6 +84,7 @@ class DirectoryCache:
             "engine": speech.engine,
             "frames": len(speech.mp3) // 144,
             "boundaries": [[b.text, b.start_s, b.end_s] for b in speech.boundaries],
+            "mastered": speech.mastered,
         }
         # Audio first: a reader trusts a piece only when its metadata exists and agrees.
         atomic_write_bytes(audio_path, speech.mp3)

@@ -24,6 +24,7 @@ from tingbao.audio.errors import (
     SynthesisError,
     TransientSynthesisError,
 )
+from tingbao.audio.marks import for_online
 from tingbao.audio.mp3 import parse_frames
 from tingbao.audio.speech import ENGINE_EDGE, Boundary, Speech, check_speech
 
@@ -56,7 +57,7 @@ class EdgeSynthesizer:
     async def synthesize(self, text: str, voice: str, rate: str) -> Speech:
         """Return checked speech for text, or raise a SynthesisError subclass."""
         communicate = edge_tts.Communicate(
-            text,
+            for_online(text),
             voice,
             rate=rate,
             boundary="SentenceBoundary",

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from tingbao.audio.marks import fill_marks, hold_words
 from tingbao.audio.numerals import cardinal, decimal, digits
+from tingbao.paper.lexicon import Lexicon
 from tingbao.paper.phone import replace_phones, spoken
 
 _CJK = r"\u3400-\u9fff"
@@ -147,11 +149,15 @@ def _punctuation(text: str) -> str:
     return text.strip(" ，、")
 
 
-def speakable(text: str) -> str:
-    """Return text rewritten the way a person reads it aloud (numbers, phones, e-mail, marks)."""
+def speakable(text: str, lexicon: Lexicon | None = None) -> str:
+    """Return text rewritten the way a person reads it aloud (numbers, phones, e-mail, marks).
+
+    The lexicon's words are replaced first (longest first), by marks holding both readings
+    (marks.py), which no later rule touches."""
+    text, held = hold_words(text, lexicon)
     text = text.translate(_FULLWIDTH)
     for old, new in _SYMBOLS:
         text = text.replace(old, new)
     for rule in _RULES:
         text = rule(text)
-    return _punctuation(text)
+    return fill_marks(_punctuation(text), held)

@@ -11,29 +11,31 @@ import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from tingbao.audio.errors import EngineUnavailableError
-from tingbao.audio.espeak import DEFAULT_WPM, speak_pcm
-from tingbao.audio.mp3 import encode_pcm
+from tingbao.audio.espeak import DEFAULT_WPM, pinyin_phonemes, speak_pcm
+from tingbao.audio.marks import for_offline, for_online
+from tingbao.audio.master import master_samples
+from tingbao.audio.mp3 import ENCODER_DELAY_S, pcm_samples
 from tingbao.audio.speech import ENGINE_OFFLINE, Boundary, Speech, check_speech, rate_factor
 from tingbao.audio.text import split_sentences
-
-# lame starts every stream with about 1105 samples of delay; shift timings by it.
-ENCODER_DELAY_S = 1105 / 24000
 
 Job = tuple[bytes, float, list[tuple[str, float, float]]]
 
 
 def synthesize_job(text: str, wpm: int) -> Job:
-    """Speak text sentence by sentence and encode it once; runs in a worker process."""
+    """Speak text sentence by sentence, master and encode it once; runs in a worker process.
+
+    Timings are shifted by the encoder's delay, which starts every stream."""
     sentences = split_sentences(text) or [text]
-    sample_rate, pcms = speak_pcm(sentences, wpm)
+    said = [for_offline(sentence, pinyin_phonemes) for sentence in sentences]
+    sample_rate, pcms = speak_pcm(said, wpm)
     boundaries: list[tuple[str, float, float]] = []
     position = 0
-    for sentence, pcm in zip(sentences, pcms, strict=True):
-        samples = len(pcm) // 2
+    for sentence, pcm in zip(map(for_online, sentences), pcms, strict=True):
+        count = len(pcm) // 2
         start = ENCODER_DELAY_S + position / sample_rate
-        boundaries.append((sentence, start, start + samples / sample_rate))
-        position += samples
-    frames = encode_pcm(b"".join(pcms), sample_rate)
+        boundaries.append((sentence, start, start + count / sample_rate))
+        position += count
+    frames = master_samples(pcm_samples(b"".join(pcms)), sample_rate)
     return frames.data, frames.duration_s, boundaries
 
 
@@ -85,7 +87,7 @@ class OfflineSynthesizer:
         except (OSError, RuntimeError) as exc:
             raise EngineUnavailableError(f"offline voice failed: {exc}") from exc
         boundaries = tuple(Boundary(t, s, e) for t, s, e in raw)
-        speech = Speech(data, duration, boundaries, ENGINE_OFFLINE)
+        speech = Speech(data, duration, boundaries, ENGINE_OFFLINE, mastered=True)
         check_speech(text, speech, rate, need_boundaries=False)
         return speech
 

@@ -11,11 +11,13 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from tingbao.audio.master import MASTER_VERSION
 from tingbao.audio.script import Script, article_script, issue_script, spoken_date
 from tingbao.audio.speech import ENGINE_OFFLINE
 from tingbao.audio.tags import TagInfo
 from tingbao.paper import assets as roles
 from tingbao.paper.assets import Asset
+from tingbao.paper.lexicon import Lexicon
 from tingbao.paper.model import Issue
 from tingbao.paper.settings import PaperSettings
 
@@ -65,7 +67,12 @@ def issue_dir(issue_id: str, paper_folder: str = "") -> str:
 
 
 def plan_readings(
-    issue: Issue, paper: PaperSettings, limit: int, slow_rate: str, paper_folder: str = ""
+    issue: Issue,
+    paper: PaperSettings,
+    limit: int,
+    slow_rate: str,
+    paper_folder: str = "",
+    lexicon: Lexicon | None = None,
 ) -> list[Reading]:
     """Return every file an issue needs: per article normal and slow, then the episode."""
     album = f"{paper.name} {spoken_date(issue)}"
@@ -74,7 +81,7 @@ def plan_readings(
     out: list[Reading] = []
     total = len(issue.articles)
     for n, article in enumerate(issue.articles, 1):
-        script = article_script(article, limit)
+        script = article_script(article, limit, lexicon)
         if not script.parts:
             continue
         tags = TagInfo(article.title, album, paper.name, date, f"{n}/{total}")
@@ -87,7 +94,7 @@ def plan_readings(
         out.append(Reading(article.id, KIND_ARTICLE, script, NORMAL_RATE, tags, files))
         slow = {roles.ARTICLE_MP3_SLOW: f"{base}.slow.mp3"}
         out.append(Reading(article.id, KIND_SLOW, script, slow_rate, tags, slow))
-    script = issue_script(issue, paper.name, limit, paper.hotline, paper.email)
+    script = issue_script(issue, paper.name, limit, paper.hotline, paper.email, lexicon)
     files = {
         roles.ISSUE_MP3: f"{folder}/issue.mp3",
         roles.ISSUE_VTT: f"{folder}/issue.vtt",
@@ -99,9 +106,11 @@ def plan_readings(
 
 
 def reading_key(reading: Reading, engine: str, voice: str) -> str:
-    """Return the key of a reading: what is said, by which engine, voice and rate, and its tags."""
+    """Return the key of a reading: what is said, by which engine, voice and rate, how it is
+    mastered, and its tags."""
     tags = reading.tags
     return reading.script.key(
+        MASTER_VERSION,
         engine,
         voice,
         reading.rate,

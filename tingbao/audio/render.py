@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from tingbao.audio.marks import for_online
 from tingbao.audio.mp3 import FRAME_SECONDS, silence
 from tingbao.audio.script import Script
 from tingbao.audio.speech import ENGINE_EDGE, ENGINE_OFFLINE, Speech
@@ -61,7 +62,8 @@ async def render_script(script: Script, speak: Speak, chunk_chars: int) -> Rende
             speech = next(speeches)
             engines.add(speech.engine)
             offset = frames * FRAME_SECONDS
-            times = line_times([ln.spoken for ln in piece], speech.boundaries, speech.duration_s)
+            spoken = [for_online(ln.spoken) for ln in piece]  # as the engines report sentences
+            times = line_times(spoken, speech.boundaries, speech.duration_s)
             for line, (start, end) in zip(piece, times, strict=True):
                 cues.append(Cue(round(offset + start, 3), round(offset + end, 3), line.shown))
             audio += speech.mp3

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from tingbao.audio.numerals import cardinal
 from tingbao.audio.text import Line, lines_of
+from tingbao.paper.lexicon import Lexicon
 from tingbao.paper.model import Article, Issue
 
 # Silences after each kind of part, in milliseconds.
@@ -48,26 +49,34 @@ class Script:
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def _part(text: str | None, pause_ms: int, limit: int, chapter: str | None = None) -> list[Part]:
-    lines = lines_of(text, limit) if text else ()
+def _part(
+    text: str | None,
+    pause_ms: int,
+    limit: int,
+    chapter: str | None = None,
+    lexicon: Lexicon | None = None,
+) -> list[Part]:
+    lines = lines_of(text, limit, lexicon) if text else ()
     return [Part(lines, pause_ms, chapter)] if lines else []
 
 
-def article_parts(article: Article, limit: int, chapter: str | None = None) -> list[Part]:
+def article_parts(
+    article: Article, limit: int, chapter: str | None = None, lexicon: Lexicon | None = None
+) -> list[Part]:
     """Return title, kicker, subtitle, then each section heading and its paragraphs."""
-    parts = _part(article.title, PAUSE_TITLE, limit, chapter)
-    parts += _part(article.kicker, PAUSE_KICKER, limit)
-    parts += _part(article.subtitle, PAUSE_KICKER, limit)
+    parts = _part(article.title, PAUSE_TITLE, limit, chapter, lexicon)
+    parts += _part(article.kicker, PAUSE_KICKER, limit, lexicon=lexicon)
+    parts += _part(article.subtitle, PAUSE_KICKER, limit, lexicon=lexicon)
     for section in article.sections:
-        parts += _part(section.heading, PAUSE_HEADING, limit)
+        parts += _part(section.heading, PAUSE_HEADING, limit, lexicon=lexicon)
         for paragraph in section.paragraphs:
-            parts += _part(paragraph, PAUSE_PARAGRAPH, limit)
+            parts += _part(paragraph, PAUSE_PARAGRAPH, limit, lexicon=lexicon)
     return parts
 
 
-def article_script(article: Article, limit: int) -> Script:
-    """Return the reading of one article."""
-    return Script(article.title, tuple(article_parts(article, limit)))
+def article_script(article: Article, limit: int, lexicon: Lexicon | None = None) -> Script:
+    """Return the reading of one article (lexicon: the readings editors fixed)."""
+    return Script(article.title, tuple(article_parts(article, limit, lexicon=lexicon)))
 
 
 def spoken_date(issue: Issue) -> str:
@@ -82,6 +91,7 @@ def issue_script(
     limit: int,
     hotline: str | None = None,
     email: str | None = None,
+    lexicon: Lexicon | None = None,
 ) -> Script:
     """Return the episode: opening, every article announced as 第N篇, and a closing."""
     count = len(issue.articles)
@@ -90,10 +100,10 @@ def issue_script(
     opening = (
         f"这里是{paper_name}，{spoken_date(issue)}这一期。本期共有{how_many}篇文章：{titles}。"
     )
-    parts = _part(opening, PAUSE_BETWEEN, limit, "本期导读")
+    parts = _part(opening, PAUSE_BETWEEN, limit, "本期导读", lexicon)
     for n, article in enumerate(issue.articles, 1):
         parts += _part(f"第{cardinal(n)}篇。", PAUSE_ANNOUNCE, limit, article.title)
-        body = article_parts(article, limit)
+        body = article_parts(article, limit, lexicon=lexicon)
         if body:
             body[-1] = Part(body[-1].lines, PAUSE_BETWEEN, body[-1].chapter)
         parts += body
@@ -105,5 +115,5 @@ def issue_script(
     if hotline:
         closing.append(f"新闻热线：{hotline}。")
     closing.append("感谢收听。")
-    parts += _part("".join(closing), PAUSE_PARAGRAPH, limit, "投稿与热线")
+    parts += _part("".join(closing), PAUSE_PARAGRAPH, limit, "投稿与热线", lexicon)
     return Script(f"{paper_name} {spoken_date(issue)}", tuple(parts))

@@ -3,6 +3,8 @@
 Idempotent: each file's row holds the content key of what it says (script, voice, rate, tags,
 preferred engine). A file whose key, path and size still match is left alone, so a second run
 makes no request and changes no byte; a corrected article re-renders that article only.
+Every audio file is measured after it is encoded, and its loudness recorded with its row; a file
+off the norm is mastered again as a whole (master.checked_loudness) before it is published.
 What to make, keep or drop is decided in `plan` (pure); this module gathers the facts, renders
 (falling back to the offline voice), publishes and records. Files are assembled in memory,
 verified, published atomically, and only then recorded.
@@ -16,7 +18,9 @@ from dataclasses import dataclass, field
 
 from tingbao.audio.engines import Engines, make_synthesizers
 from tingbao.audio.errors import AudioFormatError, SynthesisError
-from tingbao.audio.mp3 import parse_frames
+from tingbao.audio.loudness import Loudness
+from tingbao.audio.master import checked_loudness
+from tingbao.audio.mp3 import FRAME_BYTES, FRAME_SECONDS, parse_frames
 from tingbao.audio.plan import (
     KIND_ARTICLE,
     KIND_ISSUE,
@@ -35,10 +39,11 @@ from tingbao.audio.render import Rendered, render_script
 from tingbao.audio.settings import AudioSettings
 from tingbao.audio.speaker import Speaker
 from tingbao.audio.speech import ENGINE_OFFLINE
-from tingbao.audio.tags import mp3_to_opus, tag_mp3
+from tingbao.audio.tags import tag_mp3, voice_note
 from tingbao.audio.transcript import render_chapters_json, render_vtt
 from tingbao.paper import assets as roles
 from tingbao.paper.assets import Asset, AssetStore
+from tingbao.paper.lexicon import Lexicon
 from tingbao.paper.model import Issue
 from tingbao.paper.publish import Publisher
 from tingbao.paper.settings import PaperSettings
@@ -64,6 +69,7 @@ class AudioReport:
     cache_hits: int = 0
     audio_seconds: float = 0.0
     engines: dict[str, str] = field(default_factory=dict)  # owner_id/kind -> engine
+    loudness: dict[str, Loudness] = field(default_factory=dict)  # owner_id/kind -> as measured
 
 
 class AudioService:
@@ -78,6 +84,7 @@ class AudioService:
         publisher: Publisher,
         engines: Engines | None = None,
         paper_folder: str = "",
+        lexicon: Callable[[], Lexicon] | None = None,
     ) -> None:
         self.settings = settings
         self.paper = paper
@@ -88,6 +95,8 @@ class AudioService:
         self.assets = assets
         self.publisher = publisher
         self.engines = engines if engines is not None else make_synthesizers(settings)
+        # The editors' readings (paper.lexicon_store), read afresh for every issue rendered.
+        self.lexicon = lexicon or Lexicon
         # Called with "owner/kind" after each reading is done (progress display); optional.
         self.on_reading: Callable[[str], None] | None = None
 
@@ -99,7 +108,12 @@ class AudioService:
         """Return every file an issue needs (see plan.plan_readings)."""
         settings = self.settings
         return plan_readings(
-            issue, self.paper, settings.tts_chunk_chars, settings.slow_rate, self.paper_folder
+            issue,
+            self.paper,
+            settings.tts_chunk_chars,
+            settings.slow_rate,
+            self.paper_folder,
+            self.lexicon(),
         )
 
     def _preferred(self) -> Speaker:
@@ -197,15 +211,20 @@ class AudioService:
     async def _publish(
         self, issue: Issue, reading: Reading, rendered: Rendered, key: str, report: AudioReport
     ) -> None:
+        frames, measured = await asyncio.to_thread(checked_loudness, rendered.frames)
+        loudness = measured.loudness
+        report.loudness[reading.label] = loudness
+        duration_s = len(frames) // FRAME_BYTES * FRAME_SECONDS
         chapters = rendered.chapters if reading.kind == KIND_ISSUE else ()
-        mp3 = tag_mp3(rendered.frames, reading.tags, rendered.duration_s, chapters)
+        mp3 = tag_mp3(frames, reading.tags, duration_s, chapters)
         # Verify before publishing: the tagged file must hold exactly the assembled frames.
-        if parse_frames(mp3).data != rendered.frames:
+        if parse_frames(mp3).data != frames:
             raise AudioFormatError(f"tagging changed the audio frames of {reading.label}")
         outputs: list[tuple[str, bytes, str]] = []
         for role in reading.files:
             if role == roles.ARTICLE_VOICE and reading.kind == KIND_ARTICLE:
-                outputs.append((role, await asyncio.to_thread(mp3_to_opus, mp3), MIME_OGG))
+                note = await asyncio.to_thread(voice_note, measured.samples)
+                outputs.append((role, note, MIME_OGG))
             elif role.endswith("vtt"):
                 outputs.append((role, render_vtt(rendered.cues).encode("utf-8"), MIME_VTT))
             elif role == roles.ISSUE_CHAPTERS and reading.kind == KIND_ISSUE:
@@ -228,9 +247,11 @@ class AudioService:
                     path=path,
                     size=size,
                     mime=mime,
-                    duration_s=round(rendered.duration_s, 3) if timed else None,
+                    duration_s=round(duration_s, 3) if timed else None,
                     engine=rendered.engine,
                     content_key=key,
+                    loudness_lufs=round(loudness.lufs, 2) if timed else None,
+                    true_peak_dbtp=round(loudness.true_peak_db, 2) if timed else None,
                 )
             )
             report.written.append(path)

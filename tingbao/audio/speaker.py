@@ -1,4 +1,5 @@
-"""Reliable speech for pieces: cache, at most N requests at a time, retries, a circuit breaker.
+"""Reliable speech for pieces: cache, at most N requests at a time, retries, a circuit breaker,
+and every piece mastered to the loudness norm (master.py) before it is kept.
 
 Retries: transient failures (503, no audio, truncated audio, timeouts) up to `attempts` times,
 an unavailable engine (403, refused) up to `unavailable_attempts` times, with exponential backoff
@@ -12,7 +13,7 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tingbao.audio.cache import PieceCache, piece_key
 from tingbao.audio.errors import (
@@ -21,6 +22,7 @@ from tingbao.audio.errors import (
     SynthesisFailedError,
     TransientSynthesisError,
 )
+from tingbao.audio.master import MASTER_VERSION, master_mp3
 from tingbao.audio.speech import Speech, Synthesizer
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -74,9 +76,9 @@ class Speaker:
         """Return the engine name ("edge" or "offline")."""
         return self.engine.name
 
-    def key(self, text: str, voice: str, rate: str) -> str:
-        """Return the cache key of text read by this engine."""
-        return piece_key(self.engine.name, self.engine.voice_id(voice), rate, text)
+    def key(self, text: str, voice: str, rate: str, mastering: str | None = MASTER_VERSION) -> str:
+        """Return the cache key of text read by this engine (mastering None: the raw audio)."""
+        return piece_key(self.engine.name, self.engine.voice_id(voice), rate, text, mastering)
 
     def breaker_open(self) -> bool:
         """Return whether recent failures make this engine skip requests for now."""
@@ -106,7 +108,7 @@ class Speaker:
         future: asyncio.Future[Speech] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            speech = await self._with_retries(text, voice, rate)
+            speech = await self._mastered(text, voice, rate)
             self.cache.put(key, speech)
             future.set_result(speech)
             return speech
@@ -119,6 +121,16 @@ class Speaker:
             raise
         finally:
             del self._inflight[key]
+
+    async def _mastered(self, text: str, voice: str, rate: str) -> Speech:
+        """Return speech at the loudness norm: from the engine, or from a raw piece kept before
+        mastering existed (so an upgrade makes no new request for it)."""
+        raw = self.cache.get(self.key(text, voice, rate, mastering=None))
+        speech = raw if raw is not None else await self._with_retries(text, voice, rate)
+        if speech.mastered:
+            return speech
+        frames = await asyncio.to_thread(master_mp3, speech.mp3)
+        return replace(speech, mp3=frames.data, duration_s=frames.duration_s, mastered=True)
 
     async def _with_retries(self, text: str, voice: str, rate: str) -> Speech:
         last: SynthesisError | None = None

@@ -29,12 +29,14 @@ class Boundary:
 
 @dataclass(frozen=True)
 class Speech:
-    """MP3 frames of one piece (shared format, no tags), its sentence timings and its engine."""
+    """MP3 frames of one piece (shared format, no tags), its sentence timings and its engine;
+    mastered once brought to the loudness norm (master.py)."""
 
     mp3: bytes
     duration_s: float
     boundaries: tuple[Boundary, ...]
     engine: str
+    mastered: bool = False
 
 
 class Synthesizer(Protocol):

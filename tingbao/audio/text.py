@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from tingbao.audio.marks import CLOSE, OPEN, for_online
 from tingbao.audio.normalize import speakable
+from tingbao.paper.lexicon import Lexicon
 
 _SENTENCE = re.compile(r"[^。！？!?]+(?:[。！？!?]+[”’」』）)\"']*)?|[。！？!?]+")
 _SOFT_BREAK = re.compile(r"(?<=[，；、,;：:])")
@@ -34,8 +36,9 @@ def _cut_long(sentence: str, limit: int) -> list[str]:
             if current:
                 out.append(current)
                 current = ""
-            out.append(clause[:limit])
-            clause = clause[limit:]
+            cut = _outside_marks(clause, limit)
+            out.append(clause[:cut])
+            clause = clause[cut:]
         if current and len(current) + len(clause) > limit:
             out.append(current)
             current = ""
@@ -45,11 +48,11 @@ def _cut_long(sentence: str, limit: int) -> list[str]:
     return out
 
 
-def lines_of(text: str, limit: int) -> tuple[Line, ...]:
+def lines_of(text: str, limit: int, lexicon: Lexicon | None = None) -> tuple[Line, ...]:
     """Return the sentences of text, each cut to at most limit spoken characters."""
     lines: list[Line] = []
     for sentence in split_sentences(text):
-        spoken = speakable(sentence)
+        spoken = speakable(sentence, lexicon)
         if not spoken or speakable_chars(spoken) == 0:
             continue  # punctuation alone ("——。") has nothing to say; an engine sends no audio
         if len(spoken) <= limit:
@@ -83,4 +86,12 @@ def piece_text(lines: Iterable[Line]) -> str:
 
 def speakable_chars(text: str) -> int:
     """Count the characters that take time to say (letters, digits, Chinese characters)."""
-    return sum(1 for c in text if c.isalnum())
+    return sum(1 for c in for_online(text) if c.isalnum())
+
+
+def _outside_marks(text: str, cut: int) -> int:
+    """Return cut, moved back to the start of a lexicon mark it would fall inside."""
+    opened = text.rfind(OPEN, 0, cut)
+    if opened > 0 and text.rfind(CLOSE, 0, cut) < opened:
+        return opened
+    return cut

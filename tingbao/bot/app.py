@@ -37,6 +37,7 @@ from tingbao.bot.channel import ChannelJob, ChannelReport
 from tingbao.bot.chat import ReaderDeps
 from tingbao.bot.files import CLOUD_UPLOAD_LIMIT, LOCAL_UPLOAD_LIMIT, AudioSender, FileIdCache
 from tingbao.bot.health import unavailable
+from tingbao.bot.lexicon import LexiconHandlers, lexicon_handlers
 from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S, FloodGate, SendPacer
 from tingbao.bot.listen import Listener
 from tingbao.bot.logs import install_redaction
@@ -50,6 +51,7 @@ from tingbao.bot.subscribers import SubscriberStore
 from tingbao.bot.updates import OnceGuard, PruneJob, SeenUpdates
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
+from tingbao.paper.lexicon_store import LexiconStore
 from tingbao.paper.publish import Publisher
 from tingbao.paper.store import IssueStore
 
@@ -285,6 +287,8 @@ def register(
     app.add_handler(MessageHandler(filters.Document.ALL, admin.document))
     app.add_handler(MessageHandler(filters.PHOTO, admin.photo))
     app.add_handler(CallbackQueryHandler(admin.callback, pattern=r"^(pub|drop):"))
+    # /读音: before the readers' handlers, which take any other text as a search.
+    app.add_handlers(lexicon_handlers(LexiconHandlers(LexiconStore(db), admin.is_admin)))
     app.add_handlers(reader_handlers(reader, Listener(deps)))  # their stale-button catch-all last
     app.add_error_handler(_on_error)
     if app.job_queue is not None:

@@ -151,3 +151,42 @@ STATS = (
 )
 STATS_LATEST = "最新一期 {issue}：已送达{sent}，待发送{pending}"
 STATS_PAPER = "《{paper}》"  # heads /stats with several papers
+
+# The pronunciation lexicon (/读音, editors only).
+LEXICON_USAGE = (
+    "用法：\n"
+    "/读音 词 读法：添加或修改，比如 /读音 莘庄 新庄，或 /读音 莘庄 xin1 zhuang1\n"
+    "/读音：查看读音表\n"
+    "/读音删 词：删除"
+)
+LEXICON_SAVED = "记下了：“{word}”读作“{homophone}”（{pinyin}）。\n含这个词的文章会重新朗读。"
+LEXICON_CURRENT = "“{word}”现在读作“{homophone}”（{pinyin}）。"
+LEXICON_REMOVED = "已删除“{word}”的读音。\n含这个词的文章会重新朗读。"
+LEXICON_NOT_FOUND = "读音表里没有“{word}”。"
+LEXICON_REMOVE_USAGE = "请写上要删除的一个词，比如：/读音删 莘庄"
+LEXICON_BAD = "没有记下：{reason}\n比如：/读音 莘庄 新庄，或 /读音 莘庄 xin1 zhuang1"
+LEXICON_HEAD = "读音表（共{count}条）："
+LEXICON_LINE = "{word} → {homophone}  {pinyin}{marks}"
+LEXICON_DEFAULT = "（默认）"
+LEXICON_SURNAME = "（姓，只在人名里）"
+LEXICON_EMPTY = "读音表是空的。"
+# Why a reading was refused, by LexiconError.code; {detail} is the piece at fault.
+LEXICON_REASONS = {
+    "no_chinese": "“{detail}”里没有汉字。",
+    "word_too_long": "词太长了，最多20个字。",
+    "no_reading": "没有写读法。",
+    "bad_characters": "读法只能写同音的汉字或拼音。",
+    "no_tone": "拼音要带声调。",
+    "bad_syllable": "“{detail}”不是正确的拼音，声调写1到5。",
+    "syllable_count": "拼音要一个字一个音节。",
+    "homophone_count": "同音字要和原词一样多，一个字对一个字。",
+    "homophone_unknown": "同音字里有不常用的字，请换成常用字。",
+    "homophone_mismatch": "同音字读作 {detail}，和拼音对不上。只写一种也行。",
+    "no_homophone": "没有只读 {detail} 的常用字，请把同音字也写上。",
+}
+LEXICON_REASON_OTHER = "读法不对。"
+
+
+def lexicon_reason(code: str, detail: str) -> str:
+    """Return why a reading was refused, from the error's code."""
+    return LEXICON_REASONS.get(code, LEXICON_REASON_OTHER).format(detail=detail)

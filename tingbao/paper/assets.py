@@ -40,6 +40,8 @@ class Asset:
     duration_s: float | None = None
     engine: str | None = None  # "edge" or "offline" for audio
     content_key: str = ""  # hash of what was rendered; equal keys, equal files
+    loudness_lufs: float | None = None  # audio: integrated loudness as measured after encoding
+    true_peak_dbtp: float | None = None  # audio: true peak as measured after encoding
 
 
 class AssetRow(Base):
@@ -54,6 +56,8 @@ class AssetRow(Base):
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     engine: Mapped[str | None] = mapped_column(String(20), nullable=True)
     content_key: Mapped[str] = mapped_column(String(64), default="")
+    loudness_lufs: Mapped[float | None] = mapped_column(Float, nullable=True)
+    true_peak_dbtp: Mapped[float | None] = mapped_column(Float, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     def to_asset(self) -> Asset:
@@ -67,6 +71,8 @@ class AssetRow(Base):
             duration_s=self.duration_s,
             engine=self.engine,
             content_key=self.content_key,
+            loudness_lufs=self.loudness_lufs,
+            true_peak_dbtp=self.true_peak_dbtp,
         )
 
 
@@ -91,6 +97,8 @@ class AssetStore:
             row.duration_s = asset.duration_s
             row.engine = asset.engine
             row.content_key = asset.content_key
+            row.loudness_lufs = asset.loudness_lufs
+            row.true_peak_dbtp = asset.true_peak_dbtp
             row.updated_at = self.clock()
 
     def get(self, owner_id: str, role: str) -> Asset | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
+from tingbao.paper.lexicon_store import LexiconStore
 from tingbao.paper.publish import LocalPublisher, Publisher
 from tingbao.paper.s3 import open_s3_publisher
 from tingbao.paper.store import IssueStore
@@ -24,6 +25,7 @@ class Context:
     issues: IssueStore
     assets: AssetStore
     publisher: Publisher
+    lexicon: LexiconStore
 
 
 def make_publisher(settings: Settings) -> Publisher:
@@ -56,6 +58,7 @@ def open_context(settings: Settings) -> Iterator[Context]:
             issues=IssueStore(db),
             assets=AssetStore(db),
             publisher=make_publisher(settings),
+            lexicon=LexiconStore(db),
         )
     finally:
         db.dispose()

@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tingbao.audio.errors import AudioError
+from tingbao.audio.master import MASTER_VERSION
 from tingbao.audio.plan import issues_with_dropped
 from tingbao.audio.settings import AudioSettings
 from tingbao.paper.assets import Asset, AssetStore
 from tingbao.paper.dates import day_of
 from tingbao.paper.errors import InputError
+from tingbao.paper.lexicon import Lexicon
 from tingbao.paper.model import Issue, short_hash
 from tingbao.paper.reader import read_issue
 from tingbao.paper.settings import PaperSettings
@@ -90,11 +92,29 @@ class RunReport:
     notified: dict[str, int] = field(default_factory=dict)
 
 
-def audio_input_hash(issue: Issue, audio: AudioSettings, paper: PaperSettings) -> str:
-    """Return what the audio of an issue depends on: its content, its paper and the voice
-    settings (the paper's own voice, with several papers)."""
+def issue_words(issue: Issue, paper: PaperSettings) -> str:
+    """Return every text the issue's audio reads: its articles, and the paper's name and contact."""
+    parts = [paper.name, paper.hotline or "", paper.email or ""]
+    parts += [issue.contact.hotline or "", issue.contact.email or ""]
+    for article in issue.articles:
+        parts += [article.title, article.kicker or "", article.subtitle or ""]
+        parts += [section.heading or "" for section in article.sections]
+        parts += article.paragraphs
+    return "\n".join(parts)
+
+
+def audio_input_hash(
+    issue: Issue, audio: AudioSettings, paper: PaperSettings, lexicon: Lexicon | None = None
+) -> str:
+    """Return what the audio of an issue depends on: its content, its paper, the voice
+    settings (the paper's own voice, with several papers), how audio is mastered, and the
+    lexicon's readings of the words it holds (so a new reading redoes only issues with it)."""
     voice = audio.for_paper(paper.slug)
-    parts = (issue.content_hash, voice.tts, voice.voice, voice.slow_rate, paper)
+    said = lexicon.fingerprint(issue_words(issue, paper)) if lexicon is not None else ""
+    parts: tuple[object, ...] = (issue.content_hash, voice.tts, voice.voice, voice.slow_rate)
+    parts += (paper, MASTER_VERSION)
+    if said:
+        parts += (said,)
     return short_hash(repr(parts), 16)
 
 
@@ -174,8 +194,10 @@ class Pipeline:
         progress: StageProgress | None = None,
         faults: Faults | None = None,
         arrived: Callable[[Path], float] = arrival_time,
+        lexicon: Callable[[], Lexicon] | None = None,
     ) -> None:
         self.settings = settings
+        self.lexicon = lexicon or Lexicon
         self.arrived = arrived  # when a file reached the inbox (epoch seconds)
         self.issues = issues
         self.assets = assets
@@ -268,8 +290,9 @@ class Pipeline:
         issues = self.issues.recent_issues(paper=work.paper.slug if settings.per_paper else None)
         ready: list[Issue] = []
         earlier: dict[str, dict[str, str]] = {}  # stages done before this pass, per issue
+        lexicon = self.lexicon()
         for issue in issues:
-            audio_hash = audio_input_hash(issue, settings.audio, work.paper)
+            audio_hash = audio_input_hash(issue, settings.audio, work.paper, lexicon)
             done = earlier[issue.id] = self.issues.stages(issue.id)
             due = due_stages(done, audio_hash)
             if STAGE_AUDIO in due:

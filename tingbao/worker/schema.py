@@ -28,11 +28,18 @@ from sqlalchemy import Connection, MetaData, inspect, text
 from tingbao import migrations
 from tingbao.bot import channel_store, leases
 from tingbao.bot import tables as bot_tables
-from tingbao.paper import assets, store
+from tingbao.paper import assets, lexicon_store, store
 from tingbao.paper.db import Base, Database
 
 # Every module that declares tables; importing them registers their tables on Base.
-TABLE_MODULES: tuple[ModuleType, ...] = (store, assets, bot_tables, channel_store, leases)
+TABLE_MODULES: tuple[ModuleType, ...] = (
+    store,
+    assets,
+    lexicon_store,
+    bot_tables,
+    channel_store,
+    leases,
+)
 metadata: MetaData = Base.metadata
 
 MIGRATION_LOCK = 7_438_190_011  # the PostgreSQL advisory lock held while migrating

@@ -88,6 +88,7 @@ def make_services(ctx: Context) -> Services:
             out,
             engines,
             paper_folder=folder,
+            lexicon=ctx.lexicon.lexicon,
         )
         audio.on_reading = progress.advance
         services.append(audio)
@@ -100,7 +101,15 @@ def make_services(ctx: Context) -> Services:
                 _reviser(ctx, settings.bot.channel_for(paper.slug)),
             )
         )
-    pipeline = Pipeline(settings, ctx.issues, ctx.assets, works, progress=progress, faults=faults)
+    pipeline = Pipeline(
+        settings,
+        ctx.issues,
+        ctx.assets,
+        works,
+        progress=progress,
+        faults=faults,
+        lexicon=ctx.lexicon.lexicon,
+    )
     return Services(pipeline, tuple(services))
 
 
