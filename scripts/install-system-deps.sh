@@ -15,6 +15,8 @@ ldconfig -p 2>/dev/null | grep -q 'libGL.so.1 ' || missing+=(libgl1)
 ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0 ' || missing+=(libglib2.0-0)
 # postgresql: the store, pipeline, outbox and bot tests also run against a real server.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+# ffmpeg: the independent loudness meter (ebur128) the audio tests hold every file to.
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 if (( ${#missing[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq

@@ -69,7 +69,10 @@ def tag_mp3(
 
 VOICE_NOTE_RATE = 24000
 VOICE_NOTE_BITRATE = 32000  # Telegram's own voice notes are about this
-VOICE_NOTE_COMPLEXITY = 1  # of 10: for speech at this rate as clear as 10, seven times faster
+VOICE_NOTE_COMPLEXITY = 1  # of 10: for speech at this rate as clear as 10, several times faster
+# "audio" (CELT), not "voip" (SILK): voip added 2 dB of peak over the mastered source, past the
+# -1 dBTP ceiling, and took 0.4 LU of loudness away; audio keeps both and is twice as fast.
+VOICE_NOTE_APPLICATION = "audio"
 
 
 def voice_note(samples: npt.NDArray[np.float32]) -> bytes:
@@ -80,7 +83,7 @@ def voice_note(samples: npt.NDArray[np.float32]) -> bytes:
     with av.open(buffer, "w", format="ogg", options={"fflags": "+bitexact"}) as out:
         stream = out.add_stream("libopus", rate=VOICE_NOTE_RATE, layout="mono")
         stream.codec_context.options = {
-            "application": "voip",
+            "application": VOICE_NOTE_APPLICATION,
             "compression_level": str(VOICE_NOTE_COMPLEXITY),
             "b": str(VOICE_NOTE_BITRATE),
         }

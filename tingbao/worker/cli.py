@@ -33,6 +33,7 @@ from tingbao.worker.lock import LeadershipError
 from tingbao.worker.run import run_forever, run_once
 from tingbao.worker.services import bot_neighbours, build_bot
 from tingbao.worker.settings import Settings, load_settings
+from tingbao.worker.speech_cli import add_speech_commands
 
 log = logging.getLogger("tingbao")
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
@@ -330,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="receive updates at TELEGRAM_WEBHOOK_URL (behind a proxy) instead of polling",
     )
     p.set_defaults(handler=cmd_bot)
+    add_speech_commands(sub)
     return parser
 
 
