@@ -1,16 +1,21 @@
 """Audio benchmark on the sample issue: offline engine, and edge through a fake slow server.
 
 Run: .venv/bin/python bench/audio.py
-Prints wall times, the real-time factor of the offline engine, and edge-tts timings with
-200 ms latency per request at concurrency 1 and 2, then a cached re-run.
+Prints, in one run: tingbao's offline build of the sample beside the same text pushed through
+the command-line tools a person would script by hand (espeak-ng, lame, opusenc; two at once);
+where the time of a build goes, per second of audio; then edge-tts timings with 200 ms latency
+per request at concurrency 1 and 2, and cached re-runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,8 +25,12 @@ from tests.audio.fake_edge import FakeEdge, Faults  # noqa: E402
 from tingbao.audio import AudioService, make_synthesizers  # noqa: E402
 from tingbao.audio.cache import MemoryCache, PieceCache  # noqa: E402
 from tingbao.audio.edge import EdgeSynthesizer  # noqa: E402
+from tingbao.audio.espeak import DEFAULT_WPM  # noqa: E402
+from tingbao.audio.marks import for_online  # noqa: E402
 from tingbao.audio.offline import OfflineSynthesizer  # noqa: E402
-from tingbao.audio.speech import Synthesizer  # noqa: E402
+from tingbao.audio.plan import plan_readings  # noqa: E402
+from tingbao.audio.speech import Synthesizer, rate_factor  # noqa: E402
+from tingbao.audio.text import piece_text  # noqa: E402
 from tingbao.paper.assets import AssetStore  # noqa: E402
 from tingbao.paper.db import Database  # noqa: E402
 from tingbao.paper.model import Issue  # noqa: E402
@@ -59,19 +68,43 @@ async def timed(svc: AudioService, issue: Issue) -> tuple[float, float, int]:
     return time.perf_counter() - start, report.audio_seconds, report.requests
 
 
+async def offline_build(issue: Issue) -> tuple[float, float, int]:
+    """Build every file of the issue offline from an empty cache; return wall, audio, pieces."""
+    svc, _ = service("offline", 2, MemoryCache(), offline=OfflineSynthesizer(workers=2))
+    try:
+        await svc.engines.offline.speak("你好。", svc.settings.voice, "+0%")  # type: ignore[union-attr]
+        return await timed(svc, issue)
+    finally:
+        svc.close()
+
+
 async def main() -> None:
     settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=Path(tempfile.mkdtemp()))
     issue = read_issue(SAMPLE, settings.paper, settings.reading).issue
     chars = sum(a.char_count for a in issue.articles)
     print(f"sample issue: {len(issue.articles)} articles, {chars} characters")
 
+    runs = []
+    for _ in range(2):  # alternate, so all three see the same machine
+        plain = shell_pipeline(issue, settings)
+        normed = shell_pipeline(issue, settings, loudnorm=True)
+        runs.append((plain, normed, await offline_build(issue)))
+    for n, (plain, normed, (wall, audio, requests)) in enumerate(runs, 1):
+        print(
+            f"run {n}: tingbao offline (espeak-ng in 2 processes, mastered, all files): "
+            f"{wall:.2f} s wall for {audio:.0f} s of audio ({requests} pieces synthesized), "
+            f"{audio / wall:.0f}x faster than real time"
+        )
+        for label, script in (("", plain), (" | ffmpeg loudnorm", normed)):
+            if script is not None:
+                print(
+                    f"run {n}: shell pipeline (espeak-ng{label} | lame | opusenc, 2 at once): "
+                    f"{script:.2f} s; tingbao / pipeline = {wall / script:.2f}"
+                )
+    costs()
+
     svc, _ = service("offline", 2, MemoryCache(), offline=OfflineSynthesizer(workers=2))
-    wall, audio, requests = await timed(svc, issue)
-    print(
-        f"offline (espeak-ng, 2 processes): {wall:.2f} s wall for {audio:.0f} s of audio in "
-        f"11+ files ({requests} pieces synthesized), real-time factor {wall / audio:.4f} "
-        f"({audio / wall:.0f}x faster than real time)"
-    )
+    await timed(svc, issue)
     wall, _, requests = await timed(svc, issue)
     print(f"offline re-run: {wall * 1000:.0f} ms, {requests} synthesis calls")
     svc.close()
@@ -99,6 +132,137 @@ async def main() -> None:
         )
     finally:
         await runner.cleanup()
+
+
+def shell_pipeline(issue: Issue, settings: Settings, *, loudnorm: bool = False) -> float | None:
+    """Time the same spoken text through espeak-ng, lame and opusenc as a person would script
+    it: per article a normal and a slow reading (MP3) and a voice note (Opus), and the episode;
+    two jobs at once. espeak-ng is Debian's program run on espeakng-loader's library and data,
+    the very engine tingbao uses (Debian's own 1.51 data reads Mandarin wrongly).
+
+    With loudnorm, each reading also goes through ffmpeg's loudnorm filter (-16 LUFS, -1.5 dBTP)
+    before it is encoded: the step a person would add to publish files at the norm, as
+    tingbao's are."""
+    import espeakng_loader
+
+    needed = ("espeak-ng", "lame", "opusenc", "xargs") + (("ffmpeg",) if loudnorm else ())
+    tools = {name: shutil.which(name) for name in needed}
+    if not all(tools.values()):
+        missing = " ".join(name for name, path in tools.items() if path is None)
+        print(
+            f"shell pipeline skipped: install {missing} (Debian: espeak-ng lame opus-tools ffmpeg)"
+        )
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="tingbao-shell-"))
+    names = []
+    for reading in plan_readings(issue, settings.paper, 1000, settings.audio.slow_rate):
+        text = "\n".join(for_online(piece_text(part.lines)) for part in reading.script.parts)
+        name = f"{reading.owner_id}.{reading.kind}"
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+        names.append(name)
+    lib = Path(espeakng_loader.get_library_path()).parent
+    slow_wpm = round(DEFAULT_WPM * rate_factor(settings.audio.slow_rate))
+    job = folder / "job.sh"
+    job.write_text(
+        "set -e\n"
+        f'speed={DEFAULT_WPM}; case "$1" in *.slow) speed={slow_wpm};; esac\n'
+        f'LD_LIBRARY_PATH={lib} espeak-ng --path={lib} -v cmn -s "$speed" '
+        f'-f "{folder}/$1.txt" -w "{folder}/$1.wav"\n'
+        + (
+            f'ffmpeg -loglevel error -y -i "{folder}/$1.wav" -af loudnorm=I=-16:TP=-1.5 '
+            f'-ar 22050 -fflags +bitexact -map_metadata -1 "{folder}/$1.n.wav"\n'
+            f'mv "{folder}/$1.n.wav" "{folder}/$1.wav"\n'
+            if loudnorm
+            else ""
+        )
+        + f'lame --quiet -m m -b 48 --resample 24 "{folder}/$1.wav" "{folder}/$1.mp3"\n'
+        f'case "$1" in *.article) opusenc --quiet "{folder}/$1.wav" "{folder}/$1.ogg";; esac\n'
+    )
+    start = time.perf_counter()
+    subprocess.run(
+        ["xargs", "-P", "2", "-n", "1", "bash", str(job)],
+        input="\n".join(names),
+        text=True,
+        check=True,
+    )
+    wall = time.perf_counter() - start
+    shutil.rmtree(folder)
+    return wall
+
+
+def costs() -> None:
+    """Print the CPU time of each step of an offline build per second of audio, as it was
+    before issue 12 and as it is now (one 60-second piece of the offline voice)."""
+    import lameenc
+    import soundfile
+
+    from tingbao.audio.espeak import speak_pcm
+    from tingbao.audio.loudness import measure, normalize
+    from tingbao.audio.mp3 import decode, encode, pcm_samples, to_sample_rate
+    from tingbao.audio.tags import voice_note
+
+    sentence = "虹桥镇召开年中工作会议，会上强调要为十四五发展开好局、起好步。"
+    start = time.process_time()
+    rate, pcms = speak_pcm([sentence] * 12, DEFAULT_WPM)
+    pcm = b"".join(pcms)
+    seconds = len(pcm) / 2 / rate
+    synthesis = time.process_time() - start
+
+    def per_second(step: Callable[[], object], repeat: int = 3) -> float:
+        begin = time.process_time()
+        for _ in range(repeat):
+            step()
+        return (time.process_time() - begin) / repeat / seconds * 1000
+
+    def lame_before() -> bytes:
+        encoder = lameenc.Encoder()
+        encoder.set_bit_rate(48)
+        encoder.set_in_sample_rate(rate)
+        encoder.set_out_sample_rate(24000)
+        encoder.set_channels(1)
+        encoder.set_quality(5)
+        return bytes(encoder.encode(pcm)) + bytes(encoder.flush())
+
+    samples = to_sample_rate(pcm_samples(pcm), rate)
+    mastered = normalize(samples, 24000)
+    mp3 = encode(mastered).data
+    decoded = decode(mp3)
+
+    def opus_before() -> bytes:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "v.ogg"
+            soundfile.write(path, decoded, 24000, format="OGG", subtype="OPUS")
+            return path.read_bytes()
+
+    rows = [
+        ("espeak-ng synthesis", 1000 * synthesis / seconds, "same"),
+        (
+            "resample 22.05 -> 24 kHz (scipy, polyphase)",
+            per_second(lambda: to_sample_rate(pcm_samples(pcm), rate)),
+            "new",
+        ),
+        (
+            "master: loudness, true-peak limiter",
+            per_second(lambda: normalize(samples, 24000)),
+            "new",
+        ),
+        ("MP3 before: lame q5 resampling itself", per_second(lame_before), "before"),
+        ("MP3 now: lame q7 at 24 kHz", per_second(lambda: encode(mastered)), "now"),
+        (
+            "measure a file: decode and meter",
+            per_second(lambda: measure(decode(mp3), 24000)),
+            "new",
+        ),
+        ("voice note before: libsndfile Opus", per_second(opus_before, 1), "before"),
+        (
+            "voice note now: libopus audio, complexity 1",
+            per_second(lambda: voice_note(decoded)),
+            "now",
+        ),
+    ]
+    print(f"where the time goes, CPU ms per second of audio ({seconds:.0f} s piece):")
+    for label, cost, when in rows:
+        print(f"  {label}: {cost:.2f} ms ({when})")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ _RELATIVE_GATE = -10.0
 _LOOKAHEAD_S = 0.005
 _RELEASE_S = 0.05
 _ROUNDS = 4
+_HEADROOM_DB = 6.0  # how far the rounds may raise the gain above the first guess, at most
 _CLOSE_LU = 0.1
 
 
@@ -117,32 +118,35 @@ def _interpolator() -> npt.NDArray[np.float32]:
     return np.asarray(taps, dtype=np.float32)
 
 
-_CHUNK = 1 << 16  # samples oversampled at a time (keeps the work in the processor's cache)
-
-
-def _true_peaks(samples: Samples) -> Samples:
-    """Return, per sample, the largest magnitude of the 4x oversampled signal around it."""
-    taps = _interpolator()
-    delay = (_TAPS - 1) // 2  # the filter is symmetric: its output lags by half its length
-    pad = _TAPS // _OVERSAMPLE
-    peaks = np.abs(samples).astype(np.float32)
-    for start in range(0, len(samples), _CHUNK):
-        lead = min(start, pad)
-        chunk = samples[start - lead : start + _CHUNK + pad]
-        up = np.abs(signal.upfirdn(taps, chunk, up=_OVERSAMPLE)).astype(np.float32)
-        first = (lead * _OVERSAMPLE) + delay
-        count = min(_CHUNK, len(samples) - start)
-        up = up[first : first + count * _OVERSAMPLE]
-        if len(up) < count * _OVERSAMPLE:  # the last chunk: the filter's tail was cut short
-            up = np.pad(up, (0, count * _OVERSAMPLE - len(up)))
-        phases = np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4]))
-        np.maximum(peaks[start : start + count], phases, out=peaks[start : start + count])
-    return peaks
-
-
 _SCREEN = 64  # samples per block screened by sample peak before oversampling
 # An inter-sample peak of band-limited audio exceeds the samples around it by well under this.
 _OVERSHOOT_DB = 3.5
+_ROWS = 4096  # blocks oversampled at a time (keeps the work in the processor's cache)
+
+
+def _true_peaks(samples: Samples, floor: float = 0.0) -> Samples:
+    """Return, per sample, the largest magnitude of the 4x oversampled signal around it.
+
+    Only blocks whose sample peak reaches floor are oversampled; elsewhere the bound of an
+    inter-sample peak (the sample's magnitude raised by _OVERSHOOT_DB) stands in for it.
+    """
+    count = len(samples)
+    blocks = -(-count // _SCREEN)
+    magnitude = np.pad(np.abs(samples), (0, blocks * _SCREEN - count)).reshape(blocks, _SCREEN)
+    out = magnitude * np.float32(10 ** (_OVERSHOOT_DB / 20))
+    chosen = np.flatnonzero(magnitude.max(axis=1) >= floor)
+    pad = _TAPS // _OVERSAMPLE
+    edged = np.pad(samples, (pad, blocks * _SCREEN - count + pad))
+    delay = (_TAPS - 1) // 2 + pad * _OVERSAMPLE  # the filter's lag, and the padding
+    offsets = np.arange(_SCREEN + 2 * pad)
+    for first in range(0, len(chosen), _ROWS):
+        rows = chosen[first : first + _ROWS]
+        windows = edged[rows[:, None] * _SCREEN + offsets]
+        up = signal.upfirdn(_interpolator(), windows, up=_OVERSAMPLE, axis=1)
+        up = np.abs(up[:, delay : delay + _SCREEN * _OVERSAMPLE])
+        between = up.reshape(len(rows), _SCREEN, _OVERSAMPLE).max(axis=2)
+        out[rows] = np.maximum(magnitude[rows], between)
+    return np.asarray(out.reshape(-1)[:count], dtype=np.float32)
 
 
 def true_peak_db(samples: Samples, rate: int) -> float:
@@ -151,23 +155,11 @@ def true_peak_db(samples: Samples, rate: int) -> float:
     Only blocks whose sample peak comes within _OVERSHOOT_DB of the loudest sample can hold
     the true peak, so only they are oversampled.
     """
-    if not len(samples):
-        return -math.inf
-    blocks = -(-len(samples) // _SCREEN)
-    padded = np.pad(np.abs(samples), (0, blocks * _SCREEN - len(samples)))
-    block_peaks = padded.reshape(blocks, _SCREEN).max(axis=1)
-    loudest = float(block_peaks.max())
+    loudest = float(np.abs(samples).max()) if len(samples) else 0.0
     if loudest <= 0:
         return -math.inf
-    candidates = np.flatnonzero(block_peaks >= loudest * 10 ** (-_OVERSHOOT_DB / 20))
-    pad = _TAPS // _OVERSAMPLE
-    edged = np.pad(samples, (pad, blocks * _SCREEN - len(samples) + pad))
-    starts = candidates * _SCREEN
-    windows = edged[starts[:, None] + np.arange(_SCREEN + 2 * pad)]
-    up = signal.upfirdn(_interpolator(), windows, up=_OVERSAMPLE, axis=1)
-    delay = (_TAPS - 1) // 2 + pad * _OVERSAMPLE
-    peak = max(loudest, float(np.abs(up[:, delay : delay + _SCREEN * _OVERSAMPLE]).max()))
-    return 20 * math.log10(peak)
+    peak = float(_true_peaks(samples, loudest * 10 ** (-_OVERSHOOT_DB / 20)).max())
+    return 20 * math.log10(max(peak, loudest))
 
 
 def measure(samples: Samples, rate: int) -> Loudness:
@@ -175,30 +167,63 @@ def measure(samples: Samples, rate: int) -> Loudness:
     return Loudness(integrated_lufs(samples, rate), true_peak_db(samples, rate))
 
 
-def _limiter_gain(peaks_held: Samples, need_floor: Samples, gain: float, rate: int) -> Samples:
-    """Return the smooth gain that holds peaks (already spread by _hold) under LIMIT_DBTP at
-    gain: a moving average no wider than the spread, so never above what a sample needs."""
+_BLOCK = 8  # samples per step of the limiter's gain (a third of a millisecond at 24 kHz)
+
+
+@dataclass(frozen=True)
+class _Peaks:
+    """A signal's true peaks per gain step: each block's own and its neighbours', and spread
+    over the look-ahead and release (what the limiter's gain must hold)."""
+
+    near: Samples  # the largest true peak in the block and the blocks either side
+    held: Samples  # the same, spread by _LOOKAHEAD_S either side and _RELEASE_S around
+    count: int  # samples
+
+
+def _peaks(samples: Samples, rate: int, most_gain: float) -> _Peaks:
+    """Return the peaks the limiter must hold at any gain up to most_gain (true peaks where a
+    block could reach the limit, their upper bound elsewhere)."""
+    floor = 10 ** (LIMIT_DBTP / 20) / most_gain / 10 ** (_OVERSHOOT_DB / 20)
+    peaks = _true_peaks(samples, floor)
+    blocks = -(-len(peaks) // _BLOCK)
+    padded = np.pad(peaks, (0, blocks * _BLOCK - len(peaks)))
+    own = padded.reshape(blocks, _BLOCK).max(axis=1)
+    near = ndimage.maximum_filter1d(own, size=3, mode="nearest")
+    spread = 2 * round(_LOOKAHEAD_S * rate) + round(_RELEASE_S * rate)
+    held = ndimage.maximum_filter1d(near, size=-(-spread // _BLOCK), mode="nearest")
+    return _Peaks(near.astype(np.float32), held.astype(np.float32), len(samples))
+
+
+def _limiter_gain(peaks: _Peaks, gain: float, rate: int) -> Samples:
+    """Return, per sample, the smooth gain that holds the peaks under LIMIT_DBTP at gain.
+
+    Per block: the gain the held peaks allow, smoothed by a moving average no wider than the
+    look-ahead, so never above what the block or its neighbours need; then interpolated
+    between block centres, where both neighbours' values are safe for every sample."""
     ceiling = 10 ** (LIMIT_DBTP / 20)
-    held = np.minimum(1.0, ceiling / np.maximum(peaks_held * gain, 1e-9)).astype(np.float32)
-    reach = max(1, round(_LOOKAHEAD_S * rate))
-    smooth = ndimage.uniform_filter1d(held, size=reach, mode="nearest")
-    need = np.minimum(1.0, ceiling / np.maximum(need_floor * gain, 1e-9))
-    return np.asarray(np.minimum(smooth, need), dtype=np.float32)
+    held = np.minimum(1.0, ceiling / np.maximum(peaks.held * gain, 1e-9)).astype(np.float32)
+    reach = max(1, round(_LOOKAHEAD_S * rate) // _BLOCK)
+    smooth = _moving_average(held, reach)
+    need = np.minimum(1.0, ceiling / np.maximum(peaks.near * gain, 1e-9))
+    per_block = np.minimum(smooth, need)
+    centres = np.arange(len(per_block)) * _BLOCK + (_BLOCK - 1) / 2
+    positions = np.arange(peaks.count, dtype=np.float32)
+    return np.interp(positions, centres, per_block).astype(np.float32)
 
 
-def _hold(peaks: Samples, rate: int) -> Samples:
-    """Spread each peak over the look-ahead before it and the release around it."""
-    reach = max(1, round(_LOOKAHEAD_S * rate))
-    held = ndimage.maximum_filter1d(peaks, size=2 * reach + 1, mode="nearest")
-    spread = ndimage.maximum_filter1d(held, size=round(_RELEASE_S * rate), mode="nearest")
-    return np.asarray(spread, dtype=np.float32)
+def _moving_average(values: Samples, size: int) -> Samples:
+    """Return the centred moving average of values over size samples (ends held)."""
+    half = size // 2
+    padded = np.pad(values, (half + 1, size - half - 1), mode="edge").astype(np.float64)
+    sums = np.cumsum(padded)
+    return np.asarray((sums[size:] - sums[:-size]) / size, dtype=np.float32)
 
 
 def normalize(samples: Samples, rate: int, target_lufs: float = TARGET_LUFS) -> Samples:
     """Return samples at target_lufs with the true peak at most LIMIT_DBTP (silence unchanged).
 
-    A look-ahead limiter holds the peaks: each sample's true peak is spread over 5 ms before
-    and 25 ms around it by a maximum filter, and the gain that holds that spread peak under the
+    A look-ahead limiter holds the peaks: each true peak is spread over 5 ms either side and
+    25 ms around it by a maximum filter, and the gain that holds that spread peak under the
     limit is smoothed by a moving average no wider than 5 ms, so it is never above what any
     sample needs; peaks are caught before they happen and released gently after.
     Limiting takes some loudness away, so the gain is raised and the limiter recomputed a few
@@ -210,15 +235,28 @@ def normalize(samples: Samples, rate: int, target_lufs: float = TARGET_LUFS) -> 
     lufs = _gated_lufs(_block_powers(weighted, rate))
     if not math.isfinite(lufs):
         return samples
-    peaks = _true_peaks(samples)
-    held = _hold(peaks, rate)
-    gain = 10 ** ((target_lufs - lufs) / 20)
-    limiter = _limiter_gain(held, peaks, gain, rate)
+    peaks = _peaks(samples, rate, 10 ** ((target_lufs - lufs + _HEADROOM_DB) / 20))
+    gain_db = target_lufs - lufs
+    limiter = _limiter_gain(peaks, 10 ** (gain_db / 20), rate)
     rounds = _ROUNDS if len(looped) == len(samples) else 0  # too short to measure again
+    tried: list[tuple[float, float]] = []  # (gain in dB, loudness reached)
     for _ in range(rounds):
-        reached = _gated_lufs(_block_powers(weighted * limiter, rate)) + 20 * math.log10(gain)
+        reached = _gated_lufs(_block_powers(weighted * limiter, rate)) + gain_db
         if abs(reached - target_lufs) < _CLOSE_LU:
             break
-        gain *= 10 ** ((target_lufs - reached) / 20)
-        limiter = _limiter_gain(held, peaks, gain, rate)
-    return (samples * limiter * gain).astype(np.float32)
+        tried.append((gain_db, reached))
+        gain_db = min(_next_gain(tried, target_lufs), target_lufs - lufs + _HEADROOM_DB)
+        limiter = _limiter_gain(peaks, 10 ** (gain_db / 20), rate)
+    return (samples * limiter * 10 ** (gain_db / 20)).astype(np.float32)
+
+
+def _next_gain(tried: list[tuple[float, float]], target: float) -> float:
+    """Return the gain to try next: along the secant of the last two tries (limiting makes
+    loudness grow slower than gain), or by the shortfall after the first."""
+    gain, reached = tried[-1]
+    if len(tried) > 1:
+        before, reached_before = tried[-2]
+        slope = (reached - reached_before) / (gain - before) if gain != before else 1.0
+        if 0.05 < slope <= 1.0:
+            return gain + (target - reached) / slope
+    return gain + (target - reached)

@@ -24,6 +24,7 @@ from tingbao.audio.mp3 import FRAME_BYTES, FRAME_SECONDS, parse_frames
 from tingbao.audio.plan import (
     KIND_ARTICLE,
     KIND_ISSUE,
+    KIND_SLOW,
     NORMAL_RATE,
     Found,
     Reading,
@@ -139,7 +140,9 @@ class AudioService:
         """
         report = AudioReport(issue.id)
         before = [(s.stats.requests, s.stats.cache_hits) for s in self.engines.speakers()]
-        readings = self.readings(issue)
+        # Normal readings first: the episode needs all their pieces, and its measuring and the
+        # voice notes then run while the slow readings are still being spoken.
+        readings = sorted(self.readings(issue), key=lambda r: r.kind == KIND_SLOW)
         results = await asyncio.gather(
             *(self._reading(issue, r, report, upgrade) for r in readings), return_exceptions=True
         )
