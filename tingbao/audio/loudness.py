@@ -208,7 +208,7 @@ def _limiter_gain(peaks: _Peaks, gain: float, rate: int) -> Samples:
     per_block = np.minimum(smooth, need)
     centres = np.arange(len(per_block)) * _BLOCK + (_BLOCK - 1) / 2
     positions = np.arange(peaks.count, dtype=np.float32)
-    return np.interp(positions, centres, per_block).astype(np.float32)
+    return np.asarray(np.interp(positions, centres, per_block), dtype=np.float32)
 
 
 def _moving_average(values: Samples, size: int) -> Samples:
