@@ -30,9 +30,17 @@ from tingbao.bot import channel_store, leases
 from tingbao.bot import tables as bot_tables
 from tingbao.paper import assets, store
 from tingbao.paper.db import Base, Database
+from tingbao.phone import tables as phone_tables
 
 # Every module that declares tables; importing them registers their tables on Base.
-TABLE_MODULES: tuple[ModuleType, ...] = (store, assets, bot_tables, channel_store, leases)
+TABLE_MODULES: tuple[ModuleType, ...] = (
+    store,
+    assets,
+    bot_tables,
+    channel_store,
+    leases,
+    phone_tables,
+)
 metadata: MetaData = Base.metadata
 
 MIGRATION_LOCK = 7_438_190_011  # the PostgreSQL advisory lock held while migrating
