@@ -71,6 +71,7 @@ class CallRunner:
         sleep: Callable[[float], None] = time.sleep,
         lead_s: float = 0.06,
         tick_s: float = 0.01,
+        tail_s: float = 0.3,
     ) -> None:
         self.call = call
         self.library = library
@@ -80,6 +81,7 @@ class CallRunner:
         self.sleep = sleep
         self.lead_s = lead_s
         self.tick_s = tick_s
+        self.tail_s = tail_s
         self.issues: Sequence[Issue] = ()
         self.pcm: bytes | None = None
         self.sent = 0
@@ -131,7 +133,7 @@ class CallRunner:
                     self.call_log.listened(action.item_id, action.issue_id, action.slow)
             elif isinstance(action, HangUp):
                 self.result.reason = action.reason
-                self.call.flush()
+                self.sleep(self.tail_s)  # the far end's jitter buffer still holds the goodbye
                 self.call.hang_up()
         return state
 

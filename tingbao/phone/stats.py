@@ -70,16 +70,10 @@ def phone_stats(
             .limit(top)
         ).all()
         ids = [item for item, _ in ranked]
-        titles = dict(
-            session.execute(select(ArticleRow.id, ArticleRow.title).where(ArticleRow.id.in_(ids)))
-            .tuples()
-            .all()
-        )
-        titles |= dict(
-            session.execute(select(IssueRow.id, IssueRow.title).where(IssueRow.id.in_(ids)))
-            .tuples()
-            .all()
-        )
+        titles: dict[str, str] = {}
+        for table in (ArticleRow, IssueRow):
+            found = session.execute(select(table.id, table.title).where(table.id.in_(ids)))
+            titles |= {str(row[0]): str(row[1]) for row in found}
     return PhoneStats(
         days=tuple(
             DayCalls(day, count, len(callers))
