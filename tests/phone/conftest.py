@@ -4,43 +4,28 @@ prepared from it, and the line (pyVoIP) registered on kamailio with short timers
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 
-from tests.conftest import build_issue
+from tests.phone.library import Prepared, prepare_library
 from tests.phone.sipkit import Caller, Kamailio, free_udp_port, missing_binaries
-from tingbao.audio import AudioService, make_synthesizers
-from tingbao.audio.offline import OfflineSynthesizer
-from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
-from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
-from tingbao.phone.line import Line
+from tingbao.phone.line import Line, tune_for_audio
 from tingbao.phone.menu import Timing
 from tingbao.phone.pyvoip import PyVoipStack
 from tingbao.phone.records import CallRecords
-from tingbao.worker.phone_library import PhoneLibrary
-from tingbao.worker.schema import create_schema
-from tingbao.worker.settings import load_settings
 
 USER, PASSWORD = "news", "line-secret"
 # Short timers: the menu repeats after 1 s of quiet, 6 s without a key ends the call.
 TEST_TIMING = Timing(max_call_s=60, menu_silence_s=6, menu_pause_s=1)
-PARAGRAPHS = (
-    "虹桥镇今天召开社区工作会议，会议讨论了老年食堂、加装电梯和垃圾分类三件实事。",
-    "居民代表说，希望食堂的菜再清淡一些，价格保持不变，中午能多开半个小时。",
-)
 
 
 def _install_or_skip() -> None:
@@ -64,48 +49,12 @@ def kamailio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kamailio]:
     server.close()
 
 
-def phone_issue() -> Issue:
-    """Three short articles with different words, so their audio tells them apart."""
-    return build_issue(
-        published=date(2020, 7, 30),
-        titles=("社区工作会议召开", "老年食堂开张", "加装电梯进展"),
-        paragraphs=PARAGRAPHS,
-    )
-
-
-@dataclass
-class Prepared:
-    """The published issue, the prepared library and the database the line records into."""
-
-    issue: Issue
-    library: PhoneLibrary
-    db: Database
-
-
 @pytest.fixture(scope="session")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prepared]:
-    data = tmp_path_factory.mktemp("phone-data")
-    settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=data)
-    db = Database(settings.database_url)
-    create_schema(db)
-    store, assets = IssueStore(db), AssetStore(db)
-    publisher = LocalPublisher(settings.public_dir)
-    issue = phone_issue()
-    store.save_issue(issue)
-    engines = make_synthesizers(settings.audio, offline=OfflineSynthesizer(workers=0))
-    service = AudioService(settings.audio, settings.paper, store, assets, publisher, engines)
-    library = PhoneLibrary(
-        settings.paper, settings.audio, engines, store, assets, publisher, data / "phone"
-    )
-
-    async def build() -> None:
-        await service.render_issue(issue)
-        await library.prepare()
-
-    asyncio.run(build())
-    yield Prepared(issue, library, db)
+    found, service = prepare_library(tmp_path_factory.mktemp("phone-data"))
+    yield found
     service.close()
-    db.dispose()
+    found.db.dispose()
 
 
 @dataclass
@@ -129,6 +78,7 @@ def running_line(kamailio: Kamailio, prepared: Prepared) -> Iterator[RunningLine
         ("127.0.0.1", free_udp_port()),
         (rtp_low, rtp_low + 200),
     )
+    tune_for_audio()
     stack.start(line.answer)
     yield RunningLine(line, f"sip:{USER}@127.0.0.1:{kamailio.port}", prepared.db)
     stack.stop()

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from tests.phone.conftest import TEST_TIMING, Prepared, RunningLine
+from tests.phone.conftest import TEST_TIMING, RunningLine
+from tests.phone.library import Prepared
 from tests.phone.sipkit import Caller, find, u8_to_float
 from tingbao.phone.media import prompt_text
 from tingbao.phone.menu import Prompt
