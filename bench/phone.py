@@ -116,6 +116,41 @@ def concurrent(work: Path, silence: Path, uri: str, calls: int, seconds: float) 
     }
 
 
+def measure(work: Path, silence: Path, kamailio: Kamailio, args: argparse.Namespace) -> None:
+    """Prepare the library, start the line on kamailio, measure and print."""
+    prepared, service = prepare_library(work / "data")
+    line = Line(prepared.library, None, Timing(max_call_s=300, menu_silence_s=120))
+    low = 32000 + free_udp_port() % 1000 * 10
+    stack = PyVoipStack(
+        ("127.0.0.1", kamailio.port),
+        USER,
+        PASSWORD,
+        ("127.0.0.1", free_udp_port()),
+        (low, low + 400),
+    )
+    uri = f"sip:{USER}@127.0.0.1:{kamailio.port}"
+    try:
+        stack.start(line.answer)
+        latencies = key_latency(work, silence, uri, prepared, args.presses)
+        print(
+            f"key to audio: median {1000 * float(np.median(latencies)):.0f} ms, "
+            f"max {1000 * max(latencies):.0f} ms over {len(latencies)} presses (goal < 300 ms)"
+        )
+        for calls in sorted({1, args.calls}):
+            found = concurrent(work, silence, uri, calls, args.seconds)
+            print(
+                f"{calls} concurrent calls for {args.seconds:.0f} s: "
+                f"longest RTP gap {found['max_gap_ms']:.0f} ms (goal <= 60), "
+                f"CPU {found['cpu_per_call_pct']:.1f}% of a core per call "
+                f"({found['cpu_total_pct']:.0f}% in all), "
+                f"{found['streams']:.0f} streams; {os.cpu_count()} cores"
+            )
+    finally:
+        stack.stop()
+        service.close()
+        prepared.db.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=8)
@@ -129,37 +164,9 @@ def main() -> None:
         silence = work / "silence.wav"
         soundfile.write(silence, np.zeros(8000 * 120, dtype=np.int16), 8000, subtype="PCM_16")
         kamailio = Kamailio(work / "kamailio", USER, PASSWORD)
-        prepared, service = prepare_library(work / "data")
-        line = Line(prepared.library, None, Timing(max_call_s=300, menu_silence_s=120))
-        low = 32000 + free_udp_port() % 1000 * 10
-        stack = PyVoipStack(
-            ("127.0.0.1", kamailio.port),
-            USER,
-            PASSWORD,
-            ("127.0.0.1", free_udp_port()),
-            (low, low + 400),
-        )
-        stack.start(line.answer)
-        uri = f"sip:{USER}@127.0.0.1:{kamailio.port}"
         try:
-            latencies = key_latency(work, silence, uri, prepared, args.presses)
-            print(
-                f"key to audio: median {1000 * float(np.median(latencies)):.0f} ms, "
-                f"max {1000 * max(latencies):.0f} ms over {len(latencies)} presses (goal < 300 ms)"
-            )
-            for calls in sorted({1, args.calls}):
-                found = concurrent(work, silence, uri, calls, args.seconds)
-                print(
-                    f"{calls} concurrent calls for {args.seconds:.0f} s: "
-                    f"longest RTP gap {found['max_gap_ms']:.0f} ms (goal <= 60), "
-                    f"CPU {found['cpu_per_call_pct']:.1f}% of a core per call "
-                    f"({found['cpu_total_pct']:.0f}% in all), "
-                    f"{found['streams']:.0f} streams; {os.cpu_count()} cores"
-                )
+            measure(work, silence, kamailio, args)
         finally:
-            stack.stop()
-            service.close()
-            prepared.db.dispose()
             kamailio.close()
 
 
