@@ -17,6 +17,9 @@ ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0 ' || missing+=(libglib2.0-0)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 # ffmpeg: the independent loudness meter (ebur128) the audio tests hold every file to.
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+# kamailio and baresip: the phone line's tests call it for real (baresip-core has the modules).
+command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
+command -v baresip >/dev/null 2>&1 || missing+=(baresip-core)
 if (( ${#missing[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq

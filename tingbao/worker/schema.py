@@ -30,6 +30,7 @@ from tingbao.bot import channel_store, leases
 from tingbao.bot import tables as bot_tables
 from tingbao.paper import assets, lexicon_store, store
 from tingbao.paper.db import Base, Database
+from tingbao.phone import tables as phone_tables
 
 # Every module that declares tables; importing them registers their tables on Base.
 TABLE_MODULES: tuple[ModuleType, ...] = (
@@ -39,6 +40,7 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     bot_tables,
     channel_store,
     leases,
+    phone_tables,
 )
 metadata: MetaData = Base.metadata
 
