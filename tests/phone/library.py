@@ -42,6 +42,7 @@ class Prepared:
     issue: Issue
     library: PhoneLibrary
     db: Database
+    data: Path  # the data dir: database, public/ and the line's prepared audio
 
 
 def prepare_library(data: Path) -> tuple[Prepared, AudioService]:
@@ -66,4 +67,4 @@ def prepare_library(data: Path) -> tuple[Prepared, AudioService]:
         await library.prepare()
 
     asyncio.run(build())
-    return Prepared(issue, library, db), service
+    return Prepared(issue, library, db, data), service

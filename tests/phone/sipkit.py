@@ -184,3 +184,8 @@ def find(haystack: np.ndarray, needle: np.ndarray) -> tuple[float, float]:
     score = corr / norm
     best = int(np.argmax(score))
     return best / 8000, float(score[best])
+
+
+def wait_connected(caller: Caller) -> None:
+    """Wait until the caller's call is answered (fail with the end of its log otherwise)."""
+    assert caller.wait_for("Call established", 10), caller.log()[-2000:]

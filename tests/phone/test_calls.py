@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.phone.conftest import TEST_TIMING, RunningLine
 from tests.phone.library import Prepared
-from tests.phone.sipkit import Caller, find, u8_to_float
+from tests.phone.sipkit import Caller, find, u8_to_float, wait_connected
 from tingbao.phone.media import prompt_text
 from tingbao.phone.menu import Prompt
 from tingbao.phone.tables import PhoneCallRow, PhoneListenRow
@@ -35,10 +35,6 @@ def prompt_audio(prepared: Prepared, kind: str) -> np.ndarray:
 
 def article_audio(prepared: Prepared, index: int, slow: bool = False) -> np.ndarray:
     return u8_to_float(prepared.library.audio(prepared.issue.articles[index].id, slow))
-
-
-def wait_connected(caller: Caller) -> None:
-    assert caller.wait_for("Call established", 10), caller.log()[-2000:]
 
 
 def test_welcome_then_article_then_slow_reading(

@@ -30,6 +30,7 @@ from tingbao.paper.reader import ReadResult, read_issue
 from tingbao.worker.check import check
 from tingbao.worker.context import bucket_notice, open_context
 from tingbao.worker.lock import LeadershipError
+from tingbao.worker.phone_run import run_phone
 from tingbao.worker.run import run_forever, run_once
 from tingbao.worker.services import bot_neighbours, build_bot
 from tingbao.worker.settings import Settings, load_settings
@@ -260,6 +261,13 @@ Command = Callable[[argparse.Namespace, Settings], int]
 PAPER_HELP = "the paper's slug in TINGBAO_PAPERS (needed when several papers are configured)"
 
 
+def cmd_phone(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.phone.enabled:
+        raise CliError("the phone line is off: set TINGBAO_SIP_SERVER to the registrar's host:port")
+    asyncio.run(run_phone(settings))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -331,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="receive updates at TELEGRAM_WEBHOOK_URL (behind a proxy) instead of polling",
     )
     p.set_defaults(handler=cmd_bot)
+
+    p = sub.add_parser("phone", help="answer the telephone line (TINGBAO_SIP_SERVER)")
+    p.set_defaults(handler=cmd_phone)
     add_speech_commands(sub)
     return parser
 

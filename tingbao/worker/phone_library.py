@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from tingbao.audio.normalize import speakable
 from tingbao.audio.plan import NORMAL_RATE
 from tingbao.audio.settings import AudioSettings
 from tingbao.paper.assets import ARTICLE_MP3, ARTICLE_MP3_SLOW, ISSUE_MP3, AssetStore
+from tingbao.paper.lexicon import Lexicon
 from tingbao.paper.model import Issue
 from tingbao.paper.publish import Publisher, atomic_write_bytes
 from tingbao.paper.settings import PaperSettings
@@ -76,6 +77,7 @@ class PhoneLibrary:
         assets: AssetStore,
         publisher: Publisher,
         cache_dir: Path,
+        lexicon: Callable[[], Lexicon] | None = None,
     ) -> None:
         self.paper = paper
         self.audio_settings = audio
@@ -84,6 +86,7 @@ class PhoneLibrary:
         self.assets = assets
         self.publisher = publisher
         self.cache_dir = cache_dir
+        self.lexicon = lexicon or Lexicon  # the editors' readings, as the articles use them
         self._offered: list[Issue] = []
         self._audio: dict[tuple[str, bool], Path] = {}
         self._prompts: dict[tuple[str, bool], Path] = {}
@@ -179,7 +182,7 @@ class PhoneLibrary:
     async def _prepare_prompt(self, text: str, slow: bool) -> tuple[Path, int]:
         settings = self.audio_settings
         rate = settings.slow_rate if slow else NORMAL_RATE
-        spoken = speakable(text)
+        spoken = speakable(text, self.lexicon())
         speakers = self.engines.speakers()
         if not speakers:
             raise MediaMissingError("no speech engine to speak the phone prompts")

@@ -27,6 +27,7 @@ from tingbao.worker.lock import (
     wait_to_lead,
     watch_lead,
 )
+from tingbao.worker.phone_run import serve_phone
 from tingbao.worker.pipeline import RunReport
 from tingbao.worker.scheduler import make_scheduler
 from tingbao.worker.services import build_bot, make_services
@@ -153,6 +154,10 @@ async def lead(
         scheduler = make_scheduler(settings, inbox_job, pipeline.reconcile, pipeline.upgrade)
         watcher = asyncio.create_task(watch_lead(elector))
         stopping = asyncio.create_task(stop.wait())
+        hang_up = asyncio.Event()
+        phone = None
+        if settings.phone.enabled:  # TINGBAO_SIP_SERVER: the telephone line too
+            phone = asyncio.create_task(serve_phone(ctx, services.engines, hang_up))
         try:
             if server is not None:
                 await server.start()
@@ -172,6 +177,9 @@ async def lead(
             for task in (watcher, stopping):
                 task.cancel()
             scheduler.shutdown(wait=False)
+            hang_up.set()
+            if phone is not None:
+                await asyncio.gather(phone, return_exceptions=True)
             if app is not None:
                 await stop_embedded(app)
             if server is not None:

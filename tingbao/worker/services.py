@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tingbao.audio.engines import make_synthesizers
+from tingbao.audio.engines import Engines, make_synthesizers
 from tingbao.audio.service import AudioService
 from tingbao.bot.admin import InboxDrop, paper_reader
 from tingbao.bot.app import BotApp, Neighbours, build_application
@@ -63,6 +63,11 @@ class Services:
 
     pipeline: Pipeline
     audio: tuple[AudioService, ...]  # one per paper, sharing one set of engines
+
+    @property
+    def engines(self) -> Engines:
+        """Return the speech engines the papers share."""
+        return self.audio[0].engines
 
     def close(self) -> None:
         self.audio[0].close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,9 @@ from tingbao.paper.settings import (
     paper_from_table,
     read_papers_file,
 )
+from tingbao.phone.settings import PhoneSettings, load_phone_settings
 
-PARTS = ("paper", "reading", "audio", "feeds", "bot")
+PARTS = ("paper", "reading", "audio", "feeds", "bot", "phone")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Settings:
     papers_file: Path | None = None  # TINGBAO_PAPERS: each paper has its own folders
     other_papers: tuple[PaperSettings, ...] = ()  # the rest of TINGBAO_PAPERS
     publish: PublishTarget | None = None  # TINGBAO_PUBLISH: object storage; None: public_dir
+    phone: PhoneSettings = field(default_factory=PhoneSettings)  # TINGBAO_SIP_*: the phone line
     build_only: str | None = None  # `build --paper SLUG`: the pipeline works on that paper only
 
     @property
@@ -170,4 +172,5 @@ def load_settings(env: Mapping[str, str], *, data_dir: str | Path | None = None)
         papers_file=papers_file,
         other_papers=tuple(papers[1:]),
         publish=load_publish_target(env),
+        phone=load_phone_settings(env),
     )
