@@ -116,7 +116,9 @@ async def start_bot(
         """Start the bot as the worker wires it; keyword arguments replace its neighbours."""
         chosen = settings or bot_settings
         options = kwargs.pop("options", FAST)
-        neighbours = replace(bot_neighbours(chosen, LocalPublisher(chosen.public_dir)), **kwargs)
+        neighbours = replace(
+            bot_neighbours(chosen, LocalPublisher(chosen.public_dir), bot_db), **kwargs
+        )
         app = build_application(chosen.bot, bot_db, neighbours, options=options)
         assert app is not None
         await start_embedded(app, poll_timeout_s=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.reader import PagesSeen, ReadResult
 from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
+from tingbao.phone.records import CallRecords
 from tingbao.worker.services import bot_neighbours, bot_papers
 from tingbao.worker.settings import Settings
 
@@ -139,6 +141,24 @@ async def test_stats_for_editors(start_bot: StartBot, store: IssueStore, bot_db:
     [stats] = await bot.chat(ADMIN).say("/stats")
     assert stats.text.startswith("订阅人数：2（共3人订阅过）")
     assert "已送达2" in stats.text and f"最新一期 {issue.title}：已送达2，待发送0" in stats.text
+
+
+async def test_stats_show_the_phone_lines_calls(
+    start_bot: StartBot, store: IssueStore, bot_db: Database
+) -> None:
+    issue = save_issues(store)[0]
+    records = CallRecords(bot_db, b"key")
+    for caller in ("+8621111", "+8621111", "+8621222"):
+        call_id, _hash = records.started(caller)
+        records.listened(call_id, issue.articles[0].id, issue.id, slow=False)
+        records.ended(call_id, "caller_hung_up", keys=2)
+    bot = await start_bot()
+    [stats] = await bot.chat(ADMIN).say("/stats")
+    today = datetime.now(UTC).date()
+    assert "电话热线（近7天）：共3通" in stats.text
+    assert f"{today.month}月{today.day}日：3通，2位来电者" in stats.text
+    assert f"最常收听：1. {issue.articles[0].title}（3次）" in stats.text
+    assert "+8621111" not in stats.text
 
 
 def test_uploads_staged_before_a_restart_are_swept(settings: Settings, db: Database) -> None:

@@ -123,6 +123,28 @@ def test_profiles_add_postgres_and_a_standby_worker() -> None:
                 assert needed in up or how["required"] is False, (profiles, name, needed)
 
 
+def test_phone_profile_runs_the_sip_edge_and_the_line(tmp_path: Path) -> None:
+    data = compose()
+    services = data["services"]
+    assert started(data, "phone") == {"worker", "bot", "web", "kamailio", "phone"}
+    edge, line = services["kamailio"], services["phone"]
+    assert edge["build"]["dockerfile"] == "deploy/kamailio.Dockerfile"
+    assert edge["environment"]["TINGBAO_SIP_PASSWORD"] == "${TINGBAO_SIP_PASSWORD:-}"
+    assert edge["ports"] == ["${TINGBAO_SIP_PUBLISH_PORT:-5060}:5060/udp"]
+    # The line registers on the edge by its service name, and reads the same .env.
+    assert line["environment"]["TINGBAO_SIP_SERVER"] == "kamailio:5060"
+    assert line["env_file"] == services["worker"]["env_file"]
+    assert "kamailio" in line["depends_on"]
+    assert line["volumes"] == services["worker"]["volumes"]  # the published audio it reads
+    env = {key: "" if "${" in value else value for key, value in line["environment"].items()}
+    phone = load_settings(env | {"TINGBAO_RTP_PORTS": "30000-30100"}, data_dir=tmp_path).phone
+    assert phone.enabled and phone.rtp_ports == (30000, 30100)
+    # The edge's image runs the config the tests run kamailio with.
+    dockerfile = (ROOT / "deploy" / "kamailio.Dockerfile").read_text()
+    assert "COPY deploy/kamailio.cfg /etc/tingbao/kamailio.cfg" in dockerfile
+    assert '"-f", "/etc/tingbao/kamailio.cfg"' in dockerfile
+
+
 def test_env_example_points_database_url_at_the_postgres_service(tmp_path: Path) -> None:
     lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
     assert "# POSTGRES_PASSWORD=" in lines
@@ -186,9 +208,9 @@ def test_everything_at_once_two_workers_two_bot_replicas_and_postgres() -> None:
 def test_every_tingbao_command_in_compose_parses() -> None:
     services = compose()["services"]
     names = [n for n, s in services.items() if s.get("command", [""])[0] == "tingbao"]
-    assert sorted(names) == ["bot", "worker", "worker-2"]
+    assert sorted(names) == ["bot", "phone", "worker", "worker-2"]
     commands = [services[n]["command"] for n in names]
-    commands += [services[n]["healthcheck"]["test"][1:] for n in names]
+    commands += [services[n]["healthcheck"]["test"][1:] for n in names if n != "phone"]
     commands.append(webhook_compose()["services"]["bot"]["command"])
     parser = build_parser()
     for command in commands:

@@ -125,6 +125,7 @@ class AdminHandlers:
         parse: ParseFn,
         publish: PublishFn,
         download_limit: int = CLOUD_DOWNLOAD_LIMIT,
+        more_stats: Callable[[], Sequence[str]] = tuple,
     ) -> None:
         self.settings = settings
         self.chats = chats
@@ -134,6 +135,7 @@ class AdminHandlers:
         self.parse = parse
         self.publish = publish
         self.download_limit = download_limit
+        self.more_stats = more_stats
         self.staging_dir = settings.staging_dir
         self.staged: dict[str, Staged] = {}
         # Staged uploads live in memory: those left from before a restart can never be published.
@@ -379,4 +381,5 @@ class AdminHandlers:
                     issue=render.esc(latest.title), sent=newest["sent"], pending=newest["pending"]
                 )
             )
+        lines += [render.esc(line) for line in self.more_stats()]
         await self.say(context, chat.id, "\n".join(lines))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,6 +189,8 @@ class Neighbours:
     parse: ParseFn
     publish: PublishFn
     public_url: Callable[[str], str]
+    # More lines for /stats from other parts (the telephone line's calls); none by default.
+    more_stats: Callable[[], Sequence[str]] = tuple
 
 
 def _application(settings: BotSettings, options: BotOptions) -> BotApp | None:
@@ -273,6 +275,7 @@ def register(
         subscribers,
         parse=neighbours.parse,
         publish=neighbours.publish,
+        more_stats=neighbours.more_stats,
         download_limit=(20 if cloud else 2000) * 1024 * 1024,
     )
     seen = SeenUpdates(db)

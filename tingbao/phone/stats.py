@@ -44,6 +44,18 @@ class PhoneStats:
         return sum(d.calls for d in self.days)
 
 
+def stats_lines(stats: PhoneStats, days: int = 7) -> list[str]:
+    """Return the line's numbers as /stats shows them to editors (nothing without calls)."""
+    if not stats.total_calls:
+        return []
+    lines = [f"电话热线（近{days}天）：共{stats.total_calls}通"]
+    lines += [f"{d.day.month}月{d.day.day}日：{d.calls}通，{d.callers}位来电者" for d in stats.days]
+    lines += [
+        f"最常收听：{n}. {item.title}（{item.calls}次）" for n, item in enumerate(stats.top, 1)
+    ]
+    return lines
+
+
 def phone_stats(
     db: Database, days: int = 7, top: int = 5, now: datetime | None = None
 ) -> PhoneStats:

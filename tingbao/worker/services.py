@@ -17,6 +17,7 @@ from tingbao.feeds.build import BuildReport, build_papers_index, build_public
 from tingbao.paper.db import Database
 from tingbao.paper.publish import Publisher
 from tingbao.paper.settings import PaperSettings
+from tingbao.phone.stats import phone_stats, stats_lines
 from tingbao.worker.context import Context
 from tingbao.worker.faults import Faults
 from tingbao.worker.pipeline import Notifier, PaperWork, Pipeline, Reviser, SiteBuilder
@@ -156,19 +157,26 @@ def bot_papers(settings: Settings) -> Papers:
     return Papers(settings.papers, folders=settings.per_paper)
 
 
-def bot_neighbours(settings: Settings, publisher: Publisher) -> Neighbours:
-    """Return what the bot uses of this deployment: the papers, their reader and inboxes, and
-    public/."""
+def bot_neighbours(
+    settings: Settings, publisher: Publisher, db: Database | None = None
+) -> Neighbours:
+    """Return what the bot uses of this deployment: the papers, their reader and inboxes,
+    public/, and (given the database) the telephone line's calls for /stats, which the line
+    records there whichever process answers it."""
+
+    def more_stats() -> list[str]:
+        return stats_lines(phone_stats(db)) if db is not None else []
+
     return Neighbours(
         papers=bot_papers(settings),
         publisher=publisher,
         parse=paper_reader(settings.reading),
         publish=InboxDrop(settings.paper_inbox),
         public_url=settings.feeds.url,
+        more_stats=more_stats,
     )
 
 
 def build_bot(settings: Settings, db: Database, publisher: Publisher) -> BotApp | None:
     """Build the bot of this deployment, or None (said once) when it has no token."""
-    neighbours = bot_neighbours(settings, publisher)
-    return build_application(settings.bot, db, neighbours)
+    return build_application(settings.bot, db, bot_neighbours(settings, publisher, db))
