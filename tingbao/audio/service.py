@@ -242,21 +242,22 @@ class AudioService:
             if size != len(data):
                 raise OSError(f"published {path} has {size} bytes, expected {len(data)}")
             timed = mime in (MIME_MP3, MIME_OGG)
-            self.assets.put(
-                Asset(
-                    owner_id=reading.owner_id,
-                    issue_id=issue.id,
-                    role=role,
-                    path=path,
-                    size=size,
-                    mime=mime,
-                    duration_s=round(duration_s, 3) if timed else None,
-                    engine=rendered.engine,
-                    content_key=key,
-                    loudness_lufs=round(loudness.lufs, 2) if timed else None,
-                    true_peak_dbtp=round(loudness.true_peak_db, 2) if timed else None,
-                )
+            asset = Asset(
+                owner_id=reading.owner_id,
+                issue_id=issue.id,
+                role=role,
+                path=path,
+                size=size,
+                mime=mime,
+                duration_s=round(duration_s, 3) if timed else None,
+                engine=rendered.engine,
+                content_key=key,
+                loudness_lufs=round(loudness.lufs, 2) if timed else None,
+                true_peak_dbtp=round(loudness.true_peak_db, 2) if timed else None,
             )
+            # A reading re-made after a crash keeps the rows of the files it had recorded.
+            if self.assets.get(reading.owner_id, role) != asset:
+                self.assets.put(asset)
             report.written.append(path)
 
     def remove_dropped(self, issue: Issue) -> list[str]:
