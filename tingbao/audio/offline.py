@@ -69,8 +69,12 @@ class OfflineSynthesizer:
 
     def _pool(self) -> Executor | None:
         if self._executor is None and self.workers > 0:
-            # spawn, not fork: the parent has threads (event loop, database) that fork would copy.
-            context = multiprocessing.get_context("spawn")
+            # Not fork: the parent has threads (event loop, database) that fork would copy. A
+            # fork server: a fresh process that imports this module only (not the program's
+            # __main__, which spawn would import again in each worker: the bot, the database,
+            # the web server), and forks the workers from itself, ready at once.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=context, initializer=die_with_parent
             )

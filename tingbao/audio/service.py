@@ -40,7 +40,7 @@ from tingbao.audio.render import Rendered, render_script
 from tingbao.audio.settings import AudioSettings
 from tingbao.audio.speaker import Speaker
 from tingbao.audio.speech import ENGINE_OFFLINE
-from tingbao.audio.tags import tag_mp3, voice_note
+from tingbao.audio.tags import tag_mp3, voice_note, voice_note_of
 from tingbao.audio.transcript import render_chapters_json, render_vtt
 from tingbao.paper import assets as roles
 from tingbao.paper.assets import Asset, AssetStore
@@ -71,6 +71,10 @@ class AudioReport:
     audio_seconds: float = 0.0
     engines: dict[str, str] = field(default_factory=dict)  # owner_id/kind -> engine
     loudness: dict[str, Loudness] = field(default_factory=dict)  # owner_id/kind -> as measured
+
+
+async def _nothing() -> None:
+    return None
 
 
 class AudioService:
@@ -214,7 +218,14 @@ class AudioService:
     async def _publish(
         self, issue: Issue, reading: Reading, rendered: Rendered, key: str, report: AudioReport
     ) -> None:
-        frames, measured = await asyncio.to_thread(checked_loudness, rendered.frames)
+        # The voice note is encoded while the file is measured (both take a while).
+        wants_note = reading.kind == KIND_ARTICLE and roles.ARTICLE_VOICE in reading.files
+        (frames, measured), note = await asyncio.gather(
+            asyncio.to_thread(checked_loudness, rendered.frames),
+            asyncio.to_thread(voice_note_of, rendered.frames) if wants_note else _nothing(),
+        )
+        if note is not None and frames != rendered.frames:  # mastered again: its note too
+            note = await asyncio.to_thread(voice_note, measured.samples)
         loudness = measured.loudness
         report.loudness[reading.label] = loudness
         duration_s = len(frames) // FRAME_BYTES * FRAME_SECONDS
@@ -225,8 +236,7 @@ class AudioService:
             raise AudioFormatError(f"tagging changed the audio frames of {reading.label}")
         outputs: list[tuple[str, bytes, str]] = []
         for role in reading.files:
-            if role == roles.ARTICLE_VOICE and reading.kind == KIND_ARTICLE:
-                note = await asyncio.to_thread(voice_note, measured.samples)
+            if role == roles.ARTICLE_VOICE and note is not None:
                 outputs.append((role, note, MIME_OGG))
             elif role.endswith("vtt"):
                 outputs.append((role, render_vtt(rendered.cues).encode("utf-8"), MIME_VTT))

@@ -98,3 +98,10 @@ def voice_note(samples: npt.NDArray[np.float32]) -> bytes:
         for packet in stream.encode(None):
             out.mux(packet)
     return buffer.getvalue()
+
+
+def voice_note_of(frames: bytes) -> bytes:
+    """Return the voice note of MP3 frames of the shared format."""
+    from tingbao.audio.mp3 import decode
+
+    return voice_note(decode(frames))
