@@ -69,12 +69,11 @@ class OfflineSynthesizer:
 
     def _pool(self) -> Executor | None:
         if self._executor is None and self.workers > 0:
-            # Not fork: the parent has threads (event loop, database) that fork would copy. A
-            # fork server: a fresh process that imports this module only (not the program's
-            # __main__, which spawn would import again in each worker: the bot, the database,
-            # the web server), and forks the workers from itself, ready at once.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
+            # spawn, not fork: the parent has threads (event loop, database) that fork would copy.
+            # Not a fork server either: its workers hold the server's lifeline, so when this
+            # process is killed neither the server nor its workers ever exit (seen in the crash
+            # tests), and they keep the parent's stdout and stderr open.
+            context = multiprocessing.get_context("spawn")
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=context, initializer=die_with_parent
             )
