@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tingbao.audio.loudness import TARGET_LUFS, Loudness, measure, normalize
+from tingbao.audio.loudness import CEILING_DBTP, TARGET_LUFS, Loudness, measure, normalize
 from tingbao.audio.mp3 import ENCODER_DELAY, SAMPLE_RATE, Frames, decode, encode, to_sample_rate
+from tingbao.audio.tags import voice_note, voice_note_samples
 
 # MP3 at 48 kbit/s takes about 0.4 LU away (its quantization noise is broadband, measured on
 # both voices): pieces are mastered that much louder, so files measure -16 after encoding.
@@ -46,6 +47,23 @@ def measure_mp3(frames: bytes) -> Measured:
     """Return the loudness of MP3 frames as decoded."""
     samples = decode(frames)
     return Measured(measure(samples, SAMPLE_RATE), samples)
+
+
+# Opus adds up to about a dB of peak to mastered speech; a note that comes within this much of
+# the ceiling is encoded again, that much quieter (a few tenths of a LU of loudness).
+_NOTE_MARGIN_DB = 0.4
+
+
+def voice_note_measured(frames: bytes) -> tuple[bytes, Loudness]:
+    """Return the voice note of MP3 frames, and its loudness as a player decodes it."""
+    source = decode(frames)
+    note = voice_note(source)
+    loudness = measure(*voice_note_samples(note))
+    over = loudness.true_peak_db - (CEILING_DBTP - _NOTE_MARGIN_DB)
+    if over > 0:
+        note = voice_note((source * 10 ** (-over / 20)).astype(np.float32))
+        loudness = measure(*voice_note_samples(note))
+    return note, loudness
 
 
 def checked_loudness(frames: bytes) -> tuple[bytes, Measured]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from tingbao.audio.engines import Engines, make_synthesizers
 from tingbao.audio.errors import AudioFormatError, SynthesisError
 from tingbao.audio.loudness import Loudness
-from tingbao.audio.master import checked_loudness
+from tingbao.audio.master import checked_loudness, voice_note_measured
 from tingbao.audio.mp3 import FRAME_BYTES, FRAME_SECONDS, parse_frames
 from tingbao.audio.plan import (
     KIND_ARTICLE,
@@ -40,7 +40,7 @@ from tingbao.audio.render import Rendered, render_script
 from tingbao.audio.settings import AudioSettings
 from tingbao.audio.speaker import Speaker
 from tingbao.audio.speech import ENGINE_OFFLINE
-from tingbao.audio.tags import tag_mp3, voice_note, voice_note_of
+from tingbao.audio.tags import tag_mp3
 from tingbao.audio.transcript import render_chapters_json, render_vtt
 from tingbao.paper import assets as roles
 from tingbao.paper.assets import Asset, AssetStore
@@ -74,7 +74,7 @@ class AudioReport:
 
 
 async def _nothing() -> None:
-    return None
+    return None  # no voice note for this reading
 
 
 class AudioService:
@@ -222,10 +222,10 @@ class AudioService:
         wants_note = reading.kind == KIND_ARTICLE and roles.ARTICLE_VOICE in reading.files
         (frames, measured), note = await asyncio.gather(
             asyncio.to_thread(checked_loudness, rendered.frames),
-            asyncio.to_thread(voice_note_of, rendered.frames) if wants_note else _nothing(),
+            asyncio.to_thread(voice_note_measured, rendered.frames) if wants_note else _nothing(),
         )
         if note is not None and frames != rendered.frames:  # mastered again: its note too
-            note = await asyncio.to_thread(voice_note, measured.samples)
+            note = await asyncio.to_thread(voice_note_measured, frames)
         loudness = measured.loudness
         report.loudness[reading.label] = loudness
         duration_s = len(frames) // FRAME_BYTES * FRAME_SECONDS
@@ -237,7 +237,7 @@ class AudioService:
         outputs: list[tuple[str, bytes, str]] = []
         for role in reading.files:
             if role == roles.ARTICLE_VOICE and note is not None:
-                outputs.append((role, note, MIME_OGG))
+                outputs.append((role, note[0], MIME_OGG))
             elif role.endswith("vtt"):
                 outputs.append((role, render_vtt(rendered.cues).encode("utf-8"), MIME_VTT))
             elif role == roles.ISSUE_CHAPTERS and reading.kind == KIND_ISSUE:
@@ -252,6 +252,7 @@ class AudioService:
             if size != len(data):
                 raise OSError(f"published {path} has {size} bytes, expected {len(data)}")
             timed = mime in (MIME_MP3, MIME_OGG)
+            heard = note[1] if mime == MIME_OGG and note is not None else loudness
             asset = Asset(
                 owner_id=reading.owner_id,
                 issue_id=issue.id,
@@ -262,8 +263,8 @@ class AudioService:
                 duration_s=round(duration_s, 3) if timed else None,
                 engine=rendered.engine,
                 content_key=key,
-                loudness_lufs=round(loudness.lufs, 2) if timed else None,
-                true_peak_dbtp=round(loudness.true_peak_db, 2) if timed else None,
+                loudness_lufs=round(heard.lufs, 2) if timed else None,
+                true_peak_dbtp=round(heard.true_peak_db, 2) if timed else None,
             )
             # A reading re-made after a crash keeps the rows of the files it had recorded.
             if self.assets.get(reading.owner_id, role) != asset:

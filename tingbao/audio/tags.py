@@ -100,8 +100,15 @@ def voice_note(samples: npt.NDArray[np.float32]) -> bytes:
     return buffer.getvalue()
 
 
-def voice_note_of(frames: bytes) -> bytes:
-    """Return the voice note of MP3 frames of the shared format."""
-    from tingbao.audio.mp3 import decode
+def voice_note_samples(note: bytes) -> tuple[npt.NDArray[np.float32], int]:
+    """Return the samples and rate of a voice note, as a player decodes it."""
+    import av
 
-    return voice_note(decode(frames))
+    with av.open(io.BytesIO(note), "r") as source:
+        stream = source.streams.audio[0]
+        chunks = [
+            frame.to_ndarray().astype(np.float32).reshape(-1) for frame in source.decode(stream)
+        ]
+        rate = int(stream.rate or VOICE_NOTE_RATE)
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+    return samples, rate
