@@ -49,19 +49,23 @@ def measure_mp3(frames: bytes) -> Measured:
     return Measured(measure(samples, SAMPLE_RATE), samples)
 
 
-# Opus adds up to about a dB of peak to mastered speech; a note that comes within this much of
-# the ceiling is encoded again, that much quieter (a few tenths of a LU of loudness).
-_NOTE_MARGIN_DB = 0.4
+# Opus adds up to about a dB of peak to mastered speech (measured: 0.7 to 1.1 dB over the
+# source's -2 dBTP): the voice note is encoded this much quieter, and once more, quieter still,
+# if its peak still comes within _NOTE_MARGIN_DB of the ceiling.
+_NOTE_HEADROOM_DB = 0.6
+_NOTE_MARGIN_DB = 0.2
 
 
 def voice_note_measured(frames: bytes) -> tuple[bytes, Loudness]:
     """Return the voice note of MP3 frames, and its loudness as a player decodes it."""
     source = decode(frames)
-    note = voice_note(source)
+    cut_db = _NOTE_HEADROOM_DB
+    note = voice_note((source * 10 ** (-cut_db / 20)).astype(np.float32))
     loudness = measure(*voice_note_samples(note))
     over = loudness.true_peak_db - (CEILING_DBTP - _NOTE_MARGIN_DB)
     if over > 0:
-        note = voice_note((source * 10 ** (-over / 20)).astype(np.float32))
+        cut_db += over
+        note = voice_note((source * 10 ** (-cut_db / 20)).astype(np.float32))
         loudness = measure(*voice_note_samples(note))
     return note, loudness
 

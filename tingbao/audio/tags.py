@@ -106,9 +106,7 @@ def voice_note_samples(note: bytes) -> tuple[npt.NDArray[np.float32], int]:
 
     with av.open(io.BytesIO(note), "r") as source:
         stream = source.streams.audio[0]
-        chunks = [
-            frame.to_ndarray().astype(np.float32).reshape(-1) for frame in source.decode(stream)
-        ]
+        chunks = [frame.to_ndarray().reshape(-1) for frame in source.decode(stream)]
         rate = int(stream.rate or VOICE_NOTE_RATE)
-    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-    return samples, rate
+    samples = np.concatenate(chunks) if chunks else np.zeros(0)
+    return samples.astype(np.float32), rate
