@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,12 +21,25 @@ from tests.phone.sipkit import Caller, Kamailio, free_udp_port, wait_connected
 from tingbao.phone.stats import phone_stats
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 USER = "paper"  # not the session line's user: kamailio keeps one registration per user
 
 
-def test_tingbao_phone_answers_a_call_and_stops_on_sigterm(
-    tmp_path: Path, prepared: Prepared, callers: Callable[[int], list[Caller]]
+@pytest.mark.parametrize("command", [["phone"], ["run"]])
+def test_the_line_answers_a_call_and_stops_on_sigterm(
+    tmp_path: Path,
+    prepared: Prepared,
+    callers: Callable[[int], list[Caller]],
+    command: list[str],
 ) -> None:
+    """`tingbao phone` alone, and `tingbao run`, which answers the line when SIP is set."""
     registrar = Kamailio(tmp_path / "kamailio", USER, PASSWORD)
     rtp_low = 33000 + free_udp_port() % 2000 * 10
     env = {
@@ -36,11 +50,13 @@ def test_tingbao_phone_answers_a_call_and_stops_on_sigterm(
         "TINGBAO_SIP_PASSWORD": PASSWORD,
         "TINGBAO_SIP_LISTEN": f"127.0.0.1:{free_udp_port()}",
         "TINGBAO_RTP_PORTS": f"{rtp_low}-{rtp_low + 50}",
+        "TINGBAO_HTTP_PORT": str(free_tcp_port()),
     }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
     log = tmp_path / "phone.log"
-    command = [sys.executable, "-m", "tingbao.worker.cli", "--data-dir", str(prepared.data)]
+    program = [sys.executable, "-m", "tingbao.worker.cli", "--data-dir", str(prepared.data)]
     with log.open("wb") as out:
-        line = subprocess.Popen([*command, "phone"], env=env, stdout=out, stderr=out)
+        line = subprocess.Popen([*program, *command], env=env, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + 60
         while "phone line registered" not in log.read_text("utf-8", "replace"):
