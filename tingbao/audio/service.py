@@ -13,6 +13,7 @@ verified, published atomically, and only then recorded.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -49,6 +50,8 @@ from tingbao.paper.model import Issue
 from tingbao.paper.publish import Publisher
 from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
+
+log = logging.getLogger("tingbao.audio")
 
 MIME_MP3 = "audio/mpeg"
 MIME_OGG = "audio/ogg"
@@ -228,6 +231,13 @@ class AudioService:
             note = await asyncio.to_thread(voice_note_measured, frames)
         loudness = measured.loudness
         report.loudness[reading.label] = loudness
+        if not loudness.meets_norm():  # published all the same, and recorded as it is
+            log.warning(
+                "%s is off the loudness norm even mastered again: %.1f LUFS, %.1f dBTP",
+                reading.label,
+                loudness.lufs,
+                loudness.true_peak_db,
+            )
         duration_s = len(frames) // FRAME_BYTES * FRAME_SECONDS
         chapters = rendered.chapters if reading.kind == KIND_ISSUE else ()
         mp3 = tag_mp3(frames, reading.tags, duration_s, chapters)
