@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, get_args
 
 from tingbao.paper.model import Issue
 from tingbao.phone import prompts
@@ -94,20 +94,7 @@ def every_prompt(
 ) -> list[PromptText]:
     """Return every prompt a call may play with these issues (what to render ahead)."""
     offered = list(issues[: BACK_ISSUES + 1])
-    kinds: tuple[PromptKind, ...] = (
-        "welcome",
-        "menu",
-        "back",
-        "chosen",
-        "hotline",
-        "slow",
-        "normal",
-        "no_article",
-        "last",
-        "no_audio",
-        "no_issue",
-        "goodbye",
-    )
+    kinds: tuple[PromptKind, ...] = get_args(PromptKind)  # every kind the menu may ask for
     seen: dict[PromptText, None] = {}
     for index in range(max(1, len(offered))):
         hotline = hotline_of(offered[index]) if offered else None
