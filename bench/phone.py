@@ -28,7 +28,7 @@ import numpy as np
 import soundfile
 
 from tests.phone.library import Prepared, prepare_library
-from tests.phone.sipkit import Caller, Kamailio, find, free_udp_port, u8_to_float
+from tests.phone.sipkit import Caller, Kamailio, find, free_port, free_port_block, u8_to_float
 from tingbao.phone.line import Line, tune_for_audio
 from tingbao.phone.menu import Timing
 from tingbao.phone.pyvoip import PyVoipStack
@@ -120,12 +120,12 @@ def measure(work: Path, silence: Path, kamailio: Kamailio, args: argparse.Namesp
     """Prepare the library, start the line on kamailio, measure and print."""
     prepared, service = prepare_library(work / "data")
     line = Line(prepared.library, None, Timing(max_call_s=300, menu_silence_s=120))
-    low = 32000 + free_udp_port() % 1000 * 10
+    low = free_port_block(401)
     stack = PyVoipStack(
         ("127.0.0.1", kamailio.port),
         USER,
         PASSWORD,
-        ("127.0.0.1", free_udp_port()),
+        ("127.0.0.1", free_port()),
         (low, low + 400),
     )
     uri = f"sip:{USER}@127.0.0.1:{kamailio.port}"

@@ -16,7 +16,7 @@ import pytest
 import soundfile
 
 from tests.phone.library import Prepared, prepare_library
-from tests.phone.sipkit import Caller, Kamailio, free_udp_port, missing_binaries
+from tests.phone.sipkit import Caller, Kamailio, free_port, free_port_block, missing_binaries
 from tingbao.paper.db import Database
 from tingbao.phone.line import Line, tune_for_audio
 from tingbao.phone.menu import Timing
@@ -70,12 +70,12 @@ class RunningLine:
 def running_line(kamailio: Kamailio, prepared: Prepared) -> Iterator[RunningLine]:
     records = CallRecords(prepared.db, PASSWORD.encode())
     line = Line(prepared.library, records, TEST_TIMING)
-    rtp_low = 31000 + free_udp_port() % 2000 * 10
+    rtp_low = free_port_block(201)
     stack = PyVoipStack(
         ("127.0.0.1", kamailio.port),
         USER,
         PASSWORD,
-        ("127.0.0.1", free_udp_port()),
+        ("127.0.0.1", free_port()),
         (rtp_low, rtp_low + 200),
     )
     tune_for_audio()

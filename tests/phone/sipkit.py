@@ -5,6 +5,7 @@ text: /dial, digits, /hangup) that record what they hear (the sndfile module, 8 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -20,11 +21,45 @@ KAMAILIO_CFG = ROOT / "deploy" / "kamailio.cfg"
 BARESIP_MODULES = Path("/usr/lib/baresip/modules")
 
 
-def free_udp_port() -> int:
-    """Return a UDP port that was free a moment ago on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+_TAKEN: set[int] = set()  # ports handed out in this session: never twice
+_PICK = random.Random()
+
+
+def _bindable(port: int, kind: socket.SocketKind) -> bool:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """Return a port free for both UDP and TCP on 127.0.0.1 (baresip binds both).
+
+    Ports come from below Linux's ephemeral range (32768 and up): there, the client sockets of
+    other tests (PostgreSQL, HTTP) could take a port between this check and its use; seen once,
+    as baresip's console failing to bind its TCP port.
+    """
+    for _ in range(1000):
+        port = _PICK.randrange(20000, 30000)
+        if port in _TAKEN:
+            continue
+        if _bindable(port, socket.SOCK_DGRAM) and _bindable(port, socket.SOCK_STREAM):
+            _TAKEN.add(port)
+            return port
+    raise RuntimeError("no free port between 20000 and 30000 on 127.0.0.1")
+
+
+def free_port_block(size: int) -> int:
+    """Return the first of size consecutive UDP ports free on 127.0.0.1 (for RTP)."""
+    for _ in range(1000):
+        low = _PICK.randrange(10000, 20000 - size)
+        block = range(low, low + size)
+        if _TAKEN.isdisjoint(block) and all(_bindable(p, socket.SOCK_DGRAM) for p in block):
+            _TAKEN.update(block)
+            return low
+    raise RuntimeError(f"no {size} free UDP ports between 10000 and 20000 on 127.0.0.1")
 
 
 def missing_binaries() -> list[str]:
@@ -48,7 +83,7 @@ class Kamailio:
 
     def __init__(self, workdir: Path, user: str, password: str) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
-        self.port = free_udp_port()
+        self.port = free_port()
         self.log_path = workdir / "kamailio.log"
         env = {**os.environ, "TINGBAO_SIP_USER": user, "TINGBAO_SIP_PASSWORD": password}
         command = [
@@ -78,8 +113,8 @@ class Caller:
         self.workdir = workdir
         self.records = workdir / "rec"
         self.records.mkdir(exist_ok=True)
-        self.cons_port = free_udp_port()
-        sip_port = free_udp_port()
+        self.cons_port = free_port()
+        sip_port = free_port()
         config = f"""poll_method epoll
 sip_listen 127.0.0.1:{sip_port}
 audio_player aubridge,sink

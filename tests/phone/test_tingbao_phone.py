@@ -17,7 +17,7 @@ import pytest
 
 from tests.phone.conftest import PASSWORD
 from tests.phone.library import Prepared
-from tests.phone.sipkit import Caller, Kamailio, free_udp_port, wait_connected
+from tests.phone.sipkit import Caller, Kamailio, free_port, free_port_block, wait_connected
 from tingbao.phone.stats import phone_stats
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
@@ -41,14 +41,14 @@ def test_the_line_answers_a_call_and_stops_on_sigterm(
 ) -> None:
     """`tingbao phone` alone, and `tingbao run`, which answers the line when SIP is set."""
     registrar = Kamailio(tmp_path / "kamailio", USER, PASSWORD)
-    rtp_low = 33000 + free_udp_port() % 2000 * 10
+    rtp_low = free_port_block(51)
     env = {
         **os.environ,
         "TINGBAO_TTS": "offline",
         "TINGBAO_SIP_SERVER": f"127.0.0.1:{registrar.port}",
         "TINGBAO_SIP_USER": USER,
         "TINGBAO_SIP_PASSWORD": PASSWORD,
-        "TINGBAO_SIP_LISTEN": f"127.0.0.1:{free_udp_port()}",
+        "TINGBAO_SIP_LISTEN": f"127.0.0.1:{free_port()}",
         "TINGBAO_RTP_PORTS": f"{rtp_low}-{rtp_low + 50}",
         "TINGBAO_HTTP_PORT": str(free_tcp_port()),
     }
