@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,10 +79,12 @@ def running_line(kamailio: Kamailio, prepared: Prepared) -> Iterator[RunningLine
         ("127.0.0.1", free_port()),
         (rtp_low, rtp_low + 200),
     )
-    tune_for_audio()
+    switch = sys.getswitchinterval()
+    tune_for_audio()  # for the session's line; given back after, for the other tests
     stack.start(line.answer)
     yield RunningLine(line, f"sip:{USER}@127.0.0.1:{kamailio.port}", prepared.db)
     stack.stop()
+    sys.setswitchinterval(switch)
 
 
 @pytest.fixture(scope="session")

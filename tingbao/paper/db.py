@@ -9,6 +9,8 @@ says otherwise per dialect (the search index, the outbox's SKIP LOCKED).
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,7 +31,7 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _set_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
@@ -40,6 +42,26 @@ def make_engine(url: str) -> Engine:
     return create_engine(
         driver_url(url), pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800
     )
+
+
+WAL_WAIT_S = 30.0  # as long as the busy timeout other statements wait
+
+
+def _set_wal(cursor: Any) -> None:
+    """Put the database in WAL mode. Switching a new file's mode needs it to itself, and SQLite
+    answers "database is locked" at once, without its busy wait, while another connection
+    (a replica migrating the same new file) holds it: so wait here, as other statements do."""
+    deadline = time.monotonic() + WAL_WAIT_S
+    pause = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def driver_url(url: str) -> str:
