@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from tests.audio.fake_edge import FakeEdge
+from tests.audio.test_service import edge_service
 from tests.conftest import build_issue
 from tingbao.audio import AudioService, make_synthesizers
 from tingbao.audio.cache import MemoryCache
-from tingbao.audio.edge import EdgeSynthesizer
 from tingbao.audio.espeak import pinyin_phonemes
 from tingbao.audio.marks import for_offline, for_online, has_marks, shown
 from tingbao.audio.normalize import speakable
@@ -110,11 +110,7 @@ async def test_the_online_voice_is_sent_the_homophone(
     publisher: LocalPublisher,
     fake_edge: FakeEdge,
 ) -> None:
-    edge = settings.with_overrides(tts="edge")
-    engines = make_synthesizers(
-        edge.audio, cache=MemoryCache(), edge=EdgeSynthesizer(wss_url=fake_edge.url)
-    )
-    audio = AudioService(edge.audio, edge.paper, store, assets, publisher, engines)
+    audio = edge_service(settings, store, assets, publisher, fake_edge, mode="edge")
     issue = build_issue(paragraphs=("莘庄镇召开会议。", "会上强调，要开好局。"))
     await audio.render_issue(issue)
     said = "".join(fake_edge.texts)

@@ -14,11 +14,10 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from tests.audio.conftest import no_sleep
 from tests.audio.fake_edge import FakeEdge
+from tests.audio.test_service import edge_service
 from tingbao.audio import AudioService, make_synthesizers
 from tingbao.audio.cache import MemoryCache
-from tingbao.audio.edge import EdgeSynthesizer
 from tingbao.audio.espeak import speak_pcm
 from tingbao.audio.loudness import (
     CEILING_DBTP,
@@ -123,23 +122,6 @@ def test_silence_and_a_blip_stay_as_they_are() -> None:
     assert measure(normalize(blip, RATE), RATE).true_peak_db <= LIMIT_DBTP + 0.05
 
 
-def edge_service(
-    settings: Settings,
-    store: IssueStore,
-    assets: AssetStore,
-    publisher: LocalPublisher,
-    server: FakeEdge,
-) -> AudioService:
-    edge = settings.with_overrides(tts="edge")
-    engines = make_synthesizers(
-        edge.audio,
-        cache=MemoryCache(),
-        edge=EdgeSynthesizer(wss_url=server.url, receive_timeout_s=5),
-        sleep=no_sleep,
-    )
-    return AudioService(edge.audio, edge.paper, store, assets, publisher, engines)
-
-
 @pytest.fixture
 def offline(
     settings: Settings, store: IssueStore, assets: AssetStore, publisher: LocalPublisher
@@ -186,7 +168,7 @@ async def test_every_edge_file_meets_the_norm_by_ffmpeg(
     fake_edge: FakeEdge,
     small_issue: Issue,
 ) -> None:
-    service = edge_service(settings, store, assets, publisher, fake_edge)
+    service = edge_service(settings, store, assets, publisher, fake_edge, mode="edge")
     report = await service.render_issue(small_issue)
     assert set(report.engines.values()) == {"edge"}
     assert check_published(small_issue, assets, publisher) == 3 * len(small_issue.articles) + 1
