@@ -30,6 +30,7 @@ from tingbao.audio.loudness import (
 )
 from tingbao.audio.mp3 import pcm_samples, to_sample_rate
 from tingbao.audio.offline import OfflineSynthesizer
+from tingbao.audio.voice_notes import VoiceNotes
 from tingbao.paper.assets import AssetStore
 from tingbao.paper.model import Issue
 from tingbao.paper.publish import LocalPublisher
@@ -135,6 +136,13 @@ def offline(
     service.close()
 
 
+async def make_voice_notes(issue: Issue, assets: AssetStore, publisher: LocalPublisher) -> None:
+    """Make every article's voice note, as the bot does on a listener's first request."""
+    notes = VoiceNotes(assets, publisher)
+    for article in issue.articles:
+        assert await notes.make(article.id) is not None
+
+
 def check_published(issue: Issue, assets: AssetStore, publisher: LocalPublisher) -> int:
     """Measure every published audio file with ffmpeg; return how many were checked."""
     checked = 0
@@ -156,6 +164,7 @@ async def test_every_offline_file_meets_the_norm_by_ffmpeg(
     offline: AudioService, small_issue: Issue, assets: AssetStore, publisher: LocalPublisher
 ) -> None:
     await offline.render_issue(small_issue)
+    await make_voice_notes(small_issue, assets, publisher)
     # Per article: normal, slow and the voice note; and the episode.
     assert check_published(small_issue, assets, publisher) == 3 * len(small_issue.articles) + 1
 
@@ -171,4 +180,5 @@ async def test_every_edge_file_meets_the_norm_by_ffmpeg(
     service = edge_service(settings, store, assets, publisher, fake_edge, mode="edge")
     report = await service.render_issue(small_issue)
     assert set(report.engines.values()) == {"edge"}
+    await make_voice_notes(small_issue, assets, publisher)
     assert check_published(small_issue, assets, publisher) == 3 * len(small_issue.articles) + 1

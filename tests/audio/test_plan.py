@@ -55,7 +55,6 @@ def test_every_article_has_a_normal_and_a_slow_reading_then_the_episode() -> Non
             {
                 "mp3": f"{FOLDER}/{FIRST.id}.mp3",
                 "vtt": f"{FOLDER}/{FIRST.id}.vtt",
-                "ogg": f"{FOLDER}/{FIRST.id}.ogg",
             },
         ),
         (FIRST.id, KIND_SLOW, "-25%", {"mp3_slow": f"{FOLDER}/{FIRST.id}.slow.mp3"}),
@@ -66,7 +65,6 @@ def test_every_article_has_a_normal_and_a_slow_reading_then_the_episode() -> Non
             {
                 "mp3": f"{FOLDER}/{SECOND.id}.mp3",
                 "vtt": f"{FOLDER}/{SECOND.id}.vtt",
-                "ogg": f"{FOLDER}/{SECOND.id}.ogg",
             },
         ),
         (SECOND.id, KIND_SLOW, "-25%", {"mp3_slow": f"{FOLDER}/{SECOND.id}.slow.mp3"}),
@@ -173,7 +171,7 @@ def test_one_missing_file_makes_the_whole_reading_stale() -> None:
         for role, path in article.files.items()
     }
     assert current_assets(article, "k", found) is not None
-    del found["ogg"]
+    del found["vtt"]
     assert current_assets(article, "k", found) is None
 
 

@@ -47,6 +47,35 @@ def put_audio(
     return asset
 
 
+def put_real_mp3(
+    publisher: Publisher, assets: AssetStore, owner_id: str, issue_id: str, seconds: float = 3.0
+) -> Asset:
+    """Publish a real MP3 of the shared format (mastered tones) and record it as an article's."""
+    import numpy as np
+
+    from tingbao.audio.loudness import normalize
+    from tingbao.audio.mp3 import SAMPLE_RATE, encode
+
+    t = np.arange(round(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    syllables = np.clip(np.sin(2 * np.pi * 3 * t), 0, 1) * np.sin(2 * np.pi * 220 * t)
+    frames = encode(normalize(syllables.astype(np.float32), SAMPLE_RATE))
+    path = f"audio/{issue_id}/{owner_id}.mp3"
+    publisher.write_bytes(path, frames.data)
+    asset = Asset(
+        owner_id,
+        issue_id,
+        "mp3",
+        path,
+        len(frames.data),
+        "audio/mpeg",
+        frames.duration_s,
+        "offline",
+        "k-real",
+    )
+    assets.put(asset)
+    return asset
+
+
 def put_chapters(publisher: Publisher, assets: AssetStore, issue: Issue) -> Asset:
     """Publish a Podcasting 2.0 chapters file for the issue."""
     chapters = [

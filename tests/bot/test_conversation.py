@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.bot.conftest import READER, StartBot
-from tests.bot.data import put_audio, put_chapters, save_issues
+from tests.bot.data import put_audio, put_chapters, put_real_mp3, save_issues
 from tests.bot.fake_api import Call, FakeBotApi
 from tingbao.bot import texts
 from tingbao.bot.app import stop_embedded
@@ -52,7 +52,7 @@ async def test_article_buttons_next_and_contents(start_bot: StartBot, store: Iss
     assert issue.title in back.text
 
 
-async def test_listen_sends_voice_note_or_says_it_is_coming(
+async def test_listen_says_it_is_coming_then_sends_the_mp3_when_no_voice_note_can_be_made(
     start_bot: StartBot, store: IssueStore, assets: AssetStore, publisher: LocalPublisher
 ) -> None:
     issue = save_issues(store)[0]
@@ -60,13 +60,38 @@ async def test_listen_sends_voice_note_or_says_it_is_coming(
     chat = (await start_bot()).chat()
     [pending] = await chat.press(f"say:{article.id}")
     assert pending.text == texts.AUDIO_PENDING
-    put_audio(publisher, assets, article.id, issue.id, "mp3")
+    put_audio(publisher, assets, article.id, issue.id, "mp3")  # not decodable: no voice note
     [mp3] = await chat.press(f"say:{article.id}")
     assert mp3.method == "sendAudio" and mp3.params["title"] == article.title
-    put_audio(publisher, assets, article.id, issue.id, "ogg")
+    assert assets.get(article.id, "ogg") is None
+
+
+async def test_the_first_listener_gets_a_voice_note_made_from_the_mp3(
+    start_bot: StartBot,
+    api: FakeBotApi,
+    store: IssueStore,
+    assets: AssetStore,
+    publisher: LocalPublisher,
+) -> None:
+    issue = save_issues(store)[0]
+    article = issue.articles[0]
+    mp3 = put_real_mp3(publisher, assets, article.id, issue.id)
+    chat = (await start_bot()).chat()
     [voice] = await chat.press(f"say:{article.id}")
-    assert voice.method == "sendVoice" and "voice" in voice.files
-    assert voice.params["caption"] == article.title and voice.params["duration"] == "93"
+    assert voice.method == "sendVoice" and voice.files["voice"][:4] == b"OggS"
+    assert voice.params["caption"] == article.title and voice.params["duration"] == "3"
+    actions = [c.params.get("action") for c in api.calls if c.method == "sendChatAction"]
+    assert actions == ["record_voice"]  # the listener sees it being made
+    note = assets.get(article.id, "ogg")
+    assert note is not None and note.path == mp3.path.removesuffix(".mp3") + ".ogg"
+    assert note.loudness_lufs is not None and note.true_peak_dbtp is not None
+    assert publisher.read_bytes(note.path) == voice.files["voice"]
+    # The next listener gets the same note by its file_id: nothing made or uploaded again.
+    [again] = await chat.press(f"say:{article.id}")
+    assert again.method == "sendVoice" and not again.files
+    assert assets.get(article.id, "ogg") == note
+    actions = [c.params.get("action") for c in api.calls if c.method == "sendChatAction"]
+    assert actions == ["record_voice"]
 
 
 async def test_slow_listening_sends_slow_mp3_with_title_and_performer(

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 
 from tests.bot.conftest import READER, StartBot
-from tests.bot.data import put_audio, save_issues
+from tests.bot.data import put_audio, put_real_mp3, save_issues
 from tests.bot.fake_api import Call, FakeBotApi
 from tingbao.bot import texts
 from tingbao.bot.app import stop_embedded
@@ -39,7 +39,7 @@ async def test_one_upload_per_file(
 ) -> None:
     issue = save_issues(store)[0]
     article = issue.articles[0]
-    put_audio(publisher, assets, article.id, issue.id, "ogg")
+    put_real_mp3(publisher, assets, article.id, issue.id)  # its voice note is made on request
     bot = await start_bot()
     for chat in (11, 12, 13):  # three people press 收听 at the same moment
         api.push_callback(chat, f"say:{article.id}")
@@ -56,7 +56,7 @@ async def test_one_upload_per_file(
     await bot.chat(14).press(f"say:{article.id}")
     assert voices(api)[-1][0] is False
 
-    put_audio(publisher, assets, article.id, issue.id, "ogg", key="k2")  # re-synthesized
+    put_real_mp3(publisher, assets, article.id, issue.id, seconds=4)  # re-synthesized
     await bot.chat(15).press(f"say:{article.id}")
     await bot.chat(16).press(f"say:{article.id}")
     assert [uploaded for uploaded, _ in voices(api)[-2:]] == [True, False]
@@ -136,7 +136,7 @@ async def test_failed_upload_apologises_with_the_player_page(
 ) -> None:
     issue = save_issues(store)[0]
     article = issue.articles[0]
-    put_audio(publisher, assets, article.id, issue.id, "ogg")
+    put_real_mp3(publisher, assets, article.id, issue.id)
     bot = await start_bot()
     bot.app.bot_data["reader"].deps.audio.read_timeout_s = 0.2  # "slow" answers after 1 s
     api.faults[READER] = [fault]

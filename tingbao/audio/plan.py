@@ -89,7 +89,6 @@ def plan_readings(
         files = {
             roles.ARTICLE_MP3: f"{base}.mp3",
             roles.ARTICLE_VTT: f"{base}.vtt",
-            roles.ARTICLE_VOICE: f"{base}.ogg",
         }
         out.append(Reading(article.id, KIND_ARTICLE, script, NORMAL_RATE, tags, files))
         slow = {roles.ARTICLE_MP3_SLOW: f"{base}.slow.mp3"}

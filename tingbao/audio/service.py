@@ -1,4 +1,6 @@
-"""Audio for an issue: every article (normal, slow, voice note, transcript) and the episode.
+"""Audio for an issue: every article (normal, slow, transcript) and the episode.
+
+Voice notes for Telegram are made on a listener's first request (voice_notes.py).
 
 Idempotent: each file's row holds the content key of what it says (script, voice, rate, tags,
 preferred engine). A file whose key, path and size still match is left alone, so a second run
@@ -20,10 +22,9 @@ from dataclasses import dataclass, field
 from tingbao.audio.engines import Engines, make_synthesizers
 from tingbao.audio.errors import AudioFormatError, SynthesisError
 from tingbao.audio.loudness import Loudness
-from tingbao.audio.master import checked_loudness, voice_note_measured
+from tingbao.audio.master import checked_loudness
 from tingbao.audio.mp3 import FRAME_BYTES, FRAME_SECONDS, parse_frames
 from tingbao.audio.plan import (
-    KIND_ARTICLE,
     KIND_ISSUE,
     KIND_SLOW,
     NORMAL_RATE,
@@ -43,6 +44,7 @@ from tingbao.audio.speaker import Speaker
 from tingbao.audio.speech import ENGINE_OFFLINE
 from tingbao.audio.tags import tag_mp3
 from tingbao.audio.transcript import render_chapters_json, render_vtt
+from tingbao.audio.voice_notes import drop_stale_note
 from tingbao.paper import assets as roles
 from tingbao.paper.assets import Asset, AssetStore
 from tingbao.paper.lexicon import Lexicon
@@ -54,7 +56,6 @@ from tingbao.paper.store import IssueStore
 log = logging.getLogger("tingbao.audio")
 
 MIME_MP3 = "audio/mpeg"
-MIME_OGG = "audio/ogg"
 MIME_VTT = "text/vtt"
 MIME_CHAPTERS = "application/json+chapters"
 
@@ -74,10 +75,6 @@ class AudioReport:
     audio_seconds: float = 0.0
     engines: dict[str, str] = field(default_factory=dict)  # owner_id/kind -> engine
     loudness: dict[str, Loudness] = field(default_factory=dict)  # owner_id/kind -> as measured
-
-
-async def _nothing() -> None:
-    return None  # no voice note for this reading
 
 
 class AudioService:
@@ -147,8 +144,8 @@ class AudioService:
         """
         report = AudioReport(issue.id)
         before = [(s.stats.requests, s.stats.cache_hits) for s in self.engines.speakers()]
-        # Normal readings first: the episode needs all their pieces, and its measuring and the
-        # voice notes then run while the slow readings are still being spoken.
+        # Normal readings first: the episode needs all their pieces, and its measuring then
+        # runs while the slow readings are still being spoken.
         readings = sorted(self.readings(issue), key=lambda r: r.kind == KIND_SLOW)
         results = await asyncio.gather(
             *(self._reading(issue, r, report, upgrade) for r in readings), return_exceptions=True
@@ -221,14 +218,7 @@ class AudioService:
     async def _publish(
         self, issue: Issue, reading: Reading, rendered: Rendered, key: str, report: AudioReport
     ) -> None:
-        # The voice note is encoded while the file is measured (both take a while).
-        wants_note = reading.kind == KIND_ARTICLE and roles.ARTICLE_VOICE in reading.files
-        (frames, measured), note = await asyncio.gather(
-            asyncio.to_thread(checked_loudness, rendered.frames),
-            asyncio.to_thread(voice_note_measured, rendered.frames) if wants_note else _nothing(),
-        )
-        if note is not None and frames != rendered.frames:  # mastered again: its note too
-            note = await asyncio.to_thread(voice_note_measured, frames)
+        frames, measured = await asyncio.to_thread(checked_loudness, rendered.frames)
         loudness = measured.loudness
         report.loudness[reading.label] = loudness
         if not loudness.meets_norm():  # published all the same, and recorded as it is
@@ -246,9 +236,7 @@ class AudioService:
             raise AudioFormatError(f"tagging changed the audio frames of {reading.label}")
         outputs: list[tuple[str, bytes, str]] = []
         for role in reading.files:
-            if role == roles.ARTICLE_VOICE and note is not None:
-                outputs.append((role, note[0], MIME_OGG))
-            elif role.endswith("vtt"):
+            if role.endswith("vtt"):
                 outputs.append((role, render_vtt(rendered.cues).encode("utf-8"), MIME_VTT))
             elif role == roles.ISSUE_CHAPTERS and reading.kind == KIND_ISSUE:
                 chapters_json = render_chapters_json(rendered.chapters, reading.tags.title)
@@ -261,8 +249,7 @@ class AudioService:
             size = self.publisher.size(path)
             if size != len(data):
                 raise OSError(f"published {path} has {size} bytes, expected {len(data)}")
-            timed = mime in (MIME_MP3, MIME_OGG)
-            heard = note[1] if mime == MIME_OGG and note is not None else loudness
+            timed = mime == MIME_MP3
             asset = Asset(
                 owner_id=reading.owner_id,
                 issue_id=issue.id,
@@ -273,12 +260,14 @@ class AudioService:
                 duration_s=round(duration_s, 3) if timed else None,
                 engine=rendered.engine,
                 content_key=key,
-                loudness_lufs=round(heard.lufs, 2) if timed else None,
-                true_peak_dbtp=round(heard.true_peak_db, 2) if timed else None,
+                loudness_lufs=round(loudness.lufs, 2) if timed else None,
+                true_peak_dbtp=round(loudness.true_peak_db, 2) if timed else None,
             )
             # A reading re-made after a crash keeps the rows of the files it had recorded.
             if self.assets.get(reading.owner_id, role) != asset:
                 self.assets.put(asset)
+            if role == roles.ARTICLE_MP3:  # the voice note of the reading before is stale
+                drop_stale_note(self.assets, self.publisher, asset)
             report.written.append(path)
 
     def remove_dropped(self, issue: Issue) -> list[str]:

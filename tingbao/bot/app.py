@@ -35,7 +35,14 @@ from tingbao.bot import texts
 from tingbao.bot.admin import AdminHandlers, ParseFn, PublishFn
 from tingbao.bot.channel import ChannelJob, ChannelReport
 from tingbao.bot.chat import ReaderDeps
-from tingbao.bot.files import CLOUD_UPLOAD_LIMIT, LOCAL_UPLOAD_LIMIT, AudioSender, FileIdCache
+from tingbao.bot.files import (
+    CLOUD_UPLOAD_LIMIT,
+    LOCAL_UPLOAD_LIMIT,
+    AudioSender,
+    FileIdCache,
+    StoredVoiceNotes,
+    VoiceNoteSource,
+)
 from tingbao.bot.health import unavailable
 from tingbao.bot.lexicon import LexiconHandlers, lexicon_handlers
 from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S, FloodGate, SendPacer
@@ -191,6 +198,8 @@ class Neighbours:
     public_url: Callable[[str], str]
     # More lines for /stats from other parts (the telephone line's calls); none by default.
     more_stats: Callable[[], Sequence[str]] = tuple
+    # Voice notes made on first request (the audio part's); by default only recorded ones.
+    voice_notes: VoiceNoteSource | None = None
 
 
 def _application(settings: BotSettings, options: BotOptions) -> BotApp | None:
@@ -257,15 +266,17 @@ def register(
     subscribers = SubscriberStore(db, paper=papers.first.slug)
     chats = ChatPapers(db, papers)
     audio = audio_sender(settings, db, neighbours)
+    assets = AssetStore(db)
     deps = ReaderDeps(
         papers,
         chats,
         neighbours.public_url,
         store,
-        AssetStore(db),
+        assets,
         audio.publisher,
         subscribers,
         audio,
+        neighbours.voice_notes or StoredVoiceNotes(assets),
     )
     reader = Reader(deps)
     admin = AdminHandlers(

@@ -20,7 +20,7 @@ from telegram.ext import ContextTypes
 
 from tingbao.bot import texts
 from tingbao.bot.errors import CallbackDataError
-from tingbao.bot.files import AudioSender
+from tingbao.bot.files import AudioSender, VoiceNoteSource
 from tingbao.bot.keyboards import papers_keyboard
 from tingbao.bot.papers import ChatPapers, Papers
 from tingbao.bot.subscribers import SubscriberStore
@@ -46,6 +46,7 @@ class ReaderDeps:
     publisher: Publisher
     subscribers: SubscriberStore
     audio: AudioSender
+    voice_notes: VoiceNoteSource
 
 
 def chat_of(update: Update) -> int | None:

@@ -11,14 +11,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy import delete
 from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest
 
 from tingbao.bot.tables import FileIdRow
-from tingbao.paper.assets import Asset
+from tingbao.paper.assets import ARTICLE_VOICE, Asset, AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.publish import Publisher
 from tingbao.paper.store import Clock, utc_now
@@ -40,6 +40,30 @@ class AudioMeta:
     caption: str
     title: str | None = None
     performer: str | None = None
+
+
+class VoiceNoteSource(Protocol):
+    """Where an article's voice note comes from. The worker hands in the audio part's, which
+    makes a note on a listener's first request (audio/voice_notes.py)."""
+
+    def current(self, article_id: str) -> Asset | None:
+        """Return the article's voice note if one is made and current."""
+
+    async def make(self, article_id: str) -> Asset | None:
+        """Return the article's voice note, made now if need be; None if it cannot be."""
+
+
+class StoredVoiceNotes:
+    """The voice notes recorded in the asset store, none made here (a bot on its own)."""
+
+    def __init__(self, assets: AssetStore) -> None:
+        self.assets = assets
+
+    def current(self, article_id: str) -> Asset | None:
+        return self.assets.get(article_id, ARTICLE_VOICE)
+
+    async def make(self, article_id: str) -> Asset | None:
+        return self.current(article_id)
 
 
 def published_bytes(publisher: Publisher, asset: Asset | None) -> bytes | None:

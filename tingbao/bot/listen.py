@@ -13,6 +13,7 @@ import asyncio
 import logging
 
 from telegram import Update
+from telegram.constants import ChatAction
 from telegram.error import NetworkError
 
 from tingbao.bot import render, texts
@@ -31,7 +32,6 @@ from tingbao.bot.keyboards import player_keyboard
 from tingbao.paper.assets import (
     ARTICLE_MP3,
     ARTICLE_MP3_SLOW,
-    ARTICLE_VOICE,
     ISSUE_CHAPTERS,
     ISSUE_MP3,
     Asset,
@@ -40,9 +40,6 @@ from tingbao.paper.model import Issue
 from tingbao.paper.pages import article_page, issue_page
 
 log = logging.getLogger(__name__)
-# What to send for a reading, best first: a voice note plays inline, the MP3 shows a title.
-NORMAL: tuple[tuple[str, Method], ...] = ((ARTICLE_VOICE, "voice"), (ARTICLE_MP3, "audio"))
-SLOW: tuple[tuple[str, Method], ...] = ((ARTICLE_MP3_SLOW, "audio"),)
 
 
 class Listener:
@@ -65,8 +62,15 @@ class Listener:
         if found is None:
             return
         issue, article = found
-        for role, method in SLOW if slow else NORMAL:
-            asset = self.deps.assets.get(article.id, role)
+        # What to send, best first: a voice note plays inline, the MP3 shows a title.
+        choices: list[tuple[Asset | None, Method]] = [
+            (self.deps.assets.get(article.id, ARTICLE_MP3_SLOW), "audio")
+        ]
+        if not slow:
+            mp3 = self.deps.assets.get(article.id, ARTICLE_MP3)
+            note = await self._voice_note(context, chat_id, article.id) if mp3 else None
+            choices = [(note, "voice"), (mp3, "audio")]
+        for asset, method in choices:
             if asset is not None:
                 name = self.deps.papers.of(issue.paper).name
                 meta = AudioMeta(caption=article.title, title=article.title, performer=name)
@@ -74,6 +78,19 @@ class Listener:
                 await self._send(context, chat_id, asset, method, meta, page)
                 return
         await say(context, chat_id, texts.AUDIO_PENDING)
+
+    async def _voice_note(self, context: Context, chat_id: int, article_id: str) -> Asset | None:
+        """Return the article's voice note, made now on the first request (the listener sees
+        "recording a voice message" meanwhile)."""
+        notes = self.deps.voice_notes
+        note = await asyncio.to_thread(notes.current, article_id)
+        if note is None:
+            try:
+                await context.bot.send_chat_action(chat_id, ChatAction.RECORD_VOICE)
+            except NetworkError as exc:  # only a courtesy: the note is made all the same
+                log.info("chat action for %s failed: %s", chat_id, exc)
+            note = await notes.make(article_id)
+        return note
 
     async def latest_issue(self, update: Update, context: Context) -> None:
         """Send the latest whole-issue episode."""

@@ -128,6 +128,13 @@ class AssetStore:
             rows = session.scalars(select(AssetRow).where(AssetRow.engine == engine))
             return [row.to_asset() for row in rows]
 
+    def remove(self, owner_id: str, role: str) -> None:
+        """Forget one asset (a voice note made stale by a new reading)."""
+        with self.db.session() as session:
+            session.execute(
+                delete(AssetRow).where(AssetRow.owner_id == owner_id, AssetRow.role == role)
+            )
+
     def remove_owner(self, owner_id: str) -> None:
         """Forget every asset of an owner (an article dropped by a correction)."""
         with self.db.session() as session:

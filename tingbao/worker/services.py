@@ -8,12 +8,14 @@ from pathlib import Path
 
 from tingbao.audio.engines import Engines, make_synthesizers
 from tingbao.audio.service import AudioService
+from tingbao.audio.voice_notes import VoiceNotes
 from tingbao.bot.admin import InboxDrop, paper_reader
 from tingbao.bot.app import BotApp, Neighbours, build_application
 from tingbao.bot.channel_store import queue_channel_issue, revise_channel_issue
 from tingbao.bot.papers import Papers
 from tingbao.bot.subscribers import enqueue_new_issue
 from tingbao.feeds.build import BuildReport, build_papers_index, build_public
+from tingbao.paper.assets import AssetStore
 from tingbao.paper.db import Database
 from tingbao.paper.publish import Publisher
 from tingbao.paper.settings import PaperSettings
@@ -162,7 +164,7 @@ def bot_neighbours(
 ) -> Neighbours:
     """Return what the bot uses of this deployment: the papers, their reader and inboxes,
     public/, and (given the database) the telephone line's calls for /stats, which the line
-    records there whichever process answers it."""
+    records there whichever process answers it, and the voice notes, made on first request."""
 
     def more_stats() -> list[str]:
         return stats_lines(phone_stats(db)) if db is not None else []
@@ -174,6 +176,7 @@ def bot_neighbours(
         publish=InboxDrop(settings.paper_inbox),
         public_url=settings.feeds.url,
         more_stats=more_stats,
+        voice_notes=VoiceNotes(AssetStore(db), publisher) if db is not None else None,
     )
 
 

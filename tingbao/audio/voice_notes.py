@@ -1,0 +1,118 @@
+"""Voice notes, made on a listener's first request instead of with every build.
+
+A voice note (OGG/Opus: what Telegram plays inline) is heard only by someone who asks the bot
+for an article, and making one costs about as much as the article's MP3 (decode, encode, then
+decode and measure what a player hears). So the build publishes MP3s only, and the bot asks
+here when a listener wants the note: it is made from the published MP3, measured, published
+next to it and recorded; every later request finds it current. Its key is derived from the
+MP3's row, so a corrected or upgraded reading makes the old note stale, and the service deletes
+a stale note as soon as the new MP3 is published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+
+from tingbao.audio.errors import AudioFormatError
+from tingbao.audio.master import voice_note_measured
+from tingbao.audio.mp3 import parse_frames
+from tingbao.paper import assets as roles
+from tingbao.paper.assets import Asset, AssetStore
+from tingbao.paper.publish import Publisher
+
+log = logging.getLogger("tingbao.audio")
+
+MIME_OGG = "audio/ogg"
+# Bump when the voice note's encoding or mastering changes: notes made before are made again.
+VOICE_NOTE_VERSION = "opus24k-audio-c1-v1"
+
+
+def voice_key(mp3: Asset) -> str:
+    """Return the content key of the voice note of an article's MP3 row.
+
+    The MP3's engine and size count: an upgrade to the online voice keeps the content key."""
+    said = f"{mp3.content_key}|{mp3.engine}|{mp3.size}|{VOICE_NOTE_VERSION}"
+    return hashlib.sha256(said.encode("utf-8")).hexdigest()
+
+
+def voice_path(mp3_path: str) -> str:
+    """Return where the voice note of an MP3 is published: beside it, as .ogg."""
+    return mp3_path.removesuffix(".mp3") + ".ogg"
+
+
+def is_current(note: Asset | None, mp3: Asset) -> bool:
+    """Return whether a voice note row was made from this MP3 row."""
+    return note is not None and note.content_key == voice_key(mp3)
+
+
+class VoiceNotes:
+    """Articles' voice notes: the current one, or a new one made from the published MP3."""
+
+    def __init__(self, assets: AssetStore, publisher: Publisher) -> None:
+        self.assets = assets
+        self.publisher = publisher
+        self._making: dict[str, asyncio.Lock] = {}
+
+    def current(self, article_id: str) -> Asset | None:
+        """Return the article's voice note if it is made from its current MP3 and published."""
+        mp3 = self.assets.get(article_id, roles.ARTICLE_MP3)
+        note = self.assets.get(article_id, roles.ARTICLE_VOICE)
+        if mp3 is None or note is None or not is_current(note, mp3):
+            return None
+        if not self.publisher.exists(note.path) or self.publisher.size(note.path) != note.size:
+            return None
+        return note
+
+    async def make(self, article_id: str) -> Asset | None:
+        """Return the article's voice note, made now if it is missing or stale.
+
+        None when the article has no MP3 yet, or the note could not be made (logged): the
+        caller sends the MP3 instead. Listeners asking at once wait for one making."""
+        async with self._making.setdefault(article_id, asyncio.Lock()):
+            note = await asyncio.to_thread(self.current, article_id)
+            if note is not None:
+                return note
+            mp3 = self.assets.get(article_id, roles.ARTICLE_MP3)
+            if mp3 is None:
+                return None
+            try:
+                return await asyncio.to_thread(self._make, mp3)
+            except (OSError, AudioFormatError) as exc:
+                log.warning("could not make the voice note of %s: %s", mp3.path, exc)
+                return None
+
+    def _make(self, mp3: Asset) -> Asset:
+        frames = parse_frames(self.publisher.read_bytes(mp3.path)).data
+        note, loudness = voice_note_measured(frames)
+        path = voice_path(mp3.path)
+        self.publisher.write_bytes(path, note)
+        size = self.publisher.size(path)
+        if size != len(note):
+            raise OSError(f"published {path} has {size} bytes, expected {len(note)}")
+        asset = Asset(
+            owner_id=mp3.owner_id,
+            issue_id=mp3.issue_id,
+            role=roles.ARTICLE_VOICE,
+            path=path,
+            size=size,
+            mime=MIME_OGG,
+            duration_s=mp3.duration_s,
+            engine=mp3.engine,
+            content_key=voice_key(mp3),
+            loudness_lufs=round(loudness.lufs, 2),
+            true_peak_dbtp=round(loudness.true_peak_db, 2),
+        )
+        self.assets.put(asset)
+        return asset
+
+
+def drop_stale_note(assets: AssetStore, publisher: Publisher, mp3: Asset) -> None:
+    """Delete an article's voice note made from an earlier MP3: the file, then the row (a
+    crash in between leaves a row whose file is gone, which is remade on request)."""
+    note = assets.get(mp3.owner_id, roles.ARTICLE_VOICE)
+    if note is None or is_current(note, mp3):
+        return
+    publisher.delete(note.path)
+    assets.remove(mp3.owner_id, roles.ARTICLE_VOICE)
