@@ -13,7 +13,7 @@ ebur128 filter.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -68,17 +68,21 @@ def _weighted(samples: Samples, rate: int) -> Samples:
 
 
 def _block_powers(weighted: Samples, rate: int) -> npt.NDArray[np.float64]:
-    """Return the mean square of a K-weighted signal in 400 ms blocks every 100 ms.
+    """Return the mean square of a K-weighted signal in 400 ms blocks every 100 ms."""
+    step = round(_STEP_S * rate)
+    steps = len(weighted) // step
+    squares = np.square(weighted[: steps * step], dtype=np.float32)
+    return _windowed(squares.reshape(steps, step).sum(axis=1, dtype=np.float64), step)
+
+
+def _windowed(sums: npt.NDArray[np.float64], step: int) -> npt.NDArray[np.float64]:
+    """Return the mean square in 400 ms blocks from the sums of squares over 100 ms steps.
 
     Sums over 100 ms steps are added four at a time: one pass over the samples, not four.
     """
-    step = round(_STEP_S * rate)
     per_block = round(_BLOCK_S / _STEP_S)
-    steps = len(weighted) // step
-    if steps < per_block:
+    if len(sums) < per_block:
         return np.zeros(0)
-    squares = np.square(weighted[: steps * step], dtype=np.float32)
-    sums = squares.reshape(steps, step).sum(axis=1, dtype=np.float64)
     blocks = np.lib.stride_tricks.sliding_window_view(sums, per_block).sum(axis=1)
     return np.asarray(blocks / (step * per_block))
 
@@ -122,6 +126,7 @@ _SCREEN = 64  # samples per block screened by sample peak before oversampling
 # An inter-sample peak of band-limited audio exceeds the samples around it by well under this.
 _OVERSHOOT_DB = 3.5
 _ROWS = 4096  # blocks oversampled at a time (keeps the work in the processor's cache)
+_PAD = _TAPS // _OVERSAMPLE // 2  # samples either side of a block its oversampled values use
 
 
 def _true_peaks(samples: Samples, floor: float = 0.0) -> Samples:
@@ -134,19 +139,46 @@ def _true_peaks(samples: Samples, floor: float = 0.0) -> Samples:
     blocks = -(-count // _SCREEN)
     magnitude = np.pad(np.abs(samples), (0, blocks * _SCREEN - count)).reshape(blocks, _SCREEN)
     out = magnitude * np.float32(10 ** (_OVERSHOOT_DB / 20))
-    chosen = np.flatnonzero(magnitude.max(axis=1) >= floor)
-    pad = _TAPS // _OVERSAMPLE
-    edged = np.pad(samples, (pad, blocks * _SCREEN - count + pad))
-    delay = (_TAPS - 1) // 2 + pad * _OVERSAMPLE  # the filter's lag, and the padding
-    offsets = np.arange(_SCREEN + 2 * pad)
-    for first in range(0, len(chosen), _ROWS):
-        rows = chosen[first : first + _ROWS]
-        windows = edged[rows[:, None] * _SCREEN + offsets]
-        up = signal.upfirdn(_interpolator(), windows, up=_OVERSAMPLE, axis=1)
-        up = np.abs(up[:, delay : delay + _SCREEN * _OVERSAMPLE])
-        between = up.reshape(len(rows), _SCREEN, _OVERSAMPLE).max(axis=2)
-        out[rows] = np.maximum(magnitude[rows], between)
+    rows = np.flatnonzero(magnitude.max(axis=1) >= floor)
+    out[rows] = _block_true_peaks(_edged(samples), rows)
     return np.asarray(out.reshape(-1)[:count], dtype=np.float32)
+
+
+def _edged(samples: Samples) -> Samples:
+    """Return samples padded with zeros to whole screening blocks and by _PAD either side."""
+    tail = -len(samples) % _SCREEN
+    return np.pad(samples, (_PAD, tail + _PAD))
+
+
+def _block_true_peaks(edged: Samples, rows: npt.NDArray[np.intp]) -> Samples:
+    """Return, per sample of the given screening blocks of edged samples, the larger of its
+    magnitude and the 4x oversampled signal's largest magnitude from it to the next sample."""
+    width = _SCREEN + 2 * _PAD
+    delay = (_TAPS - 1) // 2 + _PAD * _OVERSAMPLE  # the filter's lag, and the padding
+    out = np.empty((len(rows), _SCREEN), dtype=np.float32)
+    for first in range(0, len(rows), _ROWS):
+        chunk = rows[first : first + _ROWS]
+        windows = edged[chunk[:, None] * _SCREEN + np.arange(width)]
+        # One call oversamples the windows laid end to end: the middle of each depends on its
+        # own samples only (_PAD covers the filter's reach), and a call per row costs more.
+        up = signal.upfirdn(_interpolator(), windows.reshape(-1), up=_OVERSAMPLE)
+        up = up[: len(chunk) * width * _OVERSAMPLE].reshape(len(chunk), -1)
+        up = np.abs(up[:, delay : delay + _SCREEN * _OVERSAMPLE])
+        between = _run_max(up, _OVERSAMPLE)
+        out[first : first + len(chunk)] = np.maximum(np.abs(windows[:, _PAD:-_PAD]), between)
+    return out
+
+
+def _run_max(values: Samples, size: int) -> Samples:
+    """Return the largest of each run of size values along the last axis (size a power of 2).
+
+    NumPy reduces a short axis slowly; comparing neighbours in pairs, halving the values each
+    time, is a few fast passes.
+    """
+    while size > 1:
+        values = np.maximum(values[..., 0::2], values[..., 1::2])
+        size //= 2
+    return values
 
 
 def true_peak_db(samples: Samples, rate: int) -> float:
@@ -172,43 +204,61 @@ _BLOCK = 8  # samples per step of the limiter's gain (a third of a millisecond a
 
 @dataclass(frozen=True)
 class _Peaks:
-    """A signal's true peaks per gain step: each block's own and its neighbours', and spread
-    over the look-ahead and release (what the limiter's gain must hold)."""
+    """A signal's true peaks per gain step, as far as the limiter needs them: oversampled in
+    the screening blocks whose sample peak reaches floor, their upper bound elsewhere."""
 
-    near: Samples  # the largest true peak in the block and the blocks either side
-    held: Samples  # the same, spread by _LOOKAHEAD_S either side and _RELEASE_S around
+    own: Samples  # per gain step, over whole screening blocks (the tail's steps are silence)
+    loudest: Samples  # per screening block: its sample peak
+    edged: Samples  # the samples, padded for oversampling
+    floor: float
     count: int  # samples
 
 
-def _peaks(samples: Samples, rate: int, most_gain: float) -> _Peaks:
-    """Return the peaks the limiter must hold at any gain up to most_gain (true peaks where a
-    block could reach the limit, their upper bound elsewhere)."""
-    floor = 10 ** (LIMIT_DBTP / 20) / most_gain / 10 ** (_OVERSHOOT_DB / 20)
-    peaks = _true_peaks(samples, floor)
-    blocks = -(-len(peaks) // _BLOCK)
-    padded = np.pad(peaks, (0, blocks * _BLOCK - len(peaks)))
-    own = padded.reshape(blocks, _BLOCK).max(axis=1)
-    near = ndimage.maximum_filter1d(own, size=3, mode="nearest")
-    spread = 2 * round(_LOOKAHEAD_S * rate) + round(_RELEASE_S * rate)
-    held = ndimage.maximum_filter1d(near, size=-(-spread // _BLOCK), mode="nearest")
-    return _Peaks(near.astype(np.float32), held.astype(np.float32), len(samples))
+def _bounds(samples: Samples) -> _Peaks:
+    """Return the upper bounds of a signal's true peaks: nothing oversampled yet."""
+    edged = _edged(samples)
+    own = _run_max(np.abs(edged[_PAD:-_PAD]), _BLOCK)
+    loudest = _run_max(own, _SCREEN // _BLOCK)
+    bounds = own * np.float32(10 ** (_OVERSHOOT_DB / 20))
+    return _Peaks(bounds, loudest, edged, math.inf, len(samples))
+
+
+def _screened(peaks: _Peaks, gain: float) -> _Peaks:
+    """Return the peaks with the true peak in every block that could reach the limit at gain.
+
+    Oversampling is most of the limiter's work, so it follows the gains actually tried: only
+    blocks newly within reach are oversampled; the rest keep what they had.
+    """
+    floor = 10 ** (LIMIT_DBTP / 20) / gain / 10 ** (_OVERSHOOT_DB / 20)
+    if floor >= peaks.floor:
+        return peaks
+    rows = np.flatnonzero((peaks.loudest >= floor) & (peaks.loudest < peaks.floor))
+    own = peaks.own.copy()
+    own.reshape(-1, _SCREEN // _BLOCK)[rows] = _run_max(
+        _block_true_peaks(peaks.edged, rows), _BLOCK
+    )
+    return replace(peaks, own=own, floor=floor)
 
 
 def _limiter_gain(peaks: _Peaks, gain: float, rate: int) -> Samples:
-    """Return, per sample, the smooth gain that holds the peaks under LIMIT_DBTP at gain.
+    """Return, per gain step, the smooth gain that holds the peaks under LIMIT_DBTP at gain.
 
-    Per block: the gain the held peaks allow, smoothed by a moving average no wider than the
-    look-ahead, so never above what the block or its neighbours need; then interpolated
-    between block centres, where both neighbours' values are safe for every sample."""
+    Each step's peak is spread to its neighbours (near), then over the look-ahead and release
+    (held); the gain the held peaks allow is smoothed by a moving average no wider than the
+    look-ahead, so never above what the step or its neighbours need. Between step centres
+    either neighbour's value is safe for every sample (see `_apply`).
+    """
+    own = peaks.own[: -(-peaks.count // _BLOCK)]
+    extended = np.concatenate([own[:1], own, own[-1:]])  # the ends held
+    near = np.maximum(np.maximum(extended[:-2], own), extended[2:])
+    spread = 2 * round(_LOOKAHEAD_S * rate) + round(_RELEASE_S * rate)
+    held = ndimage.maximum_filter1d(near, size=-(-spread // _BLOCK), mode="nearest")
     ceiling = 10 ** (LIMIT_DBTP / 20)
-    held = np.minimum(1.0, ceiling / np.maximum(peaks.held * gain, 1e-9)).astype(np.float32)
+    allowed = np.minimum(1.0, ceiling / np.maximum(held * gain, 1e-9)).astype(np.float32)
     reach = max(1, round(_LOOKAHEAD_S * rate) // _BLOCK)
-    smooth = _moving_average(held, reach)
-    need = np.minimum(1.0, ceiling / np.maximum(peaks.near * gain, 1e-9))
-    per_block = np.minimum(smooth, need)
-    centres = np.arange(len(per_block)) * _BLOCK + (_BLOCK - 1) / 2
-    positions = np.arange(peaks.count, dtype=np.float32)
-    return np.asarray(np.interp(positions, centres, per_block), dtype=np.float32)
+    smooth = _moving_average(allowed, reach)
+    need = np.minimum(1.0, ceiling / np.maximum(near * gain, 1e-9))
+    return np.asarray(np.minimum(smooth, need), dtype=np.float32)
 
 
 def _moving_average(values: Samples, size: int) -> Samples:
@@ -219,35 +269,93 @@ def _moving_average(values: Samples, size: int) -> Samples:
     return np.asarray((sums[size:] - sums[:-size]) / size, dtype=np.float32)
 
 
+def _apply(samples: Samples, gains: Samples) -> Samples:
+    """Return samples times per-step gains interpolated linearly between step centres, the
+    ends held.
+
+    This is np.interp's gain without its search: the centres are evenly spaced, so the
+    samples from one centre to the next are a row of _BLOCK at the same fractions every time.
+    The product is formed in place: at this size a fresh array costs as much as the work.
+    """
+    held = np.concatenate([gains[:1], gains, gains[-1:]])
+    fractions = ((np.arange(_BLOCK) + 0.5) / _BLOCK).astype(np.float32)
+    # Row j runs from the centre of step j - 1 to that of step j: samples from 8j - 4 on.
+    ramps = np.diff(held)[:, None] * fractions
+    ramps += held[:-1, None]
+    out = ramps.reshape(-1)[_BLOCK // 2 : _BLOCK // 2 + len(samples)]
+    out *= samples
+    return out
+
+
+@dataclass(frozen=True)
+class _Energy:
+    """A K-weighted signal's energy in pieces that each lie within one gain step and one
+    100 ms step: enough to measure it times any gain per step without going back to samples.
+
+    The pieces are whole gain steps when 100 ms is a whole number of them (24 kHz and other
+    common rates), single samples otherwise."""
+
+    pieces: npt.NDArray[np.float32]
+    steps: npt.NDArray[np.intp]  # per piece: its gain step
+    starts: npt.NDArray[np.intp]  # per 100 ms: its first piece
+    step: int  # samples per 100 ms
+
+
+def _energy(weighted: Samples, rate: int) -> _Energy:
+    """Return the energy of a K-weighted signal in pieces (see `_Energy`)."""
+    step = round(_STEP_S * rate)
+    squares = np.square(weighted[: len(weighted) // step * step])
+    size = _BLOCK if step % _BLOCK == 0 else 1
+    pieces = squares.reshape(-1, size) @ np.ones(size, dtype=np.float32)
+    places = np.arange(len(pieces)) * size
+    return _Energy(pieces, places // _BLOCK, np.arange(0, len(pieces), step // size), step)
+
+
+def _lufs_at(energy: _Energy, gains: Samples | None = None) -> float:
+    """Return the gated loudness of the signal times gains per gain step (none: as it is).
+
+    Within a step the gain is taken as constant, where the limiter interpolates between
+    steps: the limiter's gain moves too slowly for that to matter (well under 0.01 LU).
+    """
+    pieces = energy.pieces if gains is None else energy.pieces * np.square(gains[energy.steps])
+    sums = np.add.reduceat(pieces, energy.starts, dtype=np.float64)
+    return _gated_lufs(_windowed(sums, energy.step))
+
+
 def normalize(samples: Samples, rate: int, target_lufs: float = TARGET_LUFS) -> Samples:
     """Return samples at target_lufs with the true peak at most LIMIT_DBTP (silence unchanged).
 
     A look-ahead limiter holds the peaks: each true peak is spread over 5 ms either side and
     25 ms around it by a maximum filter, and the gain that holds that spread peak under the
     limit is smoothed by a moving average no wider than 5 ms, so it is never above what any
-    sample needs; peaks are caught before they happen and released gently after.
+    sample needs; peaks are caught before they happen and released gently after. True peaks
+    are oversampled only where a block could reach the limit at a gain tried; elsewhere their
+    upper bound stands in.
     Limiting takes some loudness away, so the gain is raised and the limiter recomputed a few
     times until the loudness is within a tenth of a LU of the target. Each round measures the
-    K-weighted signal times the limiter's gain: the gain moves slowly next to the weighting.
+    K-weighted signal's energy per gain step times that step's gain: the gain moves slowly
+    next to the weighting and within a step. Only the final gain is computed per sample.
     """
     looped = _looped(samples, rate)
-    weighted = _weighted(looped, rate)
-    lufs = _gated_lufs(_block_powers(weighted, rate))
+    energy = _energy(_weighted(looped, rate), rate)
+    lufs = _lufs_at(energy)
     if not math.isfinite(lufs):
         return samples
-    peaks = _peaks(samples, rate, 10 ** ((target_lufs - lufs + _HEADROOM_DB) / 20))
-    gain_db = target_lufs - lufs
-    limiter = _limiter_gain(peaks, 10 ** (gain_db / 20), rate)
+    first = target_lufs - lufs
+    gain_db = first
+    peaks = _screened(_bounds(samples), 10 ** (gain_db / 20))
+    gains = _limiter_gain(peaks, 10 ** (gain_db / 20), rate)
     rounds = _ROUNDS if len(looped) == len(samples) else 0  # too short to measure again
     tried: list[tuple[float, float]] = []  # (gain in dB, loudness reached)
     for _ in range(rounds):
-        reached = _gated_lufs(_block_powers(weighted * limiter, rate)) + gain_db
+        reached = _lufs_at(energy, gains) + gain_db
         if abs(reached - target_lufs) < _CLOSE_LU:
             break
         tried.append((gain_db, reached))
-        gain_db = min(_next_gain(tried, target_lufs), target_lufs - lufs + _HEADROOM_DB)
-        limiter = _limiter_gain(peaks, 10 ** (gain_db / 20), rate)
-    return (samples * limiter * 10 ** (gain_db / 20)).astype(np.float32)
+        gain_db = min(_next_gain(tried, target_lufs), first + _HEADROOM_DB)
+        peaks = _screened(peaks, 10 ** (gain_db / 20))
+        gains = _limiter_gain(peaks, 10 ** (gain_db / 20), rate)
+    return _apply(samples, gains * np.float32(10 ** (gain_db / 20)))
 
 
 def _next_gain(tried: list[tuple[float, float]], target: float) -> float:
