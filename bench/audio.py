@@ -70,9 +70,10 @@ async def timed(svc: AudioService, issue: Issue) -> tuple[float, float, int]:
 
 async def offline_build(issue: Issue) -> tuple[float, float, int]:
     """Build every file of the issue offline from an empty cache; return wall, audio, pieces."""
-    svc, _ = service("offline", 2, MemoryCache(), offline=OfflineSynthesizer(workers=2))
+    offline = OfflineSynthesizer(workers=2)
+    svc, _ = service("offline", 2, MemoryCache(), offline=offline)
     try:
-        await svc.engines.offline.speak("你好。", svc.settings.voice, "+0%")  # type: ignore[union-attr]
+        await offline.start()
         return await timed(svc, issue)
     finally:
         svc.close()

@@ -54,8 +54,21 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+def warm_up() -> int:
+    """Load espeak-ng's Mandarin voice in a worker process; return its pid."""
+    speak_pcm(["你好。"], DEFAULT_WPM)
+    return os.getpid()
+
+
 class OfflineSynthesizer:
-    """Robotic but clear Mandarin from espeak-ng, about a thousand times faster than real time."""
+    """Robotic but clear Mandarin from espeak-ng, about a thousand times faster than real time.
+
+    Work is spread over worker processes, but starting them costs seconds (each imports the
+    program), more than a corrected paragraph takes to speak. So a piece is spoken in this
+    process (a thread) while that lane is free and the workers are not ready; the workers are
+    started, in the background, only when a piece finds the lane busy, and take every piece
+    once they are ready.
+    """
 
     name = ENGINE_OFFLINE
 
@@ -63,12 +76,24 @@ class OfflineSynthesizer:
         self.workers = workers
         self._executor = executor
         self._owned = executor is None
+        # The lane and the readiness belong to one event loop: made again in another one.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lane = asyncio.Lock()
+        self._ready = asyncio.Event()
+        self._warming: asyncio.Future[list[int]] | None = None
+        self._warmed = False
+        self._at_lane = 0  # pieces holding or waiting for the lane
 
     def voice_id(self, voice: str) -> str:
         return "espeak-cmn"
 
-    def _pool(self) -> Executor | None:
-        if self._executor is None and self.workers > 0:
+    @property
+    def started(self) -> bool:
+        """Return whether the worker processes have been started."""
+        return self._executor is not None
+
+    def _pool(self) -> Executor:
+        if self._executor is None:
             # spawn, not fork: the parent has threads (event loop, database) that fork would copy.
             # Not a fork server either: its workers hold the server's lifeline, so when this
             # process is killed neither the server nor its workers ever exit (seen in the crash
@@ -79,14 +104,63 @@ class OfflineSynthesizer:
             )
         return self._executor
 
-    async def synthesize(self, text: str, voice: str, rate: str) -> Speech:
-        """Return speech for text; workers=0 runs espeak in a thread of this process."""
-        wpm = round(DEFAULT_WPM * rate_factor(rate))
+    def _in_this_loop(self) -> asyncio.AbstractEventLoop:
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self._lane, self._ready = loop, asyncio.Lock(), asyncio.Event()
+            self._warming, self._at_lane = None, 0
+            if self._warmed:
+                self._ready.set()
+        return loop
+
+    async def start(self) -> None:
+        """Start the worker processes, and return once they are ready (no-op without)."""
+        if self.workers > 0:
+            self._warm(self._in_this_loop())
+            await self._ready.wait()
+
+    def _warm(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start the workers in the background; the ready event is set once each has loaded
+        the voice (or the pool broke: then the pieces sent to it fail, saying why)."""
+        if self._warming is not None:
+            return
+        pool = self._pool()
+        warming = asyncio.gather(
+            *(loop.run_in_executor(pool, warm_up) for _ in range(self.workers))
+        )
+        ready = self._ready
+
+        def done(future: asyncio.Future[list[int]]) -> None:
+            self._warmed = not future.cancelled() and future.exception() is None
+            ready.set()
+
+        warming.add_done_callback(done)
+        self._warming = warming
+
+    async def _job(self, text: str, wpm: int) -> Job:
+        if self.workers <= 0:
+            return await asyncio.to_thread(synthesize_job, text, wpm)
+        loop = self._in_this_loop()
+        lane, ready = self._lane, self._ready
+        if not ready.is_set():
+            if self._at_lane:  # another piece has the lane or waits for it
+                self._warm(loop)
+            self._at_lane += 1
+            try:
+                if await _first_of(lane, ready):
+                    try:
+                        return await asyncio.to_thread(synthesize_job, text, wpm)
+                    finally:
+                        lane.release()
+            finally:
+                self._at_lane -= 1
+        return await loop.run_in_executor(self._pool(), synthesize_job, text, wpm)
+
+    async def synthesize(self, text: str, voice: str, rate: str) -> Speech:
+        """Return speech for text; workers=0 runs espeak in a thread of this process only."""
+        wpm = round(DEFAULT_WPM * rate_factor(rate))
         try:
-            data, duration, raw = await loop.run_in_executor(
-                self._pool(), synthesize_job, text, wpm
-            )
+            data, duration, raw = await self._job(text, wpm)
         except (OSError, RuntimeError) as exc:
             raise EngineUnavailableError(f"offline voice failed: {exc}") from exc
         boundaries = tuple(Boundary(t, s, e) for t, s, e in raw)
@@ -96,6 +170,24 @@ class OfflineSynthesizer:
 
     def close(self) -> None:
         """Stop the worker processes this engine started."""
+        if self._warming is not None:
+            self._warming.cancel()
+        self._loop, self._warming, self._warmed = None, None, False
         if self._owned and self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+async def _first_of(lane: asyncio.Lock, ready: asyncio.Event) -> bool:
+    """Wait for the lane or the workers, whichever is free first; return True holding the lane.
+
+    The lane wins a tie, so it is never left acquired by nobody."""
+    taking = asyncio.ensure_future(lane.acquire())
+    waiting = asyncio.ensure_future(ready.wait())
+    try:
+        await asyncio.wait((taking, waiting), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+        if not taking.done():
+            taking.cancel()
+    return taking.done() and not taking.cancelled()
