@@ -7,7 +7,10 @@ import json
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from tingbao.audio.errors import AudioFormatError
+from tingbao.audio.loudness import Profile
 from tingbao.audio.mp3 import parse_frames
 from tingbao.audio.speech import Boundary, Speech
 from tingbao.paper.publish import atomic_write_bytes
@@ -52,17 +55,18 @@ class MemoryCache:
 
 
 class DirectoryCache:
-    """Pieces as <key>.mp3 plus <key>.json (timings, engine) under a folder, written atomically."""
+    """Pieces as <key>.mp3 plus <key>.json (timings, engine) and <key>.heard (the profile's
+    energies, float32) under a folder, written atomically."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
+    def _paths(self, key: str) -> tuple[Path, Path, Path]:
         folder = self.root / key[:2]
-        return folder / f"{key}.mp3", folder / f"{key}.json"
+        return folder / f"{key}.mp3", folder / f"{key}.json", folder / f"{key}.heard"
 
     def get(self, key: str) -> Speech | None:
-        audio_path, meta_path = self._paths(key)
+        audio_path, meta_path, heard_path = self._paths(key)
         try:
             meta = json.loads(meta_path.read_text("utf-8"))
             frames = parse_frames(audio_path.read_bytes())
@@ -76,10 +80,11 @@ class DirectoryCache:
             boundaries=tuple(Boundary(b[0], b[1], b[2]) for b in meta["boundaries"]),
             engine=str(meta["engine"]),
             mastered=bool(meta.get("mastered", False)),
+            heard=_read_heard(heard_path, meta),
         )
 
     def put(self, key: str, speech: Speech) -> None:
-        audio_path, meta_path = self._paths(key)
+        audio_path, meta_path, heard_path = self._paths(key)
         meta = {
             "engine": speech.engine,
             "frames": len(speech.mp3) // 144,
@@ -88,4 +93,22 @@ class DirectoryCache:
         }
         # Audio first: a reader trusts a piece only when its metadata exists and agrees.
         atomic_write_bytes(audio_path, speech.mp3)
+        if speech.heard is not None:
+            atomic_write_bytes(heard_path, speech.heard.energy.astype("<f4").tobytes())
+            meta["heard"] = {"slots": len(speech.heard.energy), "peak": speech.heard.peak}
         atomic_write_bytes(meta_path, json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+
+
+def _read_heard(path: Path, meta: dict[str, object]) -> Profile | None:
+    """Return the profile kept beside a piece if its metadata vouches for it (else None: the
+    speaker profiles the piece again)."""
+    heard = meta.get("heard")
+    if not isinstance(heard, dict):
+        return None
+    try:
+        energy = np.frombuffer(path.read_bytes(), dtype="<f4").astype(np.float32)
+    except (OSError, ValueError):
+        return None
+    if len(energy) != heard.get("slots"):
+        return None
+    return Profile(energy, float(heard["peak"]))

@@ -53,7 +53,7 @@ def make_synthesizers(
         # Offline failures are bugs, not outages: no breaker pause.
         offline_options = {
             **options,
-            "concurrency": max(options["concurrency"], 2),
+            "concurrency": max(options["concurrency"], 3),
             "cooldown_s": 0,
         }
         offline_speaker = Speaker(offline_engine, cache, **offline_options)

@@ -1,8 +1,10 @@
 """Even loudness: measure (ITU-R BS.1770-4) and bring speech to the podcast norm.
 
 Every piece of speech is brought to -16 LUFS integrated with its true peak held under a ceiling
-by a look-ahead limiter, before it is encoded; every assembled file is measured again after
-encoding (see `service`) and the result recorded with its row.
+by a look-ahead limiter, before it is encoded. What a player then hears of each piece is kept as
+its `Profile` (K-weighted energy every 4 ms and true peak, of the decoded piece), and a file's
+loudness is measured on the profiles of the pieces it is made of, laid end to end (see
+`service`); the result is recorded with its row.
 
 The K-weighting filters are pyloudnorm's (`pyloudnorm.iirfilter`); the gating is BS.1770's,
 vectorized, because pyloudnorm's Python loop over 100 ms blocks costs more than the encoding it
@@ -181,22 +183,87 @@ def _run_max(values: Samples, size: int) -> Samples:
     return values
 
 
-def true_peak_db(samples: Samples, rate: int) -> float:
-    """Return the true peak in dBTP (dB of full scale, measured between samples too).
+def _true_peak(samples: Samples) -> float:
+    """Return the true peak as a magnitude (0 for silence).
 
     Only blocks whose sample peak comes within _OVERSHOOT_DB of the loudest sample can hold
     the true peak, so only they are oversampled.
     """
     loudest = float(np.abs(samples).max()) if len(samples) else 0.0
     if loudest <= 0:
-        return -math.inf
+        return 0.0
     peak = float(_true_peaks(samples, loudest * 10 ** (-_OVERSHOOT_DB / 20)).max())
-    return 20 * math.log10(max(peak, loudest))
+    return max(peak, loudest)
+
+
+def _db(magnitude: float) -> float:
+    return 20 * math.log10(magnitude) if magnitude > 0 else -math.inf
+
+
+def true_peak_db(samples: Samples, rate: int) -> float:
+    """Return the true peak in dBTP (dB of full scale, measured between samples too)."""
+    return _db(_true_peak(samples))
 
 
 def measure(samples: Samples, rate: int) -> Loudness:
     """Return the integrated loudness and true peak of mono samples in [-1, 1]."""
     return Loudness(integrated_lufs(samples, rate), true_peak_db(samples, rate))
+
+
+PROFILE_RATE = 24000  # the shared MP3 format's rate
+# Samples per slot of a profile: a 576-sample MP3 frame and a 100 ms step (2400 samples) are both
+# whole numbers of slots, so the profiles of frames laid end to end gate exactly like the file.
+_SLOT = 96
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a player hears of some audio, as far as its loudness goes: the K-weighted energy
+    (sum of squares) in every slot of _SLOT samples, and the true peak as a magnitude.
+
+    A file made of pieces is measured on its pieces' profiles laid end to end (`joined`): the
+    same blocks and gates as on the file, which differs only where the K-weighting filter and
+    the decoder carry a few milliseconds over a joint (pieces start and end in silence)."""
+
+    energy: npt.NDArray[np.float32]
+    peak: float
+
+    @property
+    def samples(self) -> int:
+        """Return the length of the audio profiled, in samples."""
+        return len(self.energy) * _SLOT
+
+
+def profile(samples: Samples, rate: int = PROFILE_RATE) -> Profile:
+    """Return the profile of mono samples whose length is a whole number of slots."""
+    if rate != PROFILE_RATE or len(samples) % _SLOT:
+        raise ValueError(f"a profile needs {PROFILE_RATE} Hz audio in whole {_SLOT}-sample slots")
+    rows = _weighted(samples, rate).reshape(-1, _SLOT)
+    return Profile(np.einsum("ij,ij->i", rows, rows), _true_peak(samples))
+
+
+def silent_profile(samples: int) -> Profile:
+    """Return the profile of digital silence lasting samples (a whole number of slots)."""
+    return Profile(np.zeros(samples // _SLOT, dtype=np.float32), 0.0)
+
+
+def joined(profiles: list[Profile]) -> Profile:
+    """Return the profile of the audio of profiles laid end to end."""
+    energy = np.concatenate([p.energy for p in profiles]) if profiles else np.zeros(0)
+    return Profile(energy.astype(np.float32), max((p.peak for p in profiles), default=0.0))
+
+
+def loudness_of(heard: Profile) -> Loudness:
+    """Return the integrated loudness and true peak of profiled audio (as `measure` would)."""
+    per_step = round(_STEP_S * PROFILE_RATE) // _SLOT
+    energy = heard.energy
+    shortest = round(SHORTEST_S * PROFILE_RATE) // _SLOT
+    if 0 < len(energy) < shortest:  # measured as a loop of itself, as `_looped` does
+        energy = np.tile(energy, math.ceil(shortest / len(energy)))
+    steps = len(energy) // per_step
+    sums = energy[: steps * per_step].reshape(steps, per_step).sum(axis=1, dtype=np.float64)
+    lufs = _gated_lufs(_windowed(sums, per_step * _SLOT))
+    return Loudness(lufs, _db(heard.peak))
 
 
 _BLOCK = 8  # samples per step of the limiter's gain (a third of a millisecond at 24 kHz)

@@ -1,18 +1,26 @@
-"""Mastering: speech is brought to the loudness norm before it is encoded, and every assembled
-file is measured after it is encoded (decoded again, as a listener's player would).
+"""Mastering: speech is brought to the loudness norm before it is encoded, and what a listener's
+player hears of it is measured after: each piece is decoded once when it is made, and its
+profile kept with it; a file made of pieces is measured on their profiles (service.py).
 
-The offline voice masters its PCM in its worker processes; speech from the online voice arrives
-as MP3 and is decoded, mastered and encoded again here (once: mastered pieces are cached).
+The offline voice masters and profiles its pieces in its worker processes; speech from the
+online voice arrives as MP3 and is decoded, mastered, encoded and profiled here (once: mastered
+pieces are cached with their profiles).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 
-from tingbao.audio.loudness import CEILING_DBTP, TARGET_LUFS, Loudness, measure, normalize
+from tingbao.audio.loudness import (
+    CEILING_DBTP,
+    TARGET_LUFS,
+    Loudness,
+    Profile,
+    measure,
+    normalize,
+    profile,
+)
 from tingbao.audio.mp3 import ENCODER_DELAY, SAMPLE_RATE, Frames, decode, encode, to_sample_rate
 from tingbao.audio.tags import voice_note, voice_note_samples
 
@@ -22,14 +30,6 @@ CODEC_ALLOWANCE_LU = 0.4
 # Bump when mastering changes: pieces and files made before are made again (cache and row keys).
 MASTER_VERSION = "master-16lufs-v1"
 _PIECE_TARGET = TARGET_LUFS + CODEC_ALLOWANCE_LU
-
-
-@dataclass(frozen=True)
-class Measured:
-    """A published MP3's loudness, and its samples (for the voice note made from it)."""
-
-    loudness: Loudness
-    samples: npt.NDArray[np.float32]
 
 
 def master_samples(samples: npt.NDArray[np.float32], rate: int) -> Frames:
@@ -43,10 +43,14 @@ def master_mp3(frames: bytes) -> Frames:
     return encode(normalize(samples, SAMPLE_RATE, _PIECE_TARGET))
 
 
-def measure_mp3(frames: bytes) -> Measured:
+def measure_mp3(frames: bytes) -> Loudness:
     """Return the loudness of MP3 frames as decoded."""
-    samples = decode(frames)
-    return Measured(measure(samples, SAMPLE_RATE), samples)
+    return measure(decode(frames), SAMPLE_RATE)
+
+
+def heard_mp3(frames: bytes) -> Profile:
+    """Return the profile of MP3 frames as a player decodes them."""
+    return profile(decode(frames), SAMPLE_RATE)
 
 
 # Opus adds up to about a dB of peak to mastered speech (measured: 0.7 to 1.1 dB over the
@@ -70,14 +74,12 @@ def voice_note_measured(frames: bytes) -> tuple[bytes, Loudness]:
     return note, loudness
 
 
-def checked_loudness(frames: bytes) -> tuple[bytes, Measured]:
-    """Return assembled frames and their loudness, mastered again as a whole if off the norm.
-
-    Pieces are mastered one by one, so a file made of them is on the norm; this is the check,
-    and the repair for what is not (a piece kept from before, a voice that defeats the limiter).
-    """
-    measured = measure_mp3(frames)
-    if measured.loudness.meets_norm() or not len(measured.samples):
-        return frames, measured
+def checked_loudness(frames: bytes) -> tuple[bytes, Loudness]:
+    """Return assembled frames and their loudness as decoded, mastered again as a whole if off
+    the norm: the check and the repair for a file its pieces' profiles do not vouch for (a
+    piece kept from before profiles, a voice that defeats the limiter)."""
+    loudness = measure_mp3(frames)
+    if loudness.meets_norm() or not frames:
+        return frames, loudness
     remastered = master_mp3(frames).data
     return remastered, measure_mp3(remastered)

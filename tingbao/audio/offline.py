@@ -12,17 +12,19 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 
 from tingbao.audio.errors import EngineUnavailableError
 from tingbao.audio.espeak import DEFAULT_WPM, pinyin_phonemes, speak_pcm
+from tingbao.audio.loudness import Profile
 from tingbao.audio.marks import for_offline, for_online
-from tingbao.audio.master import master_samples
+from tingbao.audio.master import heard_mp3, master_samples
 from tingbao.audio.mp3 import ENCODER_DELAY_S, pcm_samples
 from tingbao.audio.speech import ENGINE_OFFLINE, Boundary, Speech, check_speech, rate_factor
 from tingbao.audio.text import split_sentences
 
-Job = tuple[bytes, float, list[tuple[str, float, float]]]
+Job = tuple[bytes, float, list[tuple[str, float, float]], Profile]
 
 
 def synthesize_job(text: str, wpm: int) -> Job:
-    """Speak text sentence by sentence, master and encode it once; runs in a worker process.
+    """Speak text sentence by sentence, master and encode it once, and profile it as a player
+    decodes it; runs in a worker process.
 
     Timings are shifted by the encoder's delay, which starts every stream."""
     sentences = split_sentences(text) or [text]
@@ -36,7 +38,7 @@ def synthesize_job(text: str, wpm: int) -> Job:
         boundaries.append((sentence, start, start + count / sample_rate))
         position += count
     frames = master_samples(pcm_samples(b"".join(pcms)), sample_rate)
-    return frames.data, frames.duration_s, boundaries
+    return frames.data, frames.duration_s, boundaries, heard_mp3(frames.data)
 
 
 def die_with_parent() -> None:
@@ -160,11 +162,11 @@ class OfflineSynthesizer:
         """Return speech for text; workers=0 runs espeak in a thread of this process only."""
         wpm = round(DEFAULT_WPM * rate_factor(rate))
         try:
-            data, duration, raw = await self._job(text, wpm)
+            data, duration, raw, heard = await self._job(text, wpm)
         except (OSError, RuntimeError) as exc:
             raise EngineUnavailableError(f"offline voice failed: {exc}") from exc
         boundaries = tuple(Boundary(t, s, e) for t, s, e in raw)
-        speech = Speech(data, duration, boundaries, ENGINE_OFFLINE, mastered=True)
+        speech = Speech(data, duration, boundaries, ENGINE_OFFLINE, mastered=True, heard=heard)
         check_speech(text, speech, rate, need_boundaries=False)
         return speech
 

@@ -10,8 +10,9 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from tingbao.audio.loudness import Profile, joined, silent_profile
 from tingbao.audio.marks import for_online
-from tingbao.audio.mp3 import FRAME_SECONDS, silence
+from tingbao.audio.mp3 import FRAME_BYTES, FRAME_SECONDS, SAMPLES_PER_FRAME, silence
 from tingbao.audio.script import Script
 from tingbao.audio.speech import ENGINE_EDGE, ENGINE_OFFLINE, Speech
 from tingbao.audio.text import group_pieces, piece_text
@@ -23,13 +24,15 @@ Speak = Callable[[str], Coroutine[Any, Any, Speech]]
 
 @dataclass(frozen=True)
 class Rendered:
-    """One assembled reading: MP3 frames (no tags), transcript cues, chapters, engine."""
+    """One assembled reading: MP3 frames (no tags), transcript cues, chapters, engine, and what
+    a player hears of it, joined from its pieces' profiles (None if a piece has none)."""
 
     frames: bytes
     duration_s: float
     cues: tuple[Cue, ...]
     chapters: tuple[Chapter, ...]
     engine: str
+    heard: Profile | None = None
 
 
 async def _speak_all(speak: Speak, texts: list[str]) -> list[Speech]:
@@ -54,6 +57,7 @@ async def render_script(script: Script, speak: Speak, chunk_chars: int) -> Rende
     cues: list[Cue] = []
     starts: list[tuple[float, str]] = []
     engines: set[str] = set()
+    heard: list[Profile | None] = []
     frames = 0
     for part, pieces in zip(script.parts, plan, strict=True):
         if part.chapter:
@@ -67,10 +71,12 @@ async def render_script(script: Script, speak: Speak, chunk_chars: int) -> Rende
             for line, (start, end) in zip(piece, times, strict=True):
                 cues.append(Cue(round(offset + start, 3), round(offset + end, 3), line.shown))
             audio += speech.mp3
-            frames += len(speech.mp3) // 144
+            frames += len(speech.mp3) // FRAME_BYTES
+            heard.append(speech.heard)
         gap = silence(part.pause_ms)
         audio += gap
-        frames += len(gap) // 144
+        frames += len(gap) // FRAME_BYTES
+        heard.append(silent_profile(len(gap) // FRAME_BYTES * SAMPLES_PER_FRAME))
     duration = frames * FRAME_SECONDS
     chapters = tuple(
         Chapter(
@@ -79,4 +85,6 @@ async def render_script(script: Script, speak: Speak, chunk_chars: int) -> Rende
         for i, (start, title) in enumerate(starts)
     )
     engine = ENGINE_OFFLINE if ENGINE_OFFLINE in engines else ENGINE_EDGE
-    return Rendered(bytes(audio), duration, tuple(cues), chapters, engine)
+    profiles = [p for p in heard if p is not None]
+    whole = joined(profiles) if len(profiles) == len(heard) else None
+    return Rendered(bytes(audio), duration, tuple(cues), chapters, engine, whole)

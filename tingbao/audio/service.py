@@ -5,8 +5,10 @@ Voice notes for Telegram are made on a listener's first request (voice_notes.py)
 Idempotent: each file's row holds the content key of what it says (script, voice, rate, tags,
 preferred engine). A file whose key, path and size still match is left alone, so a second run
 makes no request and changes no byte; a corrected article re-renders that article only.
-Every audio file is measured after it is encoded, and its loudness recorded with its row; a file
-off the norm is mastered again as a whole (master.checked_loudness) before it is published.
+Every audio file's loudness, as a player decodes it, is recorded with its row: measured on the
+profiles its pieces got when they were made (loudness.Profile), else on the file decoded whole;
+a file off the norm is mastered again as a whole (master.checked_loudness) before it is
+published.
 What to make, keep or drop is decided in `plan` (pure); this module gathers the facts, renders
 (falling back to the offline voice), publishes and records. Files are assembled in memory,
 verified, published atomically, and only then recorded.
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 
 from tingbao.audio.engines import Engines, make_synthesizers
 from tingbao.audio.errors import AudioFormatError, SynthesisError
-from tingbao.audio.loudness import Loudness
+from tingbao.audio.loudness import Loudness, loudness_of
 from tingbao.audio.master import checked_loudness
 from tingbao.audio.mp3 import FRAME_BYTES, FRAME_SECONDS, parse_frames
 from tingbao.audio.plan import (
@@ -218,8 +220,7 @@ class AudioService:
     async def _publish(
         self, issue: Issue, reading: Reading, rendered: Rendered, key: str, report: AudioReport
     ) -> None:
-        frames, measured = await asyncio.to_thread(checked_loudness, rendered.frames)
-        loudness = measured.loudness
+        frames, loudness = await self._heard(rendered)
         report.loudness[reading.label] = loudness
         if not loudness.meets_norm():  # published all the same, and recorded as it is
             log.warning(
@@ -269,6 +270,16 @@ class AudioService:
             if role == roles.ARTICLE_MP3:  # the voice note of the reading before is stale
                 drop_stale_note(self.assets, self.publisher, asset)
             report.written.append(path)
+
+    async def _heard(self, rendered: Rendered) -> tuple[bytes, Loudness]:
+        """Return a reading's frames and loudness: measured on its pieces' profiles, or, when
+        they do not vouch for the norm (or a piece has none), on the file decoded whole,
+        mastered again as a whole if it is off the norm."""
+        if rendered.heard is not None:
+            loudness = loudness_of(rendered.heard)
+            if loudness.meets_norm():
+                return rendered.frames, loudness
+        return await asyncio.to_thread(checked_loudness, rendered.frames)
 
     def remove_dropped(self, issue: Issue) -> list[str]:
         """Delete the files, then the rows, of articles a correction removed; return the paths.

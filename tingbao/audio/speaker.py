@@ -1,5 +1,5 @@
 """Reliable speech for pieces: cache, at most N requests at a time, retries, a circuit breaker,
-and every piece mastered to the loudness norm (master.py) before it is kept.
+and every piece mastered to the loudness norm (master.py) and profiled before it is kept.
 
 Retries: transient failures (503, no audio, truncated audio, timeouts) up to `attempts` times,
 an unavailable engine (403, refused) up to `unavailable_attempts` times, with exponential backoff
@@ -22,7 +22,7 @@ from tingbao.audio.errors import (
     SynthesisFailedError,
     TransientSynthesisError,
 )
-from tingbao.audio.master import MASTER_VERSION, master_mp3
+from tingbao.audio.master import MASTER_VERSION, heard_mp3, master_mp3
 from tingbao.audio.speech import Speech, Synthesizer
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -95,6 +95,9 @@ class Speaker:
             cached = self.cache.get(key)
             if cached is not None:
                 self.stats.cache_hits += 1
+                if cached.heard is None:  # kept before profiles: profiled once, kept again
+                    cached = await self._profiled(cached)
+                    self.cache.put(key, cached)
                 return cached
             pending = self._inflight.get(key)
             if pending is None:
@@ -127,10 +130,14 @@ class Speaker:
         mastering existed (so an upgrade makes no new request for it)."""
         raw = self.cache.get(self.key(text, voice, rate, mastering=None))
         speech = raw if raw is not None else await self._with_retries(text, voice, rate)
-        if speech.mastered:
-            return speech
-        frames = await asyncio.to_thread(master_mp3, speech.mp3)
-        return replace(speech, mp3=frames.data, duration_s=frames.duration_s, mastered=True)
+        if not speech.mastered:
+            frames = await asyncio.to_thread(master_mp3, speech.mp3)
+            speech = replace(speech, mp3=frames.data, duration_s=frames.duration_s, mastered=True)
+        return speech if speech.heard is not None else await self._profiled(speech)
+
+    async def _profiled(self, speech: Speech) -> Speech:
+        """Return speech with the profile of what a player hears of it."""
+        return replace(speech, heard=await asyncio.to_thread(heard_mp3, speech.mp3))
 
     async def _with_retries(self, text: str, voice: str, rate: str) -> Speech:
         last: SynthesisError | None = None

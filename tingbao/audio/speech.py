@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tingbao.audio.errors import NoAudioError, TruncatedAudioError
 from tingbao.audio.text import speakable_chars
+
+if TYPE_CHECKING:
+    from tingbao.audio.loudness import Profile
 
 ENGINE_EDGE = "edge"
 ENGINE_OFFLINE = "offline"
@@ -30,13 +33,15 @@ class Boundary:
 @dataclass(frozen=True)
 class Speech:
     """MP3 frames of one piece (shared format, no tags), its sentence timings and its engine;
-    mastered once brought to the loudness norm (master.py)."""
+    mastered once brought to the loudness norm (master.py), and then `heard`: the profile of
+    the piece as decoded, which files made of it are measured on (loudness.Profile)."""
 
     mp3: bytes
     duration_s: float
     boundaries: tuple[Boundary, ...]
     engine: str
     mastered: bool = False
+    heard: Profile | None = None
 
 
 class Synthesizer(Protocol):

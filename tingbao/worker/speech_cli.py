@@ -84,9 +84,8 @@ async def _play(script: Script, settings: Settings, path: str) -> str:
             )
     finally:
         engines.close()
-    frames, measured = await asyncio.to_thread(checked_loudness, rendered.frames)
+    frames, loudness = await asyncio.to_thread(checked_loudness, rendered.frames)
     atomic_write_bytes(Path(path), frames)
-    loudness = measured.loudness
     return (
         f"wrote {path}: {rendered.duration_s:.1f} s by the {rendered.engine} voice, "
         f"{loudness.lufs:.1f} LUFS, true peak {loudness.true_peak_db:.1f} dBTP"
