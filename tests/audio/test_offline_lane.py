@@ -7,15 +7,20 @@ import asyncio
 from tingbao.audio.mp3 import parse_frames
 from tingbao.audio.offline import OfflineSynthesizer
 
-TEXTS = [f"第{n}段。虹桥镇召开年中工作会议，会上强调要开好局、起好步。" for n in range(1, 7)]
+SENTENCE = "虹桥镇召开年中工作会议，会上强调要开好局、起好步。"
+TEXTS = [f"第{n}段。" + SENTENCE * 4 for n in range(1, 13)]  # several seconds of work
 
 
-async def test_one_piece_is_spoken_here_without_starting_the_workers() -> None:
+async def test_a_paragraph_is_spoken_here_without_starting_the_workers() -> None:
     engine = OfflineSynthesizer(workers=2)
     try:
-        speech = await engine.synthesize(TEXTS[0], "zh-CN", "+0%")
-        assert speech.duration_s > 1 and parse_frames(speech.mp3).data == speech.mp3
-        assert not engine.started  # a corrected paragraph never waits for processes to start
+        normal, slow = await asyncio.gather(  # a corrected paragraph: normal and slow
+            engine.synthesize(TEXTS[0], "zh-CN", "+0%"),
+            engine.synthesize(TEXTS[0], "zh-CN", "-25%"),
+        )
+        assert parse_frames(normal.mp3).data == normal.mp3 and normal.heard is not None
+        assert slow.duration_s > normal.duration_s > 1
+        assert not engine.started  # it never waits for processes to start
     finally:
         engine.close()
 

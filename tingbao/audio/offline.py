@@ -20,6 +20,8 @@ from tingbao.audio.speech import ENGINE_OFFLINE, Boundary, Speech, check_speech,
 from tingbao.audio.text import split_sentences
 
 Job = tuple[bytes, float, list[tuple[str, float, float]], Profile]
+# How long pieces may keep the in-process lane busy before the worker processes are started.
+_START_AFTER_S = 1.0
 
 
 def synthesize_job(text: str, wpm: int) -> Job:
@@ -68,8 +70,8 @@ class OfflineSynthesizer:
     Work is spread over worker processes, but starting them costs seconds (each imports the
     program), more than a corrected paragraph takes to speak. So a piece is spoken in this
     process (a thread) while that lane is free and the workers are not ready; the workers are
-    started, in the background, only when a piece finds the lane busy, and take every piece
-    once they are ready.
+    started, in the background, only when pieces have kept the lane busy for a while
+    (_START_AFTER_S: more than a paragraph or two), and take every piece once they are ready.
     """
 
     name = ENGINE_OFFLINE
@@ -85,6 +87,7 @@ class OfflineSynthesizer:
         self._warming: asyncio.Future[list[int]] | None = None
         self._warmed = False
         self._at_lane = 0  # pieces holding or waiting for the lane
+        self._start_timer: asyncio.TimerHandle | None = None
 
     def voice_id(self, voice: str) -> str:
         return "espeak-cmn"
@@ -110,7 +113,7 @@ class OfflineSynthesizer:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._loop, self._lane, self._ready = loop, asyncio.Lock(), asyncio.Event()
-            self._warming, self._at_lane = None, 0
+            self._warming, self._at_lane, self._start_timer = None, 0, None
             if self._warmed:
                 self._ready.set()
         return loop
@@ -139,14 +142,19 @@ class OfflineSynthesizer:
         warming.add_done_callback(done)
         self._warming = warming
 
+    def _warm_if_busy(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._start_timer = None
+        if self._at_lane:
+            self._warm(loop)
+
     async def _job(self, text: str, wpm: int) -> Job:
         if self.workers <= 0:
             return await asyncio.to_thread(synthesize_job, text, wpm)
         loop = self._in_this_loop()
         lane, ready = self._lane, self._ready
         if not ready.is_set():
-            if self._at_lane:  # another piece has the lane or waits for it
-                self._warm(loop)
+            if self._at_lane and self._start_timer is None:  # a piece is waiting for the lane
+                self._start_timer = loop.call_later(_START_AFTER_S, self._warm_if_busy, loop)
             self._at_lane += 1
             try:
                 if await _first_of(lane, ready):
@@ -174,7 +182,9 @@ class OfflineSynthesizer:
         """Stop the worker processes this engine started."""
         if self._warming is not None:
             self._warming.cancel()
-        self._loop, self._warming, self._warmed = None, None, False
+        if self._start_timer is not None:
+            self._start_timer.cancel()
+        self._loop, self._warming, self._warmed, self._start_timer = None, None, False, None
         if self._owned and self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
