@@ -31,6 +31,7 @@ from tingbao.audio.offline import OfflineSynthesizer  # noqa: E402
 from tingbao.audio.plan import plan_readings  # noqa: E402
 from tingbao.audio.speech import Synthesizer, rate_factor  # noqa: E402
 from tingbao.audio.text import piece_text  # noqa: E402
+from tingbao.audio.voice_notes import VoiceNotes  # noqa: E402
 from tingbao.paper.assets import AssetStore  # noqa: E402
 from tingbao.paper.db import Database  # noqa: E402
 from tingbao.paper.model import Issue  # noqa: E402
@@ -68,15 +69,49 @@ async def timed(svc: AudioService, issue: Issue) -> tuple[float, float, int]:
     return time.perf_counter() - start, report.audio_seconds, report.requests
 
 
-async def offline_build(issue: Issue) -> tuple[float, float, int]:
-    """Build every file of the issue offline from an empty cache; return wall, audio, pieces."""
+async def offline_build(issue: Issue) -> tuple[float, float, int, float]:
+    """Build every file of the issue offline from an empty cache, then make every article's
+    voice note as a listener's first request would; return the build's wall time, audio
+    seconds and pieces, and the voice notes' wall time."""
     offline = OfflineSynthesizer(workers=2)
     svc, _ = service("offline", 2, MemoryCache(), offline=offline)
     try:
         await offline.start()
-        return await timed(svc, issue)
+        wall, audio, requests = await timed(svc, issue)
+        notes = VoiceNotes(svc.assets, svc.publisher)
+        start = time.perf_counter()
+        made = await asyncio.gather(*(notes.make(a.id) for a in issue.articles))
+        assert all(made), "every article has a voice note"
+        notes_wall = time.perf_counter() - start
+        if not LOUDNESS_SHOWN:
+            show_loudness(svc, issue)
+        return wall, audio, requests, notes_wall
     finally:
         svc.close()
+
+
+LOUDNESS_SHOWN: list[bool] = []
+
+
+def show_loudness(svc: AudioService, issue: Issue) -> None:
+    """Print every published audio file's loudness by ffmpeg's ebur128 and as recorded."""
+    LOUDNESS_SHOWN.append(True)
+    if shutil.which("ffmpeg") is None:
+        print("loudness by ffmpeg skipped: install ffmpeg")
+        return
+    from tests.audio.test_loudness import ffmpeg_loudness
+
+    publisher = svc.publisher
+    assert isinstance(publisher, LocalPublisher)
+    print("loudness of every published file, by ffmpeg's ebur128 | as recorded:")
+    for asset in sorted(svc.assets.for_issue(issue.id), key=lambda a: a.path):
+        if asset.mime not in ("audio/mpeg", "audio/ogg"):
+            continue
+        lufs, peak = ffmpeg_loudness(publisher.local_path(asset.path))
+        print(
+            f"  {asset.path.rsplit('/', 1)[-1]:<22} {lufs:6.1f} LUFS {peak:5.1f} dBTP | "
+            f"{asset.loudness_lufs:6.2f} LUFS {asset.true_peak_dbtp:5.2f} dBTP"
+        )
 
 
 async def main() -> None:
@@ -90,17 +125,19 @@ async def main() -> None:
         plain = shell_pipeline(issue, settings)
         normed = shell_pipeline(issue, settings, loudnorm=True)
         runs.append((plain, normed, await offline_build(issue)))
-    for n, (plain, normed, (wall, audio, requests)) in enumerate(runs, 1):
+    for n, (plain, normed, (wall, audio, requests, notes)) in enumerate(runs, 1):
         print(
             f"run {n}: tingbao offline (espeak-ng in 2 processes, mastered, all files): "
             f"{wall:.2f} s wall for {audio:.0f} s of audio ({requests} pieces synthesized), "
-            f"{audio / wall:.0f}x faster than real time"
+            f"{audio / wall:.0f}x faster than real time; then both voice notes, as on a "
+            f"listener's first request: {notes:.2f} s"
         )
         for label, script in (("", plain), (" | ffmpeg loudnorm", normed)):
             if script is not None:
                 print(
                     f"run {n}: shell pipeline (espeak-ng{label} | lame | opusenc, 2 at once): "
-                    f"{script:.2f} s; tingbao / pipeline = {wall / script:.2f}"
+                    f"{script:.2f} s; tingbao / pipeline = {wall / script:.2f} "
+                    f"(with the voice notes made too: {(wall + notes) / script:.2f})"
                 )
     costs()
 
@@ -199,8 +236,8 @@ def costs() -> None:
 
     from tingbao.audio.espeak import speak_pcm
     from tingbao.audio.loudness import measure, normalize
+    from tingbao.audio.master import heard_mp3, voice_note_measured
     from tingbao.audio.mp3 import decode, encode, pcm_samples, to_sample_rate
-    from tingbao.audio.tags import voice_note
 
     sentence = "虹桥镇召开年中工作会议，会上强调要为十四五发展开好局、起好步。"
     start = time.process_time()
@@ -250,14 +287,19 @@ def costs() -> None:
         ("MP3 before: lame q5 resampling itself", per_second(lame_before), "before"),
         ("MP3 now: lame q7 at 24 kHz", per_second(lambda: encode(mastered)), "now"),
         (
-            "measure a file: decode and meter",
+            "profile a piece as decoded (once, when made)",
+            per_second(lambda: heard_mp3(mp3)),
+            "now",
+        ),
+        (
+            "measure a file decoded whole (before; now only a file without profiles)",
             per_second(lambda: measure(decode(mp3), 24000)),
-            "new",
+            "before",
         ),
         ("voice note before: libsndfile Opus", per_second(opus_before, 1), "before"),
         (
-            "voice note now: libopus audio, complexity 1",
-            per_second(lambda: voice_note(decoded)),
+            "voice note now, on first request: decode, libopus, decode and meter",
+            per_second(lambda: voice_note_measured(mp3)),
             "now",
         ),
     ]
