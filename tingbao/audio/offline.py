@@ -180,8 +180,8 @@ class OfflineSynthesizer:
 
     def close(self) -> None:
         """Stop the worker processes this engine started."""
-        if self._warming is not None:
-            self._warming.cancel()
+        # The warm-up's futures are left to the executor's shutdown: cancelling them here would
+        # need their event loop, which may be closed by now.
         if self._start_timer is not None:
             self._start_timer.cancel()
         self._loop, self._warming, self._warmed, self._start_timer = None, None, False, None

@@ -63,10 +63,10 @@ class Listener:
             return
         issue, article = found
         # What to send, best first: a voice note plays inline, the MP3 shows a title.
-        choices: list[tuple[Asset | None, Method]] = [
-            (self.deps.assets.get(article.id, ARTICLE_MP3_SLOW), "audio")
-        ]
-        if not slow:
+        choices: list[tuple[Asset | None, Method]]
+        if slow:
+            choices = [(self.deps.assets.get(article.id, ARTICLE_MP3_SLOW), "audio")]
+        else:
             mp3 = self.deps.assets.get(article.id, ARTICLE_MP3)
             note = await self._voice_note(context, chat_id, article.id) if mp3 else None
             choices = [(note, "voice"), (mp3, "audio")]
