@@ -54,8 +54,9 @@ def assert_complete(data_dir: Path) -> None:
         issue = IssueStore(db).get_issue(ISSUE)
         assets = AssetStore(db).for_issue(ISSUE)
         public = settings.public_dir
-        # every article has its four files and the issue its three, each complete on disk
-        assert len(assets) == 4 * len(issue.articles) + 3
+        # every article has its three files (voice notes come on request) and the issue its
+        # three, each complete on disk
+        assert len(assets) == 3 * len(issue.articles) + 3
         for asset in assets:
             assert (public / asset.path).stat().st_size == asset.size > 0
         assert not list(public.rglob(".*.tmp")), "a half-written file was left behind"
