@@ -124,3 +124,5 @@ def test_an_encoded_piece_is_profiled_as_decoded() -> None:
     heard = heard_mp3(frames.data)
     assert heard.samples == frames.count * 576
     assert loudness_of(heard).lufs == pytest.approx(measure_mp3(frames.data).lufs, abs=1e-3)
+    nothing = heard_mp3(b"")
+    assert nothing.samples == 0 and math.isinf(loudness_of(nothing).lufs)

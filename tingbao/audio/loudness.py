@@ -238,6 +238,8 @@ def profile(samples: Samples, rate: int = PROFILE_RATE) -> Profile:
     """Return the profile of mono samples whose length is a whole number of slots."""
     if rate != PROFILE_RATE or len(samples) % _SLOT:
         raise ValueError(f"a profile needs {PROFILE_RATE} Hz audio in whole {_SLOT}-sample slots")
+    if not len(samples):
+        return silent_profile(0)
     rows = _weighted(samples, rate).reshape(-1, _SLOT)
     return Profile(np.einsum("ij,ij->i", rows, rows), _true_peak(samples))
 

@@ -21,7 +21,16 @@ from tingbao.audio.loudness import (
     normalize,
     profile,
 )
-from tingbao.audio.mp3 import ENCODER_DELAY, SAMPLE_RATE, Frames, decode, encode, to_sample_rate
+from tingbao.audio.mp3 import (
+    ENCODER_DELAY,
+    FRAME_BYTES,
+    SAMPLE_RATE,
+    SAMPLES_PER_FRAME,
+    Frames,
+    decode,
+    encode,
+    to_sample_rate,
+)
 from tingbao.audio.tags import voice_note, voice_note_samples
 
 # MP3 at 48 kbit/s takes about 0.4 LU away (its quantization noise is broadband, measured on
@@ -49,8 +58,14 @@ def measure_mp3(frames: bytes) -> Loudness:
 
 
 def heard_mp3(frames: bytes) -> Profile:
-    """Return the profile of MP3 frames as a player decodes them."""
-    return profile(decode(frames), SAMPLE_RATE)
+    """Return the profile of MP3 frames as a player decodes them, on the frames' own timeline
+    (576 samples a frame: what the decoder gives for the shared format; held to it, so a
+    profile always lines up with the frames it stands for)."""
+    samples = decode(frames)
+    length = len(frames) // FRAME_BYTES * SAMPLES_PER_FRAME
+    if len(samples) != length:
+        samples = np.pad(samples[:length], (0, max(0, length - len(samples))))
+    return profile(samples, SAMPLE_RATE)
 
 
 # Opus adds up to about a dB of peak to mastered speech (measured: 0.7 to 1.1 dB over the
