@@ -20,6 +20,7 @@ from tingbao.audio.master import voice_note_measured
 from tingbao.audio.mp3 import parse_frames
 from tingbao.paper import assets as roles
 from tingbao.paper.assets import Asset, AssetStore
+from tingbao.paper.errors import PaperError
 from tingbao.paper.publish import Publisher
 
 log = logging.getLogger("tingbao.audio")
@@ -79,7 +80,7 @@ class VoiceNotes:
                 return None
             try:
                 return await asyncio.to_thread(self._make, mp3)
-            except (OSError, AudioFormatError) as exc:
+            except (OSError, AudioFormatError, PaperError) as exc:  # storage down, bad file
                 log.warning("could not make the voice note of %s: %s", mp3.path, exc)
                 return None
 
