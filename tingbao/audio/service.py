@@ -51,7 +51,7 @@ from tingbao.paper import assets as roles
 from tingbao.paper.assets import Asset, AssetStore
 from tingbao.paper.lexicon import Lexicon
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import Publisher
+from tingbao.paper.publish import Publisher, write_verified
 from tingbao.paper.settings import PaperSettings
 from tingbao.paper.store import IssueStore
 
@@ -246,10 +246,7 @@ class AudioService:
                 outputs.append((role, mp3, MIME_MP3))
         for role, data, mime in outputs:
             path = reading.files[role]
-            self.publisher.write_bytes(path, data)
-            size = self.publisher.size(path)
-            if size != len(data):
-                raise OSError(f"published {path} has {size} bytes, expected {len(data)}")
+            size = write_verified(self.publisher, path, data)
             timed = mime == MIME_MP3
             asset = Asset(
                 owner_id=reading.owner_id,

@@ -21,7 +21,7 @@ from tingbao.audio.mp3 import parse_frames
 from tingbao.paper import assets as roles
 from tingbao.paper.assets import Asset, AssetStore
 from tingbao.paper.errors import PaperError
-from tingbao.paper.publish import Publisher
+from tingbao.paper.publish import Publisher, write_verified
 
 log = logging.getLogger("tingbao.audio")
 
@@ -88,10 +88,7 @@ class VoiceNotes:
         frames = parse_frames(self.publisher.read_bytes(mp3.path)).data
         note, loudness = voice_note_measured(frames)
         path = voice_path(mp3.path)
-        self.publisher.write_bytes(path, note)
-        size = self.publisher.size(path)
-        if size != len(note):
-            raise OSError(f"published {path} has {size} bytes, expected {len(note)}")
+        size = write_verified(self.publisher, path, note)
         asset = Asset(
             owner_id=mp3.owner_id,
             issue_id=mp3.issue_id,

@@ -37,6 +37,16 @@ class Publisher(Protocol):
         """Remove a published file if it exists."""
 
 
+def write_verified(publisher: Publisher, relpath: str, data: bytes) -> int:
+    """Publish data at relpath and return its size as the store reports it; raise OSError when
+    the store holds another size (so nothing is recorded for a file that is not whole)."""
+    publisher.write_bytes(relpath, data)
+    size = publisher.size(relpath)
+    if size != len(data):
+        raise OSError(f"published {relpath} has {size} bytes, expected {len(data)}")
+    return size
+
+
 def safe_relpath(relpath: str) -> str:
     """Return relpath normalized, refusing absolute paths and any '..' component."""
     path = PurePosixPath(relpath)
