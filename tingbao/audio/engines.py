@@ -7,7 +7,10 @@ from typing import Any
 
 from tingbao.audio.cache import DirectoryCache, PieceCache
 from tingbao.audio.edge import EdgeSynthesizer
+from tingbao.audio.errors import SynthesisError
 from tingbao.audio.offline import OfflineSynthesizer
+from tingbao.audio.render import Rendered, render_script
+from tingbao.audio.script import Script
 from tingbao.audio.settings import AudioSettings
 from tingbao.audio.speaker import Speaker
 from tingbao.audio.speech import Synthesizer
@@ -24,6 +27,26 @@ class Engines:
     def speakers(self) -> list[Speaker]:
         """Return the speakers in use."""
         return [s for s in (self.edge, self.offline) if s is not None]
+
+    def preferred(self) -> Speaker:
+        """Return the speaker tried first: the online voice where there is one."""
+        speaker = self.edge or self.offline
+        assert speaker is not None, "make_synthesizers always returns a speaker"
+        return speaker
+
+    async def render(
+        self, script: Script, voice: str, rate: str, limit: int, *, fallback: bool = True
+    ) -> tuple[Rendered, bool]:
+        """Return script spoken by the preferred voice or, when that fails and fallback allows,
+        by the offline voice; and whether it fell back."""
+        first = self.preferred()
+        offline = self.offline
+        try:
+            return await render_script(script, lambda t: first.speak(t, voice, rate), limit), False
+        except SynthesisError:
+            if first is offline or offline is None or not fallback:
+                raise
+        return await render_script(script, lambda t: offline.speak(t, voice, rate), limit), True
 
     def close(self) -> None:
         """Stop worker processes."""

@@ -17,6 +17,7 @@ from tingbao.audio.loudness import (
     TARGET_LUFS,
     Loudness,
     Profile,
+    loudness_of,
     measure,
     normalize,
     profile,
@@ -87,6 +88,17 @@ def voice_note_measured(frames: bytes) -> tuple[bytes, Loudness]:
         note = voice_note((source * 10 ** (-cut_db / 20)).astype(np.float32))
         loudness = measure(*voice_note_samples(note))
     return note, loudness
+
+
+def loudness_as_heard(frames: bytes, heard: Profile | None) -> tuple[bytes, Loudness]:
+    """Return assembled frames and their loudness as a player hears them: measured on their
+    pieces' joined profile, or, when it does not vouch for the norm (or a piece has none), on
+    the frames decoded whole, mastered again as a whole if they are off the norm."""
+    if heard is not None:
+        loudness = loudness_of(heard)
+        if loudness.meets_norm():
+            return frames, loudness
+    return checked_loudness(frames)
 
 
 def checked_loudness(frames: bytes) -> tuple[bytes, Loudness]:

@@ -7,7 +7,7 @@ preferred engine). A file whose key, path and size still match is left alone, so
 makes no request and changes no byte; a corrected article re-renders that article only.
 Every audio file's loudness, as a player decodes it, is recorded with its row: measured on the
 profiles its pieces got when they were made (loudness.Profile), else on the file decoded whole;
-a file off the norm is mastered again as a whole (master.checked_loudness) before it is
+a file off the norm is mastered again as a whole (master.loudness_as_heard) before it is
 published.
 What to make, keep or drop is decided in `plan` (pure); this module gathers the facts, renders
 (falling back to the offline voice), publishes and records. Files are assembled in memory,
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 from tingbao.audio.engines import Engines, make_synthesizers
 from tingbao.audio.errors import AudioFormatError, SynthesisError
-from tingbao.audio.loudness import Loudness, loudness_of
-from tingbao.audio.master import checked_loudness
+from tingbao.audio.loudness import Loudness
+from tingbao.audio.master import loudness_as_heard
 from tingbao.audio.mp3 import FRAME_BYTES, FRAME_SECONDS, parse_frames
 from tingbao.audio.plan import (
     KIND_ISSUE,
@@ -40,9 +40,8 @@ from tingbao.audio.plan import (
     plan_readings,
     reading_key,
 )
-from tingbao.audio.render import Rendered, render_script
+from tingbao.audio.render import Rendered
 from tingbao.audio.settings import AudioSettings
-from tingbao.audio.speaker import Speaker
 from tingbao.audio.speech import ENGINE_OFFLINE
 from tingbao.audio.tags import tag_mp3
 from tingbao.audio.transcript import render_chapters_json, render_vtt
@@ -123,14 +122,9 @@ class AudioService:
             self.lexicon(),
         )
 
-    def _preferred(self) -> Speaker:
-        speaker = self.engines.edge or self.engines.offline
-        assert speaker is not None, "make_synthesizers always returns a speaker"
-        return speaker
-
     def content_key(self, reading: Reading) -> str:
         """Return the key of a reading as the preferred engine would say it."""
-        speaker = self._preferred()
+        speaker = self.engines.preferred()
         return reading_key(reading, speaker.name, speaker.engine.voice_id(self.settings.voice))
 
     # -- running --------------------------------------------------------------------------
@@ -201,26 +195,22 @@ class AudioService:
     async def _render(
         self, reading: Reading, report: AudioReport, *, allow_fallback: bool
     ) -> Rendered:
-        voice = self.settings.voice
-        limit = self.settings.tts_chunk_chars
-        offline = self.engines.offline
-        first = self._preferred()
-        try:
-            return await render_script(
-                reading.script, lambda text: first.speak(text, voice, reading.rate), limit
-            )
-        except SynthesisError:
-            if first is offline or offline is None or not allow_fallback:
-                raise
-        report.fallbacks += 1
-        return await render_script(
-            reading.script, lambda text: offline.speak(text, voice, reading.rate), limit
+        rendered, fell_back = await self.engines.render(
+            reading.script,
+            self.settings.voice,
+            reading.rate,
+            self.settings.tts_chunk_chars,
+            fallback=allow_fallback,
         )
+        report.fallbacks += fell_back
+        return rendered
 
     async def _publish(
         self, issue: Issue, reading: Reading, rendered: Rendered, key: str, report: AudioReport
     ) -> None:
-        frames, loudness = await self._heard(rendered)
+        frames, loudness = await asyncio.to_thread(
+            loudness_as_heard, rendered.frames, rendered.heard
+        )
         report.loudness[reading.label] = loudness
         if not loudness.meets_norm():  # published all the same, and recorded as it is
             log.warning(
@@ -267,16 +257,6 @@ class AudioService:
             if role == roles.ARTICLE_MP3:  # the voice note of the reading before is stale
                 drop_stale_note(self.assets, self.publisher, asset)
             report.written.append(path)
-
-    async def _heard(self, rendered: Rendered) -> tuple[bytes, Loudness]:
-        """Return a reading's frames and loudness: measured on its pieces' profiles, or, when
-        they do not vouch for the norm (or a piece has none), on the file decoded whole,
-        mastered again as a whole if it is off the norm."""
-        if rendered.heard is not None:
-            loudness = loudness_of(rendered.heard)
-            if loudness.meets_norm():
-                return rendered.frames, loudness
-        return await asyncio.to_thread(checked_loudness, rendered.frames)
 
     def remove_dropped(self, issue: Issue) -> list[str]:
         """Delete the files, then the rows, of articles a correction removed; return the paths.

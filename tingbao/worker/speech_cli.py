@@ -13,10 +13,8 @@ import asyncio
 from pathlib import Path
 
 from tingbao.audio.engines import make_synthesizers
-from tingbao.audio.errors import SynthesisError
 from tingbao.audio.marks import shown
-from tingbao.audio.master import checked_loudness
-from tingbao.audio.render import render_script
+from tingbao.audio.master import loudness_as_heard
 from tingbao.audio.script import Part, Script, article_script
 from tingbao.audio.text import lines_of
 from tingbao.paper.errors import NotFoundError
@@ -62,29 +60,13 @@ def _print_script(script: Script) -> None:
 
 
 async def _play(script: Script, settings: Settings, path: str) -> str:
-    engines = make_synthesizers(settings.audio)
-    speaker = engines.edge or engines.offline
-    assert speaker is not None, "make_synthesizers always returns a speaker"
     audio = settings.audio
-    try:
-        try:
-            rendered = await render_script(
-                script,
-                lambda text: speaker.speak(text, audio.voice, "+0%"),
-                audio.tts_chunk_chars,
-            )
-        except SynthesisError:  # the online voice failed: the offline one, as the worker does
-            offline = engines.offline
-            if offline is None or offline is speaker:
-                raise
-            rendered = await render_script(
-                script,
-                lambda text: offline.speak(text, audio.voice, "+0%"),
-                audio.tts_chunk_chars,
-            )
+    engines = make_synthesizers(audio)
+    try:  # the online voice, falling back to the offline one, as the worker does
+        rendered, _ = await engines.render(script, audio.voice, "+0%", audio.tts_chunk_chars)
     finally:
         engines.close()
-    frames, loudness = await asyncio.to_thread(checked_loudness, rendered.frames)
+    frames, loudness = await asyncio.to_thread(loudness_as_heard, rendered.frames, rendered.heard)
     atomic_write_bytes(Path(path), frames)
     return (
         f"wrote {path}: {rendered.duration_s:.1f} s by the {rendered.engine} voice, "
