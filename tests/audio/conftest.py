@@ -1,4 +1,5 @@
-"""Fixtures of the audio tests: the fake edge-tts server and engines wired to it."""
+"""Fixtures of the audio tests: the fake edge-tts server and engines wired to it, and an
+audio service with the offline voice in this process."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ import pytest
 from edge_tts.drm import DRM
 
 from tests.audio.fake_edge import FakeEdge
+from tingbao.audio import AudioService, make_synthesizers
+from tingbao.audio.offline import OfflineSynthesizer
+from tingbao.paper.assets import AssetStore
+from tingbao.paper.publish import LocalPublisher
+from tingbao.paper.store import IssueStore
+from tingbao.worker.settings import Settings
 
 
 async def no_sleep(_seconds: float) -> None:
@@ -30,3 +37,15 @@ async def fake_edge() -> AsyncIterator[FakeEdge]:
     runner = await server.start()
     yield server
     await runner.cleanup()
+
+
+@pytest.fixture
+def offline_service(
+    settings: Settings, store: IssueStore, assets: AssetStore, publisher: LocalPublisher
+) -> Iterator[AudioService]:
+    engines = make_synthesizers(
+        settings.audio, offline=OfflineSynthesizer(workers=0), sleep=no_sleep
+    )
+    service = AudioService(settings.audio, settings.paper, store, assets, publisher, engines)
+    yield service
+    service.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -27,23 +26,10 @@ from tingbao.audio.mp3 import encode
 from tingbao.audio.offline import OfflineSynthesizer
 from tingbao.audio.render import render_script
 from tingbao.audio.speaker import Speaker
-from tingbao.paper.assets import AssetStore
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
 from tingbao.worker.settings import Settings
 
 RATE = 24000
-
-
-@pytest.fixture
-def offline_service(
-    settings: Settings, store: IssueStore, assets: AssetStore, publisher: LocalPublisher
-) -> Iterator[AudioService]:
-    engines = make_synthesizers(settings.audio, offline=OfflineSynthesizer(workers=0))
-    service = AudioService(settings.audio, settings.paper, store, assets, publisher, engines)
-    yield service
-    service.close()
 
 
 def slots(samples: np.ndarray) -> np.ndarray:

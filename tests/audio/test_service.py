@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from collections.abc import Iterator
 
 import pytest
 from mutagen.id3 import ID3
@@ -32,18 +31,6 @@ def public_files(publisher: LocalPublisher) -> dict[str, bytes]:
         for p in publisher.root.rglob("*")
         if p.is_file()
     }
-
-
-@pytest.fixture
-def offline_service(
-    settings: Settings, store: IssueStore, assets: AssetStore, publisher: LocalPublisher
-) -> Iterator[AudioService]:
-    engines = make_synthesizers(
-        settings.audio, offline=OfflineSynthesizer(workers=0), sleep=no_sleep
-    )
-    service = AudioService(settings.audio, settings.paper, store, assets, publisher, engines)
-    yield service
-    service.close()
 
 
 def edge_service(
