@@ -69,10 +69,10 @@ async def timed(svc: AudioService, issue: Issue) -> tuple[float, float, int]:
     return time.perf_counter() - start, report.audio_seconds, report.requests
 
 
-async def offline_build(issue: Issue) -> tuple[float, float, int, float]:
+async def offline_build(issue: Issue, *, loudness: bool = False) -> tuple[float, float, int, float]:
     """Build every file of the issue offline from an empty cache, then make every article's
     voice note as a listener's first request would; return the build's wall time, audio
-    seconds and pieces, and the voice notes' wall time."""
+    seconds and pieces, and the voice notes' wall time. With loudness, print every file's."""
     offline = OfflineSynthesizer(workers=2)
     svc, _ = service("offline", 2, MemoryCache(), offline=offline)
     try:
@@ -83,19 +83,15 @@ async def offline_build(issue: Issue) -> tuple[float, float, int, float]:
         made = await asyncio.gather(*(notes.make(a.id) for a in issue.articles))
         assert all(made), "every article has a voice note"
         notes_wall = time.perf_counter() - start
-        if not LOUDNESS_SHOWN:
+        if loudness:
             show_loudness(svc, issue)
         return wall, audio, requests, notes_wall
     finally:
         svc.close()
 
 
-LOUDNESS_SHOWN: list[bool] = []
-
-
 def show_loudness(svc: AudioService, issue: Issue) -> None:
     """Print every published audio file's loudness by ffmpeg's ebur128 and as recorded."""
-    LOUDNESS_SHOWN.append(True)
     if shutil.which("ffmpeg") is None:
         print("loudness by ffmpeg skipped: install ffmpeg")
         return
@@ -121,10 +117,10 @@ async def main() -> None:
     print(f"sample issue: {len(issue.articles)} articles, {chars} characters")
 
     runs = []
-    for _ in range(2):  # alternate, so all three see the same machine
+    for n in range(2):  # alternate, so all three see the same machine
         plain = shell_pipeline(issue, settings)
         normed = shell_pipeline(issue, settings, loudnorm=True)
-        runs.append((plain, normed, await offline_build(issue)))
+        runs.append((plain, normed, await offline_build(issue, loudness=n == 0)))
     for n, (plain, normed, (wall, audio, requests, notes)) in enumerate(runs, 1):
         print(
             f"run {n}: tingbao offline (espeak-ng in 2 processes, mastered, all files): "
