@@ -32,13 +32,13 @@ from tingbao.audio.plan import plan_readings  # noqa: E402
 from tingbao.audio.speech import Synthesizer, rate_factor  # noqa: E402
 from tingbao.audio.text import piece_text  # noqa: E402
 from tingbao.audio.voice_notes import VoiceNotes  # noqa: E402
-from tingbao.paper.assets import AssetStore  # noqa: E402
-from tingbao.paper.db import Database  # noqa: E402
 from tingbao.paper.model import Issue  # noqa: E402
-from tingbao.paper.publish import LocalPublisher  # noqa: E402
-from tingbao.paper.reader import read_issue  # noqa: E402
-from tingbao.paper.store import IssueStore  # noqa: E402
-from tingbao.worker.schema import create_schema  # noqa: E402
+from tingbao.publish.publisher import LocalPublisher  # noqa: E402
+from tingbao.reading.reader import read_issue  # noqa: E402
+from tingbao.store.assets import AssetStore  # noqa: E402
+from tingbao.store.engine import Database  # noqa: E402
+from tingbao.store.issues import IssueStore  # noqa: E402
+from tingbao.store.schema import create_schema  # noqa: E402
 from tingbao.worker.settings import Settings, load_settings  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "jinhongqiao-2020-07.txt"

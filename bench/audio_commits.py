@@ -23,7 +23,7 @@ import asyncio, sys, tempfile
 from pathlib import Path
 sys.path[:0] = [sys.argv[1], sys.argv[1] + "/bench"]
 import audio as bench
-from tingbao.paper.reader import read_issue
+from tingbao.reading.reader import read_issue
 
 async def build() -> float:
     settings = bench.load_settings({"TINGBAO_TTS": "offline"}, data_dir=Path(tempfile.mkdtemp()))

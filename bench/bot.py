@@ -30,16 +30,16 @@ from bench.bot_search import measure_search
 from tests.bot.fake_api import FakeBotApi
 from tests.conftest import build_issue
 from tingbao.bot.app import BotOptions, build_application, start_embedded, stop_embedded
-from tingbao.bot.limits import SendPacer
 from tingbao.bot.outbox import drain_outbox
 from tingbao.bot.settings import ptb_environment
-from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.paper.db import Database
-from tingbao.paper.publish import LocalPublisher
+from tingbao.chat.pacing import SendPacer
+from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.cli.services import bot_neighbours
 from tingbao.paper.settings import Secret
-from tingbao.paper.store import IssueStore
-from tingbao.worker.schema import create_schema
-from tingbao.worker.services import bot_neighbours
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.schema import create_schema
 from tingbao.worker.settings import load_settings
 
 os.environ.update(ptb_environment(os.environ))  # as the CLI does at start-up

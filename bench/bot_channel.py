@@ -24,18 +24,18 @@ from telegram import Bot
 
 from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.channel import sync_channel
-from tingbao.bot.channel_store import queue_channel_issue, revise_channel_issue
 from tingbao.bot.files import AudioSender, FileIdCache
-from tingbao.bot.limits import ChannelPacer
 from tingbao.bot.settings import ptb_environment
-from tingbao.paper.assets import Asset, AssetStore
-from tingbao.paper.db import Database
+from tingbao.chat.channel_store import queue_channel_issue, revise_channel_issue
+from tingbao.chat.pacing import ChannelPacer
+from tingbao.cli.services import bot_papers
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.reader import read_issue
-from tingbao.paper.store import IssueStore
-from tingbao.worker.schema import create_schema
-from tingbao.worker.services import bot_papers
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.reading.reader import read_issue
+from tingbao.store.assets import Asset, AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.schema import create_schema
 from tingbao.worker.settings import Settings, load_settings
 
 os.environ.update(ptb_environment(os.environ))  # as the CLI does at start-up

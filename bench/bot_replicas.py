@@ -25,14 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.bot.fake_api import ThreadedFakeBotApi
 from tests.conftest import build_issue
-from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S, SendPacer
 from tingbao.bot.outbox import drain_outbox
 from tingbao.bot.settings import ptb_environment
-from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.bot.tables import SENT, OutboxRow
-from tingbao.paper.db import Database
-from tingbao.paper.store import IssueStore
-from tingbao.worker.schema import create_schema
+from tingbao.chat.pacing import TELEGRAM_MESSAGES_PER_S, SendPacer
+from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.chat.tables import SENT, OutboxRow
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.schema import create_schema
 
 os.environ.update(ptb_environment(os.environ))  # as the CLI does at start-up
 

@@ -29,11 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text
 
 from tests.conftest import SAMPLE_TXT
-from tingbao.paper.db import Database
 from tingbao.paper.model import Article, Contact, Issue, Section, make_article_id, make_issue_id
-from tingbao.paper.search_index import rebuild_search_index
-from tingbao.paper.store import IssueStore
-from tingbao.worker.schema import create_schema
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.schema import create_schema
+from tingbao.store.search_index import rebuild_search_index
 
 TOPICS = (
     "加装电梯",

@@ -15,15 +15,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tingbao.feeds.build import build_public
-from tingbao.paper.assets import (
-    ARTICLE_MP3,
-    ARTICLE_MP3_SLOW,
-    ARTICLE_VTT,
-    ISSUE_MP3,
-    Asset,
-    AssetStore,
-)
-from tingbao.paper.db import Database
 from tingbao.paper.model import (
     Article,
     Contact,
@@ -32,9 +23,18 @@ from tingbao.paper.model import (
     make_article_id,
     make_issue_id,
 )
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
-from tingbao.worker.schema import create_schema
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import (
+    ARTICLE_MP3,
+    ARTICLE_MP3_SLOW,
+    ARTICLE_VTT,
+    ISSUE_MP3,
+    Asset,
+    AssetStore,
+)
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.schema import create_schema
 from tingbao.worker.settings import Settings, load_settings
 
 PARAGRAPH = "7月27日，虹桥镇召开2020年年中工作会议，进一步明确下半年工作重点。" * 6

@@ -44,9 +44,9 @@ def dense_photo(path: Path) -> Path:
 
 def make_input(case: str, folder: Path) -> tuple[Path, str]:
     """Write one input file and describe it."""
-    from tests.paper.printissue import make_print_issue
-    from tests.paper.printvariant import make_variant
-    from tests.paper.scans import phone_photo, scanned_pdf
+    from tests.reading.printissue import make_print_issue
+    from tests.reading.printvariant import make_variant
+    from tests.reading.scans import phone_photo, scanned_pdf
 
     if case == "a3":
         printed = make_print_issue(folder / "print.pdf").path
@@ -63,8 +63,8 @@ def make_input(case: str, folder: Path) -> tuple[Path, str]:
 
 def run_case(case: str) -> None:
     """Read one input by OCR and print its table row."""
-    from tingbao.paper.ocr import ocr_image, ocr_pdf
     from tingbao.paper.settings import ReadingSettings
+    from tingbao.reading.ocr import ocr_image, ocr_pdf
 
     reading = ReadingSettings(ocr_page_timeout_s=600.0)
     with tempfile.TemporaryDirectory() as folder:

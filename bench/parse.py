@@ -18,9 +18,9 @@ sys.path.insert(0, str(ROOT))
 
 import pypdfium2 as pdfium  # noqa: E402
 
-from tests.paper.pdfgen import write_issue_pdf  # noqa: E402
-from tests.paper.printissue import make_print_issue  # noqa: E402
-from tingbao.paper.reader import read_issue  # noqa: E402
+from tests.reading.pdfgen import write_issue_pdf  # noqa: E402
+from tests.reading.printissue import make_print_issue  # noqa: E402
+from tingbao.reading.reader import read_issue  # noqa: E402
 from tingbao.worker.settings import load_settings  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "jinhongqiao-2020-07.txt"

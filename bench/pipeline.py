@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tingbao.worker.run import run_once  # noqa: E402
+from tingbao.cli.run import run_once  # noqa: E402
 from tingbao.worker.settings import load_settings  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "jinhongqiao-2020-07.txt"

@@ -49,16 +49,16 @@ from bench.bot_search import QUERIES, make_article, percentile, sample_sentences
 from tests.bot.fake_api import FakeBotApi, ThreadedFakeBotApi
 from tests.pg import running_postgres
 from tingbao.bot.settings import ptb_environment
-from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.bot.tables import SENT, OutboxRow
+from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.chat.tables import SENT, OutboxRow
 from tingbao.feeds.build import build_papers_index, build_public
-from tingbao.paper.assets import ARTICLE_MP3, ISSUE_MP3, Asset, AssetStore
-from tingbao.paper.db import Database, driver_url
 from tingbao.paper.model import Contact, Issue, make_issue_id
-from tingbao.paper.publish import LocalPublisher
 from tingbao.paper.settings import PaperSettings
-from tingbao.paper.store import IssueStore
-from tingbao.worker.schema import create_schema
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import ARTICLE_MP3, ISSUE_MP3, Asset, AssetStore
+from tingbao.store.engine import Database, driver_url
+from tingbao.store.issues import IssueStore
+from tingbao.store.schema import create_schema
 from tingbao.worker.settings import Settings, load_settings
 
 os.environ.update(ptb_environment(os.environ))  # as the CLI does at start-up

@@ -17,12 +17,12 @@ import pytest
 
 from tests.pg import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tingbao.bot.settings import ptb_environment
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.db import Database
 from tingbao.paper.model import Article, Contact, Issue, Section, make_article_id, make_issue_id
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
-from tingbao.worker.schema import create_schema
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.schema import create_schema
 from tingbao.worker.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +160,7 @@ def small_issue() -> Issue:
 @pytest.fixture(scope="session")
 def sample_issue() -> Issue:
     """The real sample issue, parsed from samples/ by the paper part."""
-    from tingbao.paper.reader import read_issue
+    from tingbao.reading.reader import read_issue
 
     env = {"TINGBAO_TTS": "offline"}
     settings = load_settings(env, data_dir=ROOT / "data-unused")

@@ -17,8 +17,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tingbao.paper.s3 import PublishTarget
 from tingbao.paper.settings import Secret
+from tingbao.publish.s3 import PublishTarget
 
 REGION = "us-east-1"
 KEY_ID = "tingbao-test-key"

@@ -11,9 +11,9 @@ from edge_tts.drm import DRM
 from tests.audio.fake_edge import FakeEdge
 from tingbao.audio import AudioService, make_synthesizers
 from tingbao.audio.offline import OfflineSynthesizer
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 

@@ -16,11 +16,11 @@ from tingbao.audio.marks import for_offline, for_online, has_marks, shown
 from tingbao.audio.normalize import speakable
 from tingbao.audio.offline import OfflineSynthesizer
 from tingbao.audio.text import group_pieces, lines_of, piece_text, speakable_chars
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.lexicon import Entry, Lexicon, parse_reading
+from tingbao.chinese.lexicon import Entry, Lexicon, parse_reading
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 SENTENCE = "莘庄镇2020年有1,000户居民，单位在闵行区。"

@@ -31,10 +31,10 @@ from tingbao.audio.loudness import (
 from tingbao.audio.mp3 import pcm_samples, to_sample_rate
 from tingbao.audio.offline import OfflineSynthesizer
 from tingbao.audio.voice_notes import VoiceNotes
-from tingbao.paper.assets import AssetStore
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 RATE = 24000

@@ -24,9 +24,9 @@ from tingbao.audio.plan import (
     plan_readings,
     reading_key,
 )
-from tingbao.paper.assets import Asset
 from tingbao.paper.model import Article, Issue
 from tingbao.paper.settings import PaperSettings
+from tingbao.store.assets import Asset
 
 PAPER = PaperSettings(name="金虹桥", hotline="021-64059791")
 ISSUE = build_issue()

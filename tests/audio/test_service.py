@@ -18,10 +18,10 @@ from tingbao.audio.edge import EdgeSynthesizer
 from tingbao.audio.mp3 import parse_frames
 from tingbao.audio.offline import OfflineSynthesizer
 from tingbao.audio.voice_notes import VoiceNotes
-from tingbao.paper.assets import AssetStore
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 

@@ -10,10 +10,10 @@ import pytest
 
 from tests.bot.fake_api import Call, FakeBotApi
 from tingbao.bot.app import BotApp, BotOptions, build_application, start_embedded, stop_embedded
-from tingbao.paper.db import Database
-from tingbao.paper.publish import LocalPublisher
+from tingbao.cli.services import bot_neighbours
 from tingbao.paper.settings import Secret
-from tingbao.worker.services import bot_neighbours
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.engine import Database
 from tingbao.worker.settings import Settings
 
 ADMIN = 9001

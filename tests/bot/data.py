@@ -6,10 +6,10 @@ import json
 from datetime import date, timedelta
 
 from tests.conftest import build_issue
-from tingbao.paper.assets import Asset, AssetStore
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import Publisher
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import Publisher
+from tingbao.store.assets import Asset, AssetStore
+from tingbao.store.issues import IssueStore
 
 
 def save_issues(store: IssueStore, count: int = 1) -> list[Issue]:

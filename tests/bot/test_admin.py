@@ -15,25 +15,25 @@ from tests.bot.conftest import ADMIN, READER, StartBot
 from tests.bot.data import save_issues
 from tests.bot.fake_api import FakeBotApi
 from tests.conftest import SAMPLE_TXT, build_issue
-from tests.paper.pdfgen import write_issue_pdf
-from tests.paper.printvariant import make_variant
-from tests.paper.scans import phone_photo
-from tests.paper.test_docx import write_docx
-from tests.paper.test_picture import REGIONS, page
-from tingbao.bot import texts
+from tests.reading.pdfgen import write_issue_pdf
+from tests.reading.printvariant import make_variant
+from tests.reading.scans import phone_photo
+from tests.reading.test_docx import write_docx
+from tests.reading.test_picture import REGIONS, page
 from tingbao.bot.admin import LAYOUT_PAGES
-from tingbao.bot.papers import ChatPapers
-from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.paper.db import Database
-from tingbao.paper.docx import OLE_MAGIC
+from tingbao.chat import texts
+from tingbao.chat.papers import ChatPapers
+from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.cli.services import bot_neighbours, bot_papers
 from tingbao.paper.errors import UndecodableError
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.reader import PagesSeen, ReadResult
 from tingbao.paper.settings import PaperSettings
-from tingbao.paper.store import IssueStore
 from tingbao.phone.records import CallRecords
-from tingbao.worker.services import bot_neighbours, bot_papers
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.reading.docx import OLE_MAGIC
+from tingbao.reading.reader import PagesSeen, ReadResult
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 

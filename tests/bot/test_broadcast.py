@@ -14,12 +14,12 @@ from tests.bot.conftest import ADMIN, FAST, StartBot
 from tests.bot.data import save_issues
 from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.app import BotOptions, stop_embedded
-from tingbao.bot.limits import SendPacer
 from tingbao.bot.outbox import drain_outbox
-from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.bot.tables import SENDING, SENT, OutboxRow
-from tingbao.paper.db import Database
-from tingbao.paper.store import IssueStore, utc_now
+from tingbao.chat.pacing import SendPacer
+from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.chat.tables import SENDING, SENT, OutboxRow
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore, utc_now
 
 
 def delivered(api: FakeBotApi) -> Counter[int]:

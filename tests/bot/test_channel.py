@@ -15,22 +15,17 @@ from telegram import Bot
 from tests.bot.data import FakeClock, put_audio, put_chapters, save_issues
 from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.channel import CHANNEL_LEASE, ChannelJob, ChannelReport, sync_channel
-from tingbao.bot.channel_store import (
-    issues_behind,
-    posts_of,
-    queue_channel_issue,
-    record_sending,
-)
-from tingbao.bot.channel_store import revise_channel_issue as revise
 from tingbao.bot.files import AudioSender, FileIdCache
-from tingbao.bot.leases import take_lease
-from tingbao.bot.limits import ChannelPacer
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.db import Database
+from tingbao.chat.channel_store import issues_behind, posts_of, queue_channel_issue, record_sending
+from tingbao.chat.channel_store import revise_channel_issue as revise
+from tingbao.chat.leases import take_lease
+from tingbao.chat.pacing import ChannelPacer
+from tingbao.cli.services import bot_papers
 from tingbao.paper.model import Issue, Section
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
-from tingbao.worker.services import bot_papers
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 CHANNEL = "@tingbao_news"

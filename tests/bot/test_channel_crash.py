@@ -15,11 +15,11 @@ import pytest
 
 from tests.bot.data import put_audio, put_chapters, save_issues
 from tests.bot.fake_api import Call, FakeBotApi, ThreadedFakeBotApi
-from tingbao.bot.channel_store import issues_behind, queue_channel_issue
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.db import Database
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
+from tingbao.chat.channel_store import issues_behind, queue_channel_issue
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
@@ -38,7 +38,7 @@ def bot_once(api: FakeBotApi, data_dir: Path) -> subprocess.Popen[str]:
         "TELEGRAM_CHANNEL": CHANNEL,
         "TINGBAO_CHANNEL_LEASE": str(LEASE_S),
     }
-    command = [sys.executable, "-m", "tingbao.worker.cli", "--data-dir", str(data_dir)]
+    command = [sys.executable, "-m", "tingbao.cli.main", "--data-dir", str(data_dir)]
     return subprocess.Popen(
         [*command, "bot", "--once"],
         env=env,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.bot.data import FakeClock
-from tingbao.bot.limits import ChannelPacer
+from tingbao.chat.pacing import ChannelPacer
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import build_issue
-from tingbao.bot.channel_plan import (
+from tingbao.chat.channel_plan import (
     CAPTION_LIMIT,
     ISSUE_CAPTION_MORE,
     IssueAudio,
@@ -18,9 +18,9 @@ from tingbao.bot.channel_plan import (
     plan_issue,
     withdrawn_hash,
 )
-from tingbao.bot.render import MESSAGE_LIMIT, tg_len
-from tingbao.paper.assets import Asset
+from tingbao.chat.render import MESSAGE_LIMIT, tg_len
 from tingbao.paper.model import Article, Issue, Section
+from tingbao.store.assets import Asset
 
 LINKS = Links(lambda path: f"https://news.example/{path}", "tingbao_bot")
 ISSUE = build_issue()

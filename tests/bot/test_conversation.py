@@ -7,13 +7,13 @@ import pytest
 from tests.bot.conftest import READER, StartBot
 from tests.bot.data import put_audio, put_chapters, put_real_mp3, save_issues
 from tests.bot.fake_api import Call, FakeBotApi
-from tingbao.bot import texts
 from tingbao.bot.app import stop_embedded
-from tingbao.bot.subscribers import SubscriberStore
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.db import Database
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
+from tingbao.chat import texts
+from tingbao.chat.subscribers import SubscriberStore
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 

@@ -13,12 +13,12 @@ from aiohttp import web
 from tests.bot.conftest import READER, StartBot
 from tests.bot.data import put_audio, put_real_mp3, save_issues
 from tests.bot.fake_api import Call, FakeBotApi
-from tingbao.bot import texts
 from tingbao.bot.app import stop_embedded
-from tingbao.paper.assets import Asset, AssetStore
-from tingbao.paper.db import Database
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
+from tingbao.chat import texts
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import Asset, AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 
 
 def voices(api: FakeBotApi) -> list[tuple[bool, str]]:

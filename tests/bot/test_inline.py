@@ -11,10 +11,10 @@ from tests.bot.data import put_audio, save_issues
 from tests.bot.fake_api import FakeBotApi
 from tests.conftest import build_issue
 from tingbao.bot.files import FileIdCache
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.db import Database
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 
 
 async def ask(api: FakeBotApi, query: str, offset: str = "") -> tuple[list[dict[str, Any]], str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tingbao.bot.leases import hold_lease, take_lease
-from tingbao.paper.db import Database
+from tingbao.chat.leases import hold_lease, take_lease
+from tingbao.store.engine import Database
 
 
 def test_one_holder_at_a_time_and_renewal(db: Database) -> None:

@@ -8,11 +8,11 @@ import time
 
 from tests.bot.conftest import ADMIN, READER, Chat, StartBot
 from tests.bot.fake_api import Call, FakeBotApi
-from tingbao.bot import texts
 from tingbao.bot.lexicon import listing
-from tingbao.paper.db import Database
-from tingbao.paper.lexicon import DEFAULT_ENTRIES, Entry, Lexicon
-from tingbao.paper.lexicon_store import LexiconStore
+from tingbao.chat import texts
+from tingbao.chinese.lexicon import DEFAULT_ENTRIES, Entry, Lexicon
+from tingbao.store.engine import Database
+from tingbao.store.lexicon import LexiconStore
 
 _ids = itertools.count(10_000)
 

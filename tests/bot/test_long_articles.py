@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tests.bot.conftest import StartBot
-from tingbao.bot.render import tg_len
+from tingbao.chat.render import tg_len
 from tingbao.paper.model import Article, Issue, Section, make_article_id
-from tingbao.paper.store import IssueStore
+from tingbao.store.issues import IssueStore
 
 
 async def test_long_article_is_split(start_bot: StartBot, store: IssueStore) -> None:

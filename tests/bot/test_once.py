@@ -11,12 +11,12 @@ from tests.bot.conftest import FAST
 from tests.bot.data import save_issues
 from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.app import drain_once
-from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.paper.db import Database
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
-from tingbao.worker.cli import main
-from tingbao.worker.services import bot_neighbours
+from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.cli.main import main
+from tingbao.cli.services import bot_neighbours
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 

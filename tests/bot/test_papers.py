@@ -13,14 +13,14 @@ import pytest
 from tests.bot.conftest import READER, StartBot
 from tests.bot.fake_api import FakeBotApi
 from tests.conftest import build_issue
-from tingbao.bot import texts
-from tingbao.bot.papers import ChatPapers
-from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.paper.db import Database
+from tingbao.chat import texts
+from tingbao.chat.papers import ChatPapers
+from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.cli.services import bot_papers
 from tingbao.paper.model import Issue
 from tingbao.paper.settings import PaperSettings
-from tingbao.paper.store import IssueStore
-from tingbao.worker.services import bot_papers
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings, load_settings
 
 A, B = "jinhongqiao", "xinzhuang"

@@ -14,10 +14,10 @@ from sqlalchemy.dialects import postgresql
 
 from tests.conftest import build_issue
 from tingbao.bot.outbox import claim_statement
-from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.paper.db import Database, driver_url
-from tingbao.paper.store import IssueStore
-from tingbao.worker.schema import create_schema
+from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.store.engine import Database, driver_url
+from tingbao.store.issues import IssueStore
+from tingbao.store.schema import create_schema
 
 
 @pytest.fixture

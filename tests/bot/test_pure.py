@@ -10,14 +10,14 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from tests.conftest import build_issue
-from tingbao.bot import render
 from tingbao.bot.admin import safe_name
 from tingbao.bot.errors import CallbackDataError
 from tingbao.bot.inline import parse_offset
 from tingbao.bot.keyboards import Callback, page_buttons, parse_callback, parse_start
-from tingbao.bot.limits import FloodGate, SendPacer
 from tingbao.bot.sending import classify
-from tingbao.bot.texts import intent_of, search_words
+from tingbao.chat import render
+from tingbao.chat.pacing import FloodGate, SendPacer
+from tingbao.chat.texts import intent_of, search_words
 from tingbao.paper.model import Article, Contact, Section
 
 

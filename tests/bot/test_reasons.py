@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tingbao.bot.reasons import GENERIC_REASON, refusal_reason, warning_text
+from tingbao.chat.reasons import GENERIC_REASON, refusal_reason, warning_text
 from tingbao.paper import errors
 
 

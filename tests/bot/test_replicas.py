@@ -35,10 +35,10 @@ from tests.bot.test_webhook import (
     wait,
 )
 from tingbao.bot.settings import derived_secret
-from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.bot.tables import SENDING, SENT, OutboxRow
-from tingbao.paper.db import Database
-from tingbao.paper.store import IssueStore
+from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.chat.tables import SENDING, SENT, OutboxRow
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]

@@ -11,10 +11,10 @@ from tests.bot.conftest import StartBot
 from tests.bot.data import save_issues
 from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.app import build_application, file_base_url, run_bot
-from tingbao.paper.db import Database
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
-from tingbao.worker.services import bot_neighbours
+from tingbao.cli.services import bot_neighbours
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 

@@ -9,8 +9,8 @@ import pytest
 from tests.bot.conftest import StartBot
 from tests.bot.data import save_issues
 from tests.conftest import build_issue
-from tingbao.bot import texts
-from tingbao.paper.store import IssueStore
+from tingbao.chat import texts
+from tingbao.store.issues import IssueStore
 
 LIFT = ("居民区里加装电梯，方便老人上下楼。", "新闻热线021-64059791。")
 

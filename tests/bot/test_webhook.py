@@ -23,8 +23,8 @@ import pytest
 from tests.bot.fake_api import Call, FakeBotApi, ThreadedFakeBotApi
 from tests.webhook import post_webhook
 from tingbao.bot.settings import derived_secret, load_bot_settings
+from tingbao.cli.main import main
 from tingbao.paper.errors import SettingsError
-from tingbao.worker.cli import main
 
 WEBHOOK_URL = "https://news.example.org/telegram"
 PATH = "/telegram"
@@ -52,7 +52,7 @@ def start_bot(
     data_dir: Path, env: dict[str, str], *args: str, log: Path | None = None
 ) -> subprocess.Popen[bytes]:
     """Start `tingbao bot ARGS` in a child process (stderr to log, if given)."""
-    command = [sys.executable, "-m", "tingbao.worker.cli", "--data-dir", str(data_dir), "-v"]
+    command = [sys.executable, "-m", "tingbao.cli.main", "--data-dir", str(data_dir), "-v"]
     if log is None:
         return subprocess.Popen(
             [*command, "bot", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

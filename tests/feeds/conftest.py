@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from tingbao.feeds.build import BuildReport, build_public
-from tingbao.paper.assets import (
+from tingbao.paper.model import Issue
+from tingbao.publish.publisher import LocalPublisher, Publisher
+from tingbao.store.assets import (
     ARTICLE_MP3,
     ARTICLE_MP3_SLOW,
     ARTICLE_VTT,
@@ -21,9 +23,7 @@ from tingbao.paper.assets import (
     Asset,
     AssetStore,
 )
-from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher, Publisher
-from tingbao.paper.store import IssueStore
+from tingbao.store.issues import IssueStore
 from tingbao.worker.settings import Settings
 
 RATE = 24_000

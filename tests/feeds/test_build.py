@@ -9,8 +9,8 @@ import feedparser
 
 from tests.feeds.conftest import Published
 from tingbao.feeds.build import MANIFEST
-from tingbao.paper.assets import ARTICLE_MP3
-from tingbao.paper.publish import LocalPublisher
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import ARTICLE_MP3
 
 
 class CountingPublisher(LocalPublisher):

@@ -18,8 +18,8 @@ from tingbao.feeds.build import render_feeds
 from tingbao.feeds.feedgen_ext import PODCAST_NS, podcast_guid
 from tingbao.feeds.items import feed_items
 from tingbao.feeds.view import Site, issue_views, site_from_settings
-from tingbao.paper.assets import ARTICLE_MP3, ARTICLE_VTT, ISSUE_CHAPTERS, ISSUE_MP3, Asset
 from tingbao.paper.model import Issue
+from tingbao.store.assets import ARTICLE_MP3, ARTICLE_VTT, ISSUE_CHAPTERS, ISSUE_MP3, Asset
 from tingbao.worker.settings import Settings
 
 ATOM_RNC = Path(__file__).with_name("atom.rnc")

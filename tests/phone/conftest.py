@@ -18,11 +18,11 @@ import soundfile
 
 from tests.phone.library import Prepared, prepare_library
 from tests.phone.sipkit import Caller, Kamailio, free_port, free_port_block, missing_binaries
-from tingbao.paper.db import Database
 from tingbao.phone.line import Line, tune_for_audio
 from tingbao.phone.menu import Timing
 from tingbao.phone.pyvoip import PyVoipStack
 from tingbao.phone.records import CallRecords
+from tingbao.store.engine import Database
 
 USER, PASSWORD = "news", "line-secret"
 # Short timers: the menu repeats after 1 s of quiet, 6 s without a key ends the call.

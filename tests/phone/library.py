@@ -11,13 +11,13 @@ from pathlib import Path
 from tests.conftest import build_issue
 from tingbao.audio import AudioService, make_synthesizers
 from tingbao.audio.offline import OfflineSynthesizer
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.db import Database
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
-from tingbao.worker.phone_library import PhoneLibrary
-from tingbao.worker.schema import create_schema
+from tingbao.phone.library import PhoneLibrary
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.schema import create_schema
 from tingbao.worker.settings import load_settings
 
 PARAGRAPHS = (

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import build_issue
-from tingbao.paper.db import Database
 from tingbao.paper.errors import SettingsError
-from tingbao.paper.store import IssueStore
 from tingbao.phone import prompts
 from tingbao.phone.records import CallRecords, caller_hash
 from tingbao.phone.settings import HostPort, load_phone_settings
 from tingbao.phone.stats import phone_stats
-from tingbao.worker.schema import create_schema
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.schema import create_schema
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ def test_the_line_answers_a_call_and_stops_on_sigterm(
     }
     env.pop("TELEGRAM_BOT_TOKEN", None)
     log = tmp_path / "phone.log"
-    program = [sys.executable, "-m", "tingbao.worker.cli", "--data-dir", str(prepared.data)]
+    program = [sys.executable, "-m", "tingbao.cli.main", "--data-dir", str(prepared.data)]
     with log.open("wb") as out:
         line = subprocess.Popen([*program, *command], env=env, stdout=out, stderr=out)
     try:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tingbao.bot.subscribers import SubscriberStore, enqueue_new_issue
+from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.feeds.build import BuildReport, build_public
-from tingbao.paper.assets import ARTICLE_MP3, Asset, AssetStore
-from tingbao.paper.db import Database
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import LocalPublisher, Publisher
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import LocalPublisher, Publisher
+from tingbao.store.assets import ARTICLE_MP3, Asset, AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 from tingbao.worker.pipeline import PaperWork, Pipeline
 from tingbao.worker.settings import Settings
 
@@ -119,7 +119,7 @@ class World:
     def outbox_rows(self) -> list[tuple[int, str]]:
         from sqlalchemy import select
 
-        from tingbao.bot.tables import OutboxRow
+        from tingbao.chat.tables import OutboxRow
 
         with self.db.session() as session:
             return sorted(session.execute(select(OutboxRow.chat_id, OutboxRow.issue_id)).all())  # type: ignore[arg-type]

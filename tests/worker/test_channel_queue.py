@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.worker.conftest import CountingAudio, write_small_issue
-from tingbao.bot.channel_store import ChannelIssueRow
-from tingbao.worker.context import open_context
-from tingbao.worker.services import make_services
+from tingbao.chat.channel_store import ChannelIssueRow
+from tingbao.cli.context import open_context
+from tingbao.cli.services import make_services
 from tingbao.worker.settings import Settings
 
 

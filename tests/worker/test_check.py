@@ -9,9 +9,9 @@ import pytest
 
 from tests.audio.fake_edge import FakeEdge
 from tests.bot.fake_api import FakeBotApi
+from tingbao.cli.check import healthy, run_checks
+from tingbao.cli.main import main
 from tingbao.paper.settings import Secret
-from tingbao.worker.check import healthy, run_checks
-from tingbao.worker.cli import main
 from tingbao.worker.settings import Settings
 
 

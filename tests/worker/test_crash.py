@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.worker.conftest import write_small_issue
-from tingbao.bot.subscribers import SubscriberStore
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.db import Database
-from tingbao.paper.store import IssueStore
-from tingbao.worker.schema import create_schema
+from tingbao.chat.subscribers import SubscriberStore
+from tingbao.store.assets import AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.schema import create_schema
 from tingbao.worker.settings import load_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
@@ -33,7 +33,7 @@ def worker_once(data_dir: Path, fault: str | None = None) -> subprocess.Complete
         [
             sys.executable,
             "-m",
-            "tingbao.worker.cli",
+            "tingbao.cli.main",
             "--data-dir",
             str(data_dir),
             "worker",
@@ -68,7 +68,7 @@ def assert_complete(data_dir: Path) -> None:
         assert len(chapters["chapters"]) >= len(issue.articles)
         from sqlalchemy import func, select
 
-        from tingbao.bot.tables import OutboxRow
+        from tingbao.chat.tables import OutboxRow
 
         with db.session() as session:
             rows = session.execute(

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import ROOT
 from tests.pg import PostgresServer
 from tests.webhook import post_webhook
-from tingbao.worker.cli import build_parser
+from tingbao.cli.main import build_parser
 from tingbao.worker.lock import AdvisoryLock, make_elector
 from tingbao.worker.settings import load_settings
 
@@ -231,7 +231,7 @@ def test_dockerfile_is_slim_and_non_root() -> None:
 def run_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run the compose health check command here, as the containers would."""
     return subprocess.run(
-        [sys.executable, "-m", "tingbao.worker.cli", "check", "--no-voice"],
+        [sys.executable, "-m", "tingbao.cli.main", "check", "--no-voice"],
         env=env,
         capture_output=True,
         text=True,

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.paper.printissue import make_print_issue
-from tests.paper.test_docx import para, write_docx
+from tests.reading.printissue import make_print_issue
+from tests.reading.test_docx import para, write_docx
 from tests.worker.conftest import World, write_small_issue
-from tingbao.paper import formats
-from tingbao.paper.dates import today
-from tingbao.paper.formats import InputFormat
+from tingbao.reading import formats
+from tingbao.reading.dates import today
+from tingbao.reading.formats import InputFormat
 
 
 async def test_print_pdf_docx_and_undated_file_through_the_inbox(world: World) -> None:

@@ -19,19 +19,19 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, MetaData, Table, inspect, text
 
 from tests.conftest import ROOT, build_issue
-from tingbao.bot.subscribers import enqueue_new_issue
-from tingbao.migrations import include_name
-from tingbao.paper.db import Database
+from tingbao.chat.subscribers import enqueue_new_issue
 from tingbao.paper.model import issue_to_dict
-from tingbao.paper.search_index import search_index_for
-from tingbao.paper.store import IssueStore
-from tingbao.worker.schema import (
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.migrations import include_name
+from tingbao.store.schema import (
     alembic_config,
     create_schema,
     current_revision,
     head_revision,
     metadata,
 )
+from tingbao.store.search_index import search_index_for
 from tingbao.worker.settings import Settings
 
 AT = datetime(2020, 7, 30, 8, 0, tzinfo=UTC)
@@ -172,7 +172,7 @@ def test_the_newest_revision_is_what_the_models_declare(empty: Database) -> None
         differences = compare_metadata(context, metadata)
     assert differences == [], (
         "the models and the migrations disagree: add a revision "
-        f"(tingbao/migrations/__init__.py says how): {differences}"
+        f"(tingbao/store/migrations/__init__.py says how): {differences}"
     )
 
 

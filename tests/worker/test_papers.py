@@ -10,12 +10,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.worker.conftest import SMALL_ISSUE, CountingAudio
-from tingbao.bot.channel_store import ChannelIssueRow
-from tingbao.bot.subscribers import SubscriberStore
-from tingbao.bot.tables import OutboxRow
-from tingbao.worker.context import Context, open_context
+from tingbao.chat.channel_store import ChannelIssueRow
+from tingbao.chat.subscribers import SubscriberStore
+from tingbao.chat.tables import OutboxRow
+from tingbao.cli.context import Context, open_context
+from tingbao.cli.services import make_services
 from tingbao.worker.pipeline import RunReport
-from tingbao.worker.services import make_services
 from tingbao.worker.settings import Settings, load_settings
 
 PAPERS_TOML = """

@@ -7,10 +7,10 @@ import io
 from rich.console import Console
 
 from tests.worker.conftest import CountingAudio, write_small_issue
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.db import Database
-from tingbao.paper.publish import LocalPublisher
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 from tingbao.worker.pipeline import PaperWork, Pipeline
 from tingbao.worker.progress import RichProgress
 from tingbao.worker.settings import Settings

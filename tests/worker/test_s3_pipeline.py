@@ -12,10 +12,10 @@ import pytest
 from tests import s3 as s3_server
 from tests.s3 import KeyLog, raw_client, s3_env
 from tests.worker.conftest import World, write_small_issue
-from tingbao.paper.db import Database
-from tingbao.paper.s3 import PublishTarget, S3Publisher, open_s3_publisher
-from tingbao.worker.cli import main
-from tingbao.worker.context import bucket_notice
+from tingbao.cli.context import bucket_notice
+from tingbao.cli.main import main
+from tingbao.publish.s3 import PublishTarget, S3Publisher, open_s3_publisher
+from tingbao.store.engine import Database
 from tingbao.worker.settings import Settings, load_settings
 
 moto_s3 = s3_server.moto_s3  # one server for this module

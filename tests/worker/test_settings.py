@@ -147,7 +147,7 @@ def test_only_the_composition_root_reads_the_process_environment() -> None:
     whole = [
         name for name, text in sources.items() if "os.environ" in text.replace("{**os.environ", "")
     ]
-    assert whole == ["worker/cli.py"]
+    assert whole == ["cli/main.py"]
 
 
 PAPERS = """
@@ -225,7 +225,7 @@ def test_cli_refuses_an_unknown_or_missing_paper_in_one_line(
     args: list[str],
     says: str,
 ) -> None:
-    from tingbao.worker.cli import main
+    from tingbao.cli.main import main
 
     papers = tmp_path / "papers.toml"
     papers.write_text(PAPERS, encoding="utf-8")
@@ -240,7 +240,7 @@ def test_cli_refuses_an_unknown_or_missing_paper_in_one_line(
 def test_a_bad_papers_file_stops_the_cli_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tingbao.worker.cli import main
+    from tingbao.cli.main import main
 
     papers = tmp_path / "papers.toml"
     papers.write_text(PAPERS.replace('"xinzhuang"', '"jinhongqiao"'), encoding="utf-8")

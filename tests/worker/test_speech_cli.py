@@ -9,7 +9,7 @@ import pytest
 
 from tingbao.audio.loudness import TARGET_LUFS, measure
 from tingbao.audio.mp3 import SAMPLE_RATE, decode, parse_frames
-from tingbao.worker.cli import main
+from tingbao.cli.main import main
 
 
 @pytest.fixture(autouse=True)

@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy import NullPool, create_engine, func, select, text
 
 from tests.worker.conftest import write_small_issue
-from tingbao.bot.subscribers import SubscriberStore
-from tingbao.bot.tables import OutboxRow
-from tingbao.paper.assets import AssetRow, AssetStore
-from tingbao.paper.db import Database
-from tingbao.paper.store import IssueStore
+from tingbao.chat.subscribers import SubscriberStore
+from tingbao.chat.tables import OutboxRow
+from tingbao.store.assets import AssetRow, AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
 from tingbao.worker.lock import (
     KEEPALIVE_IDLE_S,
     LEADER_POLL_S,
@@ -200,7 +200,7 @@ class Worker:
         self.log = log
         self._out: IO[bytes] = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tingbao.worker.cli", "--data-dir", str(data_dir), "worker"],
+            [sys.executable, "-m", "tingbao.cli.main", "--data-dir", str(data_dir), "worker"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=self._out,
@@ -304,7 +304,7 @@ def test_standby_finishes_the_issue_of_a_killed_leader(
     env = worker_env(database_url)
     # The schema, as every deployment gets it: through the CLI's normal path.
     made = subprocess.run(
-        [sys.executable, "-m", "tingbao.worker.cli", "--data-dir", str(data_dir), "issues"],
+        [sys.executable, "-m", "tingbao.cli.main", "--data-dir", str(data_dir), "issues"],
         env=env,
         capture_output=True,
         text=True,

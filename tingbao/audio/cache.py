@@ -13,7 +13,7 @@ from tingbao.audio.errors import AudioFormatError
 from tingbao.audio.loudness import Profile
 from tingbao.audio.mp3 import parse_frames
 from tingbao.audio.speech import Boundary, Speech
-from tingbao.paper.publish import atomic_write_bytes
+from tingbao.publish.publisher import atomic_write_bytes
 
 FORMAT_VERSION = "mp3-24k-48k-mono-v1"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from tingbao.paper.lexicon import Entry, Lexicon
-from tingbao.paper.pinyin import tone_marks
+from tingbao.chinese.lexicon import Entry, Lexicon
+from tingbao.chinese.pinyin import tone_marks
 
 OPEN, SEP, CLOSE = "\ue000", "\ue001", "\ue002"
 _SLOT = 0xE100  # slot n is chr(_SLOT + n) while the other rules run

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from tingbao.audio.marks import fill_marks, hold_words
 from tingbao.audio.numerals import cardinal, decimal, digits
-from tingbao.paper.lexicon import Lexicon
-from tingbao.paper.phone import replace_phones, spoken
+from tingbao.chinese.lexicon import Lexicon
+from tingbao.chinese.phone_numbers import replace_phones, spoken
 
 _CJK = r"\u3400-\u9fff"
 _FULLWIDTH = str.maketrans(

@@ -15,11 +15,11 @@ from tingbao.audio.master import MASTER_VERSION
 from tingbao.audio.script import Script, article_script, issue_script, spoken_date
 from tingbao.audio.speech import ENGINE_OFFLINE
 from tingbao.audio.tags import TagInfo
-from tingbao.paper import assets as roles
-from tingbao.paper.assets import Asset
-from tingbao.paper.lexicon import Lexicon
+from tingbao.chinese.lexicon import Lexicon
 from tingbao.paper.model import Issue
 from tingbao.paper.settings import PaperSettings
+from tingbao.store import assets as roles
+from tingbao.store.assets import Asset
 
 NORMAL_RATE = "+0%"
 KIND_ARTICLE = "article"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from tingbao.audio.numerals import cardinal
 from tingbao.audio.text import Line, lines_of
-from tingbao.paper.lexicon import Lexicon
+from tingbao.chinese.lexicon import Lexicon
 from tingbao.paper.model import Article, Issue
 
 # Silences after each kind of part, in milliseconds.

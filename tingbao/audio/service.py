@@ -46,13 +46,13 @@ from tingbao.audio.speech import ENGINE_OFFLINE
 from tingbao.audio.tags import tag_mp3
 from tingbao.audio.transcript import render_chapters_json, render_vtt
 from tingbao.audio.voice_notes import drop_stale_note
-from tingbao.paper import assets as roles
-from tingbao.paper.assets import Asset, AssetStore
-from tingbao.paper.lexicon import Lexicon
+from tingbao.chinese.lexicon import Lexicon
 from tingbao.paper.model import Issue
-from tingbao.paper.publish import Publisher, write_verified
 from tingbao.paper.settings import PaperSettings
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import Publisher, write_verified
+from tingbao.store import assets as roles
+from tingbao.store.assets import Asset, AssetStore
+from tingbao.store.issues import IssueStore
 
 log = logging.getLogger("tingbao.audio")
 

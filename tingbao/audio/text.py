@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from tingbao.audio.marks import CLOSE, OPEN, for_online
 from tingbao.audio.normalize import speakable
-from tingbao.paper.lexicon import Lexicon
+from tingbao.chinese.lexicon import Lexicon
 
 _SENTENCE = re.compile(r"[^。！？!?]+(?:[。！？!?]+[”’」』）)\"']*)?|[。！？!?]+")
 _SOFT_BREAK = re.compile(r"(?<=[，；、,;：:])")

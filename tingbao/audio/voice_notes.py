@@ -18,10 +18,10 @@ import logging
 from tingbao.audio.errors import AudioFormatError
 from tingbao.audio.master import voice_note_measured
 from tingbao.audio.mp3 import parse_frames
-from tingbao.paper import assets as roles
-from tingbao.paper.assets import Asset, AssetStore
 from tingbao.paper.errors import PaperError
-from tingbao.paper.publish import Publisher, write_verified
+from tingbao.publish.publisher import Publisher, write_verified
+from tingbao.store import assets as roles
+from tingbao.store.assets import Asset, AssetStore
 
 log = logging.getLogger("tingbao.audio")
 

@@ -23,21 +23,21 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from tingbao.bot import render, texts
 from tingbao.bot.errors import CallbackDataError
 from tingbao.bot.keyboards import papers_keyboard, parse_callback, publish_keyboard
-from tingbao.bot.papers import ChatPapers
-from tingbao.bot.reasons import refusal_reason, warning_text
 from tingbao.bot.settings import BotSettings
-from tingbao.bot.subscribers import SubscriberStore
+from tingbao.chat import render, texts
+from tingbao.chat.papers import ChatPapers
+from tingbao.chat.reasons import refusal_reason, warning_text
+from tingbao.chat.subscribers import SubscriberStore
 from tingbao.paper.errors import PaperError
-from tingbao.paper.formats import all_suffixes
 from tingbao.paper.model import Issue
-from tingbao.paper.picture import render_png
-from tingbao.paper.publish import atomic_write_bytes
-from tingbao.paper.reader import PagesSeen, read_issue
 from tingbao.paper.settings import PaperSettings, ReadingSettings
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import atomic_write_bytes
+from tingbao.reading.formats import all_suffixes
+from tingbao.reading.picture import render_png
+from tingbao.reading.reader import PagesSeen, read_issue
+from tingbao.store.issues import IssueStore
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,6 @@ from telegram.ext import (
     filters,
 )
 
-from tingbao.bot import texts
 from tingbao.bot.admin import AdminHandlers, ParseFn, PublishFn
 from tingbao.bot.channel import ChannelJob, ChannelReport
 from tingbao.bot.chat import ReaderDeps
@@ -45,22 +44,23 @@ from tingbao.bot.files import (
 )
 from tingbao.bot.health import unavailable
 from tingbao.bot.lexicon import LexiconHandlers, lexicon_handlers
-from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S, FloodGate, SendPacer
 from tingbao.bot.listen import Listener
 from tingbao.bot.logs import install_redaction
 from tingbao.bot.outbox import DrainReport, drain_outbox
-from tingbao.bot.papers import ChatPapers, Papers
 from tingbao.bot.reader import Reader
 from tingbao.bot.routes import reader_handlers
 from tingbao.bot.sending import DEFAULT_LEASE_S
 from tingbao.bot.settings import TELEGRAM_CLOUD, BotSettings, WebhookSettings
-from tingbao.bot.subscribers import SubscriberStore
 from tingbao.bot.updates import OnceGuard, PruneJob, SeenUpdates
-from tingbao.paper.assets import AssetStore
-from tingbao.paper.db import Database
-from tingbao.paper.lexicon_store import LexiconStore
-from tingbao.paper.publish import Publisher
-from tingbao.paper.store import IssueStore
+from tingbao.chat import texts
+from tingbao.chat.pacing import TELEGRAM_MESSAGES_PER_S, FloodGate, SendPacer
+from tingbao.chat.papers import ChatPapers, Papers
+from tingbao.chat.subscribers import SubscriberStore
+from tingbao.publish.publisher import Publisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.lexicon import LexiconStore
 
 log = logging.getLogger(__name__)
 

@@ -42,9 +42,11 @@ from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from tingbao.bot.channel_plan import IssueAudio, Links, PlannedPost, plan_issue, withdrawn_hash
 from tingbao.bot.channel_send import ChannelPoster, is_gone
-from tingbao.bot.channel_store import (
+from tingbao.bot.files import AudioSender, published_bytes
+from tingbao.bot.sending import classify, new_owner
+from tingbao.chat.channel_plan import IssueAudio, Links, PlannedPost, plan_issue, withdrawn_hash
+from tingbao.chat.channel_store import (
     DELETED,
     POSTED,
     SENDING,
@@ -58,15 +60,13 @@ from tingbao.bot.channel_store import (
     record_sending,
     record_shown,
 )
-from tingbao.bot.files import AudioSender, published_bytes
-from tingbao.bot.leases import hold_lease
-from tingbao.bot.limits import ChannelPacer
-from tingbao.bot.papers import Papers
-from tingbao.bot.sending import classify, new_owner
-from tingbao.paper.assets import ISSUE_CHAPTERS, AssetStore
-from tingbao.paper.db import Database
+from tingbao.chat.leases import hold_lease
+from tingbao.chat.pacing import ChannelPacer
+from tingbao.chat.papers import Papers
 from tingbao.paper.model import Issue
-from tingbao.paper.store import Clock, IssueStore, utc_now
+from tingbao.store.assets import ISSUE_CHAPTERS, AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import Clock, IssueStore, utc_now
 
 log = logging.getLogger(__name__)
 

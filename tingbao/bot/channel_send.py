@@ -23,12 +23,12 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
 
-from tingbao.bot.channel_plan import WITHDRAWN_NOTE, PlannedPost
-from tingbao.bot.channel_store import DELETED, WITHDRAWN
 from tingbao.bot.files import AudioSender
-from tingbao.bot.limits import ChannelPacer
 from tingbao.bot.sending import retry_after_seconds
-from tingbao.paper.assets import Asset
+from tingbao.chat.channel_plan import WITHDRAWN_NOTE, PlannedPost
+from tingbao.chat.channel_store import DELETED, WITHDRAWN
+from tingbao.chat.pacing import ChannelPacer
+from tingbao.store.assets import Asset
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Message | bool)  # what a send or an edit of a message answers

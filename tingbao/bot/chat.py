@@ -18,17 +18,17 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from tingbao.bot import texts
 from tingbao.bot.errors import CallbackDataError
 from tingbao.bot.files import AudioSender, VoiceNoteSource
 from tingbao.bot.keyboards import papers_keyboard
-from tingbao.bot.papers import ChatPapers, Papers
-from tingbao.bot.subscribers import SubscriberStore
-from tingbao.paper.assets import AssetStore
+from tingbao.chat import texts
+from tingbao.chat.papers import ChatPapers, Papers
+from tingbao.chat.subscribers import SubscriberStore
 from tingbao.paper.model import Article, Issue
-from tingbao.paper.publish import Publisher
 from tingbao.paper.settings import PaperSettings
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import Publisher
+from tingbao.store.assets import AssetStore
+from tingbao.store.issues import IssueStore
 
 Context = ContextTypes.DEFAULT_TYPE
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup

@@ -17,11 +17,11 @@ from sqlalchemy import delete
 from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest
 
-from tingbao.bot.tables import FileIdRow
-from tingbao.paper.assets import ARTICLE_VOICE, Asset, AssetStore
-from tingbao.paper.db import Database
-from tingbao.paper.publish import Publisher
-from tingbao.paper.store import Clock, utc_now
+from tingbao.chat.tables import FileIdRow
+from tingbao.publish.publisher import Publisher
+from tingbao.store.assets import ARTICLE_VOICE, Asset, AssetStore
+from tingbao.store.engine import Database
+from tingbao.store.issues import Clock, utc_now
 
 log = logging.getLogger(__name__)
 

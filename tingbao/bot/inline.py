@@ -22,13 +22,13 @@ from telegram import (
 )
 from telegram.constants import InlineQueryLimit, ParseMode
 
-from tingbao.bot import render
 from tingbao.bot.chat import Context, ReaderDeps
 from tingbao.bot.keyboards import page_link_keyboard
-from tingbao.paper.assets import ARTICLE_MP3, ARTICLE_VOICE
-from tingbao.paper.pages import article_page
+from tingbao.chat import render
 from tingbao.paper.settings import PaperSettings
-from tingbao.paper.store import ArticleHit, SearchPage
+from tingbao.publish.paths import article_page
+from tingbao.store.assets import ARTICLE_MP3, ARTICLE_VOICE
+from tingbao.store.issues import ArticleHit, SearchPage
 
 PAGE_SIZE = InlineQueryLimit.RESULTS  # 50, Telegram's most per answer
 CACHE_TIME = timedelta(seconds=30)

@@ -26,8 +26,8 @@ from telegram import (
     WebAppInfo,
 )
 
-from tingbao.bot import texts
 from tingbao.bot.errors import CallbackDataError
+from tingbao.chat import texts
 from tingbao.paper.model import Article, Issue
 from tingbao.paper.settings import PaperSettings
 

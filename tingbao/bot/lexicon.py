@@ -17,10 +17,10 @@ from collections.abc import Callable
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from tingbao.bot import render, texts
-from tingbao.paper.lexicon import Entry, Lexicon, LexiconError, parse_reading
-from tingbao.paper.lexicon_store import LexiconStore
-from tingbao.paper.pinyin import tone_marks
+from tingbao.chat import render, texts
+from tingbao.chinese.lexicon import Entry, Lexicon, LexiconError, parse_reading
+from tingbao.chinese.pinyin import tone_marks
+from tingbao.store.lexicon import LexiconStore
 
 Context = ContextTypes.DEFAULT_TYPE
 IsAdmin = Callable[[Update], bool]

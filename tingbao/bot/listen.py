@@ -16,7 +16,6 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import NetworkError
 
-from tingbao.bot import render, texts
 from tingbao.bot.chat import (
     Context,
     ReaderDeps,
@@ -29,15 +28,10 @@ from tingbao.bot.chat import (
 )
 from tingbao.bot.files import AudioMeta, Method, published_bytes
 from tingbao.bot.keyboards import player_keyboard
-from tingbao.paper.assets import (
-    ARTICLE_MP3,
-    ARTICLE_MP3_SLOW,
-    ISSUE_CHAPTERS,
-    ISSUE_MP3,
-    Asset,
-)
+from tingbao.chat import render, texts
 from tingbao.paper.model import Issue
-from tingbao.paper.pages import article_page, issue_page
+from tingbao.publish.paths import article_page, issue_page
+from tingbao.store.assets import ARTICLE_MP3, ARTICLE_MP3_SLOW, ISSUE_CHAPTERS, ISSUE_MP3, Asset
 
 log = logging.getLogger(__name__)
 

@@ -58,14 +58,14 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from tingbao.bot import render
 from tingbao.bot.keyboards import articles_keyboard
-from tingbao.bot.limits import SendPacer
 from tingbao.bot.sending import DEFAULT_LEASE_S, Outcome, classify, new_owner, request_budget
-from tingbao.bot.subscribers import SubscriberStore
-from tingbao.bot.tables import BLOCKED, FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxRow
-from tingbao.paper.db import Database
-from tingbao.paper.store import Clock, IssueStore, utc_now
+from tingbao.chat import render
+from tingbao.chat.pacing import SendPacer
+from tingbao.chat.subscribers import SubscriberStore
+from tingbao.chat.tables import BLOCKED, FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxRow
+from tingbao.store.engine import Database
+from tingbao.store.issues import Clock, IssueStore, utc_now
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ import logging
 
 from telegram import ReplyKeyboardMarkup, Update
 
-from tingbao.bot import render, texts
 from tingbao.bot.chat import (
     Context,
     ReaderDeps,
@@ -34,10 +33,11 @@ from tingbao.bot.keyboards import (
     papers_keyboard,
     unsubscribe_keyboard,
 )
+from tingbao.chat import render, texts
+from tingbao.chinese.search_terms import Query, parse_query
 from tingbao.paper.model import Contact
-from tingbao.paper.pages import article_page
-from tingbao.paper.search import Query, parse_query
 from tingbao.paper.settings import PaperSettings
+from tingbao.publish.paths import article_page
 
 log = logging.getLogger(__name__)
 

@@ -26,12 +26,12 @@ from telegram.ext import (
     filters,
 )
 
-from tingbao.bot import texts
 from tingbao.bot.chat import Context, chat_of
 from tingbao.bot.inline import InlineSearch
 from tingbao.bot.keyboards import SHAPES, Action, parse_start
 from tingbao.bot.listen import Listener
 from tingbao.bot.reader import Reader
+from tingbao.chat import texts
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 

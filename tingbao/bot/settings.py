@@ -10,7 +10,7 @@ where uploads wait for 发布 (a folder of the data dir, chosen by the worker). 
 python-telegram-bot reads one variable itself, from the process environment, each time it turns a
 duration into a value: PTB_TIMEDELTA ("true" opts in to timedelta values, and PTB 22 warns on
 integer seconds without it). It cannot be handed in like the rest, so `ptb_environment` says what
-to export and the composition root (worker/cli.py `main`) exports it once, before any bot starts.
+to export and the composition root (cli/main.py `main`) exports it once, before any bot starts.
 
 Loaded once by the worker's `load_settings`; see README.md (Configuration) and .env.example.
 """
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tingbao.bot.limits import TELEGRAM_MESSAGES_PER_S
 from tingbao.bot.sending import DEFAULT_LEASE_S, request_budget
+from tingbao.chat.pacing import TELEGRAM_MESSAGES_PER_S
 from tingbao.paper.errors import SettingsError
 from tingbao.paper.settings import PaperTable, Secret, env_float, env_int
 

@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from tingbao.bot.tables import SeenUpdateRow
-from tingbao.paper.db import Database
-from tingbao.paper.store import Clock, utc_now
+from tingbao.chat.tables import SeenUpdateRow
+from tingbao.store.engine import Database
+from tingbao.store.issues import Clock, utc_now
 
 log = logging.getLogger(__name__)
 

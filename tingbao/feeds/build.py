@@ -34,10 +34,10 @@ from tingbao.feeds.view import (
     issue_views,
     site_from_settings,
 )
-from tingbao.paper.assets import ISSUE_CHAPTERS, Asset, AssetStore
-from tingbao.paper.publish import Publisher, in_folder
 from tingbao.paper.settings import PaperSettings
-from tingbao.paper.store import IssueStore
+from tingbao.publish.publisher import Publisher, in_folder
+from tingbao.store.assets import ISSUE_CHAPTERS, Asset, AssetStore
+from tingbao.store.issues import IssueStore
 
 # Lists the pages of the last build, so pages of articles dropped by a correction are removed.
 MANIFEST = ".pages-manifest.txt"  # bookkeeping: a dot name, so no server serves it

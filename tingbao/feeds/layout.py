@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from tingbao.chinese import phone_numbers as phones
 from tingbao.feeds.text import clean_text, mailto_uri, tel_uri
 from tingbao.feeds.view import FEED_ATOM, FEED_PODCAST, FEED_RSS, HOME_PAGE, Site
-from tingbao.paper import phone as phones
 from tingbao.paper.model import Contact
 
 STYLESHEET = "static/tingbao.css"

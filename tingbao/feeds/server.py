@@ -15,7 +15,7 @@ from aiohttp import web
 
 from tingbao.feeds.errors import ServeError
 from tingbao.feeds.settings import FeedsSettings
-from tingbao.paper.publish import content_type
+from tingbao.publish.publisher import content_type
 
 CORS_SUFFIXES = (".vtt", ".json", ".xml", ".mp3", ".ogg")
 CORS_HEADERS = {

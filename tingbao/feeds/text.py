@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from urllib.parse import quote, urlsplit
 
-from tingbao.paper import phone as phones
+from tingbao.chinese import phone_numbers as phones
 
 # XML 1.0 forbids C0 controls but tab, LF, CR, lone surrogates and U+FFFE/U+FFFF; C1 controls
 # and DEL are allowed but render as garbage in readers, so they go too.

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 from tingbao.feeds.settings import FeedsSettings
 from tingbao.feeds.text import clean_text, tag_authority
-from tingbao.paper.assets import (
+from tingbao.paper.model import Article, Issue
+from tingbao.paper.settings import PaperSettings
+from tingbao.publish.paths import article_page, issue_page
+from tingbao.store.assets import (
     ARTICLE_MP3,
     ARTICLE_MP3_SLOW,
     ARTICLE_VTT,
@@ -21,9 +24,6 @@ from tingbao.paper.assets import (
     ISSUE_VTT,
     Asset,
 )
-from tingbao.paper.model import Article, Issue
-from tingbao.paper.pages import article_page, issue_page
-from tingbao.paper.settings import PaperSettings
 
 FEED_RSS = "feed.xml"
 FEED_ATOM = "atom.xml"

@@ -13,13 +13,13 @@ import sys
 import threading
 from dataclasses import dataclass
 
-from tingbao.paper.db import Database
 from tingbao.phone.call import CallRunner
 from tingbao.phone.media import Library
 from tingbao.phone.menu import DEFAULT_TIMING, Timing
 from tingbao.phone.records import CallRecords
 from tingbao.phone.settings import PhoneSettings
 from tingbao.phone.sip import SipCall, SipStack
+from tingbao.store.engine import Database
 
 log = logging.getLogger(__name__)
 

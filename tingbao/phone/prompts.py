@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from tingbao.paper.phone import parse_phone, spoken
+from tingbao.chinese.phone_numbers import parse_phone, spoken
 
 ARTICLE_KEYS = 7  # 1-7 choose an article; 8 back issues, 9 hotline
 BACK_ISSUES = 7  # 1-7 choose one of the back issues

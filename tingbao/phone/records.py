@@ -9,8 +9,8 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from tingbao.paper.db import Database
 from tingbao.phone.tables import PhoneCallRow, PhoneListenRow
+from tingbao.store.engine import Database
 
 Clock = Callable[[], datetime]
 

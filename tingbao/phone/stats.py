@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from tingbao.paper.db import Database
-from tingbao.paper.store import ArticleRow, IssueRow
 from tingbao.phone.tables import PhoneCallRow, PhoneListenRow
+from tingbao.store.engine import Database
+from tingbao.store.issues import ArticleRow, IssueRow
 
 
 @dataclass(frozen=True)

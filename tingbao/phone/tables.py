@@ -1,7 +1,7 @@
 """The phone part's tables: one row per call (the caller's number only as a keyed hash) and one
 row per article or issue a caller chose to hear.
 
-A change to these tables needs a migration (tingbao/migrations says how to add one).
+A change to these tables needs a migration (tingbao/store/migrations says how to add one).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tingbao.paper.db import Base
+from tingbao.store.engine import Base
 
 
 class PhoneCallRow(Base):

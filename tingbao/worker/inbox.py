@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tingbao.paper.publish import atomic_write_bytes
+from tingbao.publish.publisher import atomic_write_bytes
 
 SKIPPED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".error.txt")
 

@@ -37,7 +37,7 @@ from typing import IO, Protocol
 from sqlalchemy import Connection, NullPool, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from tingbao.paper.db import driver_url
+from tingbao.store.engine import driver_url
 
 log = logging.getLogger("tingbao.worker")
 

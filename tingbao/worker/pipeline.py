@@ -24,14 +24,14 @@ from tingbao.audio.errors import AudioError
 from tingbao.audio.master import MASTER_VERSION
 from tingbao.audio.plan import issues_with_dropped
 from tingbao.audio.settings import AudioSettings
-from tingbao.paper.assets import Asset, AssetStore
-from tingbao.paper.dates import day_of
+from tingbao.chinese.lexicon import Lexicon
 from tingbao.paper.errors import InputError
-from tingbao.paper.lexicon import Lexicon
 from tingbao.paper.model import Issue, short_hash
-from tingbao.paper.reader import read_issue
 from tingbao.paper.settings import PaperSettings
-from tingbao.paper.store import IssueStore
+from tingbao.reading.dates import day_of
+from tingbao.reading.reader import read_issue
+from tingbao.store.assets import Asset, AssetStore
+from tingbao.store.issues import IssueStore
 from tingbao.worker.faults import Faults
 from tingbao.worker.inbox import InboxFile, move_done, move_failed, pending_files
 from tingbao.worker.progress import NoProgress, StageProgress

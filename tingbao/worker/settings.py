@@ -23,7 +23,6 @@ from tingbao.audio.settings import AudioSettings, load_audio_settings
 from tingbao.bot.settings import BotSettings, load_bot_settings
 from tingbao.feeds.settings import FeedsSettings, load_feeds_settings
 from tingbao.paper.errors import SettingsError
-from tingbao.paper.s3 import PublishTarget, load_publish_target
 from tingbao.paper.settings import (
     PaperSettings,
     PaperTable,
@@ -35,6 +34,7 @@ from tingbao.paper.settings import (
     read_papers_file,
 )
 from tingbao.phone.settings import PhoneSettings, load_phone_settings
+from tingbao.publish.s3 import PublishTarget, load_publish_target
 
 PARTS = ("paper", "reading", "audio", "feeds", "bot", "phone")
 
