@@ -34,6 +34,7 @@ run: .stamp-install
 lint: install-dev
 	$(BIN)/ruff check tingbao tests bench
 	$(BIN)/ruff format --check tingbao tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install-dev
 	$(BIN)/mypy

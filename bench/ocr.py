@@ -63,8 +63,8 @@ def make_input(case: str, folder: Path) -> tuple[Path, str]:
 
 def run_case(case: str) -> None:
     """Read one input by OCR and print its table row."""
-    from tingbao.paper.settings import ReadingSettings
     from tingbao.reading.ocr import ocr_image, ocr_pdf
+    from tingbao.reading.settings import ReadingSettings
 
     reading = ReadingSettings(ocr_page_timeout_s=600.0)
     with tempfile.TemporaryDirectory() as folder:

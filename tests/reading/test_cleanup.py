@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tingbao.paper.settings import DEFAULT_BOILERPLATE_PATTERNS
 from tingbao.reading.cleanup import (
     chinese_punctuation,
     clean_line,
@@ -16,6 +15,7 @@ from tingbao.reading.cleanup import (
     looks_like_heading,
     rejoin_paragraphs,
 )
+from tingbao.reading.settings import DEFAULT_BOILERPLATE_PATTERNS
 
 
 @pytest.mark.parametrize(

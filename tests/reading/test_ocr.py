@@ -36,12 +36,13 @@ from tingbao.paper.errors import (
     OcrTimeoutError,
     SettingsError,
 )
-from tingbao.paper.settings import PaperSettings, ReadingSettings, load_reading_settings
+from tingbao.paper.settings import PaperSettings
 from tingbao.reading.formats import format_for
 from tingbao.reading.geometry import Box, Fragment, PageText
 from tingbao.reading.ocr import OcrResult, ocr_image, ocr_pdf, unsure_lines
 from tingbao.reading.ocr_extract import split_line
 from tingbao.reading.reader import read_blocks
+from tingbao.reading.settings import ReadingSettings, load_reading_settings
 
 HEI = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 SONG = "/usr/share/fonts/truetype/arphic/uming.ttc"

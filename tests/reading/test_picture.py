@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from tingbao.cli.main import main
-from tingbao.paper.settings import PaperSettings, ReadingSettings
+from tingbao.paper.settings import PaperSettings
 from tingbao.reading import formats
 from tingbao.reading.blocks import Block
 from tingbao.reading.formats import Extracted, InputFormat
@@ -28,6 +28,7 @@ from tingbao.reading.picture import (
     render_pdf,
     render_png,
 )
+from tingbao.reading.settings import ReadingSettings
 
 A4 = (595.0, 842.0)
 SCALE = WIDTH / A4[0]

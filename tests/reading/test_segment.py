@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from tingbao.paper.settings import DEFAULT_MASTHEAD_PATTERNS
 from tingbao.reading.blocks import Block
 from tingbao.reading.cleanup import compile_patterns
 from tingbao.reading.contact import find_contact_start, parse_contact
 from tingbao.reading.dates import date_from_name, latest_date_in_text, resolve_published
 from tingbao.reading.segment import is_lead, segment
+from tingbao.reading.settings import DEFAULT_MASTHEAD_PATTERNS
 
 MASTHEAD = compile_patterns(DEFAULT_MASTHEAD_PATTERNS)
 

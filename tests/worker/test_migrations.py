@@ -20,17 +20,12 @@ from sqlalchemy import Connection, MetaData, Table, inspect, text
 
 from tests.conftest import ROOT, build_issue
 from tingbao.chat.subscribers import enqueue_new_issue
+from tingbao.cli.models import metadata
 from tingbao.paper.model import issue_to_dict
 from tingbao.store.engine import Database
 from tingbao.store.issues import IssueStore
 from tingbao.store.migrations import include_name
-from tingbao.store.schema import (
-    alembic_config,
-    create_schema,
-    current_revision,
-    head_revision,
-    metadata,
-)
+from tingbao.store.schema import alembic_config, create_schema, current_revision, head_revision
 from tingbao.store.search_index import search_index_for
 from tingbao.worker.settings import Settings
 

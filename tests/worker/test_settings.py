@@ -12,13 +12,8 @@ from tingbao.audio.settings import AudioSettings
 from tingbao.bot.settings import BotSettings, ptb_environment
 from tingbao.feeds.settings import FeedsSettings
 from tingbao.paper.errors import SettingsError
-from tingbao.paper.settings import (
-    DEFAULT_BOILERPLATE_PATTERNS,
-    MB,
-    PaperSettings,
-    ReadingSettings,
-    Secret,
-)
+from tingbao.paper.settings import MB, PaperSettings, Secret
+from tingbao.reading.settings import DEFAULT_BOILERPLATE_PATTERNS, ReadingSettings
 from tingbao.worker.settings import PARTS, Settings, load_settings
 
 PACKAGE = Path(__file__).resolve().parents[2] / "tingbao"

@@ -32,11 +32,12 @@ from tingbao.chat.reasons import refusal_reason, warning_text
 from tingbao.chat.subscribers import SubscriberStore
 from tingbao.paper.errors import PaperError
 from tingbao.paper.model import Issue
-from tingbao.paper.settings import PaperSettings, ReadingSettings
+from tingbao.paper.settings import PaperSettings
 from tingbao.publish.publisher import atomic_write_bytes
 from tingbao.reading.formats import all_suffixes
 from tingbao.reading.picture import render_png
 from tingbao.reading.reader import PagesSeen, read_issue
+from tingbao.reading.settings import ReadingSettings
 from tingbao.store.issues import IssueStore
 
 log = logging.getLogger(__name__)

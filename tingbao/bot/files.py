@@ -19,7 +19,7 @@ from telegram.error import BadRequest
 
 from tingbao.chat.tables import FileIdRow
 from tingbao.publish.publisher import Publisher
-from tingbao.store.assets import ARTICLE_VOICE, Asset, AssetStore
+from tingbao.store.assets import ARTICLE_VOICE, Asset, AssetStore, file_key
 from tingbao.store.engine import Database
 from tingbao.store.issues import Clock, utc_now
 
@@ -73,15 +73,6 @@ def published_bytes(publisher: Publisher, asset: Asset | None) -> bytes | None:
     if asset is None or not publisher.exists(asset.path):
         return None
     return publisher.read_bytes(asset.path)
-
-
-def file_key(asset: Asset) -> str:
-    """Return what identifies the bytes of a file: its content key, engine and size.
-
-    The engine and size matter because offline audio upgraded to the online voice keeps its
-    content key (the same words, voice setting and rate) but is a different file.
-    """
-    return f"{asset.content_key}:{asset.engine or '-'}:{asset.size}"
 
 
 class FileIdCache:

@@ -22,12 +22,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from tingbao.bot.files import file_key
 from tingbao.chat.render import MESSAGE_LIMIT, article_messages, attr, chapters_text, cn_date, esc
 from tingbao.chat.render import pack_blocks as pack
 from tingbao.paper.model import Article, Issue
 from tingbao.publish.paths import article_page, issue_page
-from tingbao.store.assets import ARTICLE_MP3, ARTICLE_MP3_SLOW, ISSUE_MP3, Asset
+from tingbao.store.assets import ARTICLE_MP3, ARTICLE_MP3_SLOW, ISSUE_MP3, Asset, file_key
 
 PostKind = Literal["text", "audio"]
 CAPTION_LIMIT = 1024

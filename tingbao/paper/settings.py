@@ -1,19 +1,18 @@
-"""The paper part's settings: which paper it is (PaperSettings) and how input is read
-(ReadingSettings), each with a pure loader from an environment mapping; the papers file of a
+"""The paper's settings: which paper it is (PaperSettings), with a pure loader from an
+environment mapping; the papers file of a
 deployment that serves several (TINGBAO_PAPERS, a TOML file of `[[papers]]` tables, read by
 `read_papers_file`, each table's paper part turned into PaperSettings by `paper_from_table`;
 the other parts read their own keys of the same tables); and the helpers every
 part's settings module uses (env_int, env_float, Secret; SettingsError is in errors.py).
 
-Each part keeps its own settings next to its code (audio/, feeds/, bot/, worker/settings.py);
-the worker's `load_settings` loads them all once at start-up. Secrets have no defaults and never
-print: `Secret` hides its value in repr and str. Every name is listed in README.md
-(Configuration) and .env.example.
+Each part keeps its own settings next to its code (reading/, audio/, feeds/, bot/, phone/,
+worker/settings.py); the worker's `load_settings` loads them all once at start-up. Secrets
+have no defaults and never print: `Secret` hides its value in repr and str. Every name is
+listed in README.md (Configuration) and .env.example.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -22,22 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from tingbao.paper.errors import SettingsError
-
-DEFAULT_BOILERPLATE_PATTERNS: tuple[str, ...] = (
-    r"扫描.{0,4}二维码",
-    r"^关注[“\"「].{1,30}[”\"」]$",
-    r"官方微信公众?号",
-    r"联合主办",
-    r"^(\S\s*/\s*){3,}\S$",  # the spaced-out slogan "自 / 家 / 门 / 口 / 这 / 点 / 事"
-    r"^第\s*\d+\s*版$",
-    r"^\d+\s*/\s*\d+$",  # page numbers such as "2 / 4"
-)
-# Lines that are only a publisher's name; dropped before the first article only.
-DEFAULT_MASTHEAD_PATTERNS: tuple[str, ...] = (
-    r"^\S{2,30}(委员会|人民政府|办事处|街道|管委会)$",
-    r"^(主办|承办|协办)[:：]",
-    r"^\d{4}年\d{1,2}月(\d{1,2}日)?\s*(第\s*\d+\s*期)?$",
-)
 
 MB = 1024 * 1024
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
@@ -89,19 +72,6 @@ class PaperSettings:
     language: str = "zh-CN"
 
 
-@dataclass(frozen=True)
-class ReadingSettings:
-    """How input files are read: size and child-process limits, lines that are not news."""
-
-    boilerplate_patterns: tuple[str, ...] = DEFAULT_BOILERPLATE_PATTERNS
-    masthead_patterns: tuple[str, ...] = DEFAULT_MASTHEAD_PATTERNS
-    max_input_bytes: int = 50 * MB
-    pdf_timeout_s: float = 60.0
-    pdf_memory_mb: int = 1024
-    ocr_page_timeout_s: float = 120.0  # OCR: per page read, on top of pdf_timeout_s
-    ocr_memory_mb: int = 3072  # OCR's child: models, onnxruntime and a 3000-pixel page
-
-
 def env_int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
     """Return a whole-number variable (default when unset or blank), at least minimum."""
     raw = env.get(name)
@@ -130,24 +100,6 @@ def env_float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _patterns(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        loaded = json.loads(raw)
-    except json.JSONDecodeError:
-        loaded = [line for line in raw.splitlines() if line.strip()]
-    if not isinstance(loaded, list) or not all(isinstance(p, str) for p in loaded):
-        raise SettingsError(f"{name} must be a JSON list of regular expressions")
-    for pattern in loaded:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise SettingsError(f"{name}: bad regular expression {pattern!r}: {exc}") from None
-    return tuple(loaded)
-
-
 def load_paper_settings(env: Mapping[str, str]) -> PaperSettings:
     """Return the paper's identity from TINGBAO_PAPER_*, TINGBAO_HOTLINE and TINGBAO_EMAIL."""
     slug = env.get("TINGBAO_PAPER_SLUG") or "jinhongqiao"
@@ -163,22 +115,6 @@ def load_paper_settings(env: Mapping[str, str]) -> PaperSettings:
         email=env.get("TINGBAO_EMAIL") or None,
         image_url=env.get("TINGBAO_PAPER_IMAGE_URL") or None,
         category=env.get("TINGBAO_PAPER_CATEGORY") or defaults.category,
-    )
-
-
-def load_reading_settings(env: Mapping[str, str]) -> ReadingSettings:
-    """Return the reading limits (TINGBAO_MAX_INPUT_MB, TINGBAO_PDF_*, TINGBAO_OCR_*) and line
-    patterns."""
-    return ReadingSettings(
-        boilerplate_patterns=_patterns(
-            env, "TINGBAO_BOILERPLATE_PATTERNS", DEFAULT_BOILERPLATE_PATTERNS
-        ),
-        masthead_patterns=_patterns(env, "TINGBAO_MASTHEAD_PATTERNS", DEFAULT_MASTHEAD_PATTERNS),
-        max_input_bytes=env_int(env, "TINGBAO_MAX_INPUT_MB", 50, minimum=1) * MB,
-        pdf_timeout_s=env_float(env, "TINGBAO_PDF_TIMEOUT", 60.0),
-        pdf_memory_mb=env_int(env, "TINGBAO_PDF_MEMORY_MB", 1024, minimum=64),
-        ocr_page_timeout_s=env_float(env, "TINGBAO_OCR_PAGE_TIMEOUT", 120.0),
-        ocr_memory_mb=env_int(env, "TINGBAO_OCR_MEMORY_MB", 3072, minimum=512),
     )
 
 

@@ -28,7 +28,7 @@ from tingbao.paper.errors import (
     DocxEncryptedError,
     DocxNotWordError,
 )
-from tingbao.paper.settings import PaperSettings, ReadingSettings
+from tingbao.paper.settings import PaperSettings
 from tingbao.reading.blocks import Block, Role
 from tingbao.reading.cleanup import (
     clean_line,
@@ -38,6 +38,7 @@ from tingbao.reading.cleanup import (
     looks_like_heading,
 )
 from tingbao.reading.formats import Extracted
+from tingbao.reading.settings import ReadingSettings
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024

@@ -20,8 +20,9 @@ from tingbao.paper.errors import InputError
 from tingbao.reading.blocks import Block
 
 if TYPE_CHECKING:
-    from tingbao.paper.settings import PaperSettings, ReadingSettings
+    from tingbao.paper.settings import PaperSettings
     from tingbao.reading.geometry import PageText, Region
+    from tingbao.reading.settings import ReadingSettings
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tingbao.paper.settings import PaperSettings, ReadingSettings
+from tingbao.paper.settings import PaperSettings
 from tingbao.reading.formats import Extracted
 from tingbao.reading.layout import read_pages
 from tingbao.reading.ocr import ocr_image
+from tingbao.reading.settings import ReadingSettings
 
 
 def read_image(

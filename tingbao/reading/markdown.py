@@ -11,11 +11,12 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from tingbao.paper.settings import PaperSettings, ReadingSettings
+from tingbao.paper.settings import PaperSettings
 from tingbao.reading.blocks import Block, Role
 from tingbao.reading.cleanup import clean_line, compile_patterns, is_boilerplate
 from tingbao.reading.decode import decode_text
 from tingbao.reading.formats import Extracted
+from tingbao.reading.settings import ReadingSettings
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _QUOTE = re.compile(r"^>\s?(.*)$")

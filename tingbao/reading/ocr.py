@@ -35,8 +35,8 @@ from tingbao.paper.errors import (
     PdfCorruptError,
     PdfEncryptedError,
 )
-from tingbao.paper.settings import ReadingSettings
 from tingbao.reading.geometry import Box, Fragment, PageText
+from tingbao.reading.settings import ReadingSettings
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,11 @@ from tingbao.paper.errors import (
     PdfEncryptedError,
     PdfTimeoutError,
 )
-from tingbao.paper.settings import PaperSettings, ReadingSettings
+from tingbao.paper.settings import PaperSettings
 from tingbao.reading.formats import Extracted
 from tingbao.reading.geometry import Box, Fragment, PageText, is_bold_font
 from tingbao.reading.layout import read_pages
+from tingbao.reading.settings import ReadingSettings
 
 UNMAPPED = "\ufffd"  # a glyph whose font does not say which character it draws
 BOLD_WEIGHT = 600

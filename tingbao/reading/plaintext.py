@@ -6,11 +6,12 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from tingbao.paper.settings import PaperSettings, ReadingSettings
+from tingbao.paper.settings import PaperSettings
 from tingbao.reading.blocks import Block
 from tingbao.reading.cleanup import clean_line, compile_patterns, is_boilerplate
 from tingbao.reading.decode import decode_text
 from tingbao.reading.formats import Extracted
+from tingbao.reading.settings import ReadingSettings
 
 
 def text_to_blocks(text: str, boilerplate: Sequence[re.Pattern[str]]) -> list[Block]:

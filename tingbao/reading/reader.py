@@ -8,12 +8,13 @@ from pathlib import Path
 
 from tingbao.paper.errors import EmptyInputError, InputError, NoArticlesError, TooLargeError
 from tingbao.paper.model import Article, Issue, make_article_id, make_issue_id
-from tingbao.paper.settings import PaperSettings, ReadingSettings
+from tingbao.paper.settings import PaperSettings
 from tingbao.reading.cleanup import compile_patterns
 from tingbao.reading.dates import resolve_published
 from tingbao.reading.formats import Extracted, InputFormat, accepted_text, format_for
 from tingbao.reading.geometry import PageText, Region
 from tingbao.reading.segment import Segmented, segment
+from tingbao.reading.settings import ReadingSettings
 
 
 @dataclass(frozen=True)

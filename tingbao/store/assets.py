@@ -139,3 +139,12 @@ class AssetStore:
         """Forget every asset of an owner (an article dropped by a correction)."""
         with self.db.session() as session:
             session.execute(delete(AssetRow).where(AssetRow.owner_id == owner_id))
+
+
+def file_key(asset: Asset) -> str:
+    """Return what identifies the bytes of a file: its content key, engine and size.
+
+    The engine and size matter because offline audio upgraded to the online voice keeps its
+    content key (the same words, voice setting and rate) but is a different file.
+    """
+    return f"{asset.content_key}:{asset.engine or '-'}:{asset.size}"

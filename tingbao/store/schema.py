@@ -17,33 +17,15 @@ SQLite, a tsvector table on PostgreSQL): revision 0002 makes it through the pape
 from __future__ import annotations
 
 import functools
-from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, inspect, text
+from sqlalchemy import Connection, inspect, text
 
-from tingbao.chat import channel_store, leases
-from tingbao.chat import tables as bot_tables
-from tingbao.phone import tables as phone_tables
-from tingbao.store import assets, migrations
-from tingbao.store import issues as store
-from tingbao.store import lexicon as lexicon_store
-from tingbao.store.engine import Base, Database
-
-# Every module that declares tables; importing them registers their tables on Base.
-TABLE_MODULES: tuple[ModuleType, ...] = (
-    store,
-    assets,
-    lexicon_store,
-    bot_tables,
-    channel_store,
-    leases,
-    phone_tables,
-)
-metadata: MetaData = Base.metadata
+from tingbao.store import migrations
+from tingbao.store.engine import Database
 
 MIGRATION_LOCK = 7_438_190_011  # the PostgreSQL advisory lock held while migrating
 

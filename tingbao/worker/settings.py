@@ -26,15 +26,14 @@ from tingbao.paper.errors import SettingsError
 from tingbao.paper.settings import (
     PaperSettings,
     PaperTable,
-    ReadingSettings,
     env_int,
     load_paper_settings,
-    load_reading_settings,
     paper_from_table,
     read_papers_file,
 )
 from tingbao.phone.settings import PhoneSettings, load_phone_settings
 from tingbao.publish.s3 import PublishTarget, load_publish_target
+from tingbao.reading.settings import ReadingSettings, load_reading_settings
 
 PARTS = ("paper", "reading", "audio", "feeds", "bot", "phone")
 

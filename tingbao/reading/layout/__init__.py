@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from tingbao.paper.settings import PaperSettings, ReadingSettings
+from tingbao.paper.settings import PaperSettings
 from tingbao.reading.cleanup import compile_patterns, looks_like_heading
 from tingbao.reading.contact import find_contact_start
 from tingbao.reading.formats import Extracted
@@ -37,6 +37,7 @@ from tingbao.reading.layout.merge import absorb
 from tingbao.reading.layout.model import Layout, OrderedPage, PageParts
 from tingbao.reading.layout.regions import TitleUnit, assign, xy_order
 from tingbao.reading.layout.units import attach, split_headline
+from tingbao.reading.settings import ReadingSettings
 
 __all__ = ["Layout", "analyse", "read_pages"]
 

@@ -8,14 +8,21 @@ index is made with the live connection.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, MetaData
 
 from tingbao.store.engine import make_engine
 from tingbao.store.migrations import include_name
-from tingbao.store.schema import metadata
 
 
-def run(connection: Connection) -> None:
+def models() -> MetaData:
+    """Return every part's tables, for autogenerate (the `alembic` command line only: at run time
+    `create_schema` only upgrades, which needs no models)."""
+    from tingbao.cli.models import metadata  # the one upward import, listed in pyproject.toml
+
+    return metadata
+
+
+def run(connection: Connection, metadata: MetaData | None) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -29,12 +36,12 @@ def run(connection: Connection) -> None:
 
 given = context.config.attributes.get("connection")
 if given is not None:
-    run(given)
+    run(given, None)
 else:
     url = context.get_x_argument(as_dictionary=True).get("url")
     if not url:
         raise SystemExit("alembic: name the database with -x url=… (an SQLAlchemy URL)")
     engine = make_engine(url)
     with engine.connect() as connection:
-        run(connection)
+        run(connection, models())
     engine.dispose()
