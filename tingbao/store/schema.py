@@ -11,7 +11,8 @@ holds an advisory lock on PostgreSQL or the write lock on SQLite, so processes s
 migrate once and a failed migration leaves nothing half done. A database made by a release before
 migrations has tables but no alembic_version: it is stamped with the revision its tables show,
 then upgraded. The article search index is not a SQLAlchemy table (FTS5 on
-SQLite, a tsvector table on PostgreSQL): revision 0002 makes it through the paper part.
+SQLite, a tsvector table on PostgreSQL): revision 0002 makes it empty, in frozen SQL, and
+`create_schema` fills it from the stored articles after migrating.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy import Connection, inspect, text
 
 from tingbao.store import migrations
 from tingbao.store.engine import Database
+from tingbao.store.search_index import fill_empty_search_index
 
 MIGRATION_LOCK = 7_438_190_011  # the PostgreSQL advisory lock held while migrating
 
@@ -97,3 +99,4 @@ def create_schema(db: Database, paper: str | None = None) -> None:
         if legacy is not None:
             command.stamp(config, legacy)
         command.upgrade(config, "head")
+        fill_empty_search_index(connection)

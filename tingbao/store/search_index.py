@@ -100,6 +100,10 @@ class Fts5Index:
             f"DELETE FROM {KEYS_TABLE} WHERE article_id = old.id; END",
         ):
             connection.execute(text(statement))
+        self.fill(connection)
+
+    def fill(self, connection: Connection) -> None:
+        """Index every stored article (the index must be empty)."""
         self._add(connection, connection.execute(text(_ALL_ARTICLES)))
 
     def drop(self, connection: Connection) -> None:
@@ -194,6 +198,10 @@ class PostgresIndex:
             f"CREATE INDEX {SEARCH_TABLE}_paper ON {SEARCH_TABLE} (paper)",
         ):
             connection.execute(text(statement))
+        self.fill(connection)
+
+    def fill(self, connection: Connection) -> None:
+        """Index every stored article (the index must be empty)."""
         self._add(connection, connection.execute(text(_ALL_ARTICLES)).all())
 
     def drop(self, connection: Connection) -> None:
@@ -273,6 +281,9 @@ class ScanIndex:
     def create(self, connection: Connection) -> None:
         """Nothing to create: the articles table is the index."""
 
+    def fill(self, connection: Connection) -> None:
+        """Nothing to fill."""
+
     def drop(self, connection: Connection) -> None:
         """Nothing to drop."""
 
@@ -326,6 +337,17 @@ def search_index_for(dialect: str) -> SearchIndex:
     if dialect == "postgresql":
         return PostgresIndex()
     return ScanIndex()
+
+
+def fill_empty_search_index(connection: Connection) -> None:
+    """Index the stored articles when the search index is empty but articles are stored (a
+    database a migration gave a new, empty index)."""
+    if connection.dialect.name not in ("sqlite", "postgresql"):
+        return
+    indexed = connection.execute(text(f"SELECT 1 FROM {SEARCH_TABLE} LIMIT 1")).first()
+    stored = connection.execute(text("SELECT 1 FROM articles LIMIT 1")).first()
+    if indexed is None and stored is not None:
+        search_index_for(connection.dialect.name).fill(connection)
 
 
 def rebuild_search_index(db: Database) -> None:

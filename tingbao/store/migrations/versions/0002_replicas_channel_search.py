@@ -1,6 +1,11 @@
 """Several bot replicas, the channel, and search: outbox claims with an owner and a lease, update
 ids taken once, named leases, the channel's issues and posts, and the article search index.
 
+Frozen history: the search index's layout is written here as it was made, not taken from the live
+search code, so a later change to the index cannot change what this revision did. The index is
+made empty; `create_schema` fills it from the stored articles after migrating (its rows come from
+today's tokens, which are the search code's, not history).
+
 Revision ID: 0002
 Revises: 0001
 """
@@ -10,7 +15,33 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from tingbao.store.search_index import SEARCH_TABLE, search_index_for
+SEARCH_TABLE = "article_search"
+KEYS_TABLE = "article_search_keys"
+SEARCH_LAYOUT = {
+    "sqlite": (
+        f"CREATE TABLE {KEYS_TABLE} (key INTEGER PRIMARY KEY, article_id TEXT NOT NULL UNIQUE)",
+        f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(title, body, tokenize='unicode61')",
+        f"CREATE TRIGGER {SEARCH_TABLE}_forget AFTER DELETE ON articles BEGIN "
+        f"DELETE FROM {SEARCH_TABLE} WHERE rowid = "
+        f"(SELECT key FROM {KEYS_TABLE} WHERE article_id = old.id); "
+        f"DELETE FROM {KEYS_TABLE} WHERE article_id = old.id; END",
+    ),
+    "postgresql": (
+        f"CREATE TABLE {SEARCH_TABLE} (key BIGINT PRIMARY KEY, "
+        "article_id VARCHAR(40) NOT NULL UNIQUE REFERENCES articles(id) ON DELETE CASCADE, "
+        "document TSVECTOR NOT NULL, paper VARCHAR(40))",
+        f"CREATE INDEX {SEARCH_TABLE}_document ON {SEARCH_TABLE} USING GIN (document)",
+        f"CREATE INDEX {SEARCH_TABLE}_paper ON {SEARCH_TABLE} (paper)",
+    ),
+}
+SEARCH_DROP = {
+    "sqlite": (
+        f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_forget",
+        f"DROP TABLE IF EXISTS {SEARCH_TABLE}",
+        f"DROP TABLE IF EXISTS {KEYS_TABLE}",
+    ),
+    "postgresql": (f"DROP TABLE IF EXISTS {SEARCH_TABLE}",),
+}
 
 revision = "0002"
 down_revision = "0001"
@@ -90,16 +121,18 @@ def upgrade() -> None:
 
 
 def _search_index() -> None:
-    """Make the search index when missing. Its layout is the search part's (plain SQL: FTS5, or
-    a tsvector table with GIN); it is filled from the articles already stored."""
+    """Make the (empty) search index when missing: FTS5 on SQLite, a tsvector table with GIN on
+    PostgreSQL, none on other databases (they search by scanning the articles)."""
     connection = op.get_bind()
     if not sa.inspect(connection).has_table(SEARCH_TABLE):
-        search_index_for(connection.dialect.name).create(connection)
+        for statement in SEARCH_LAYOUT.get(connection.dialect.name, ()):
+            op.execute(statement)
 
 
 def downgrade() -> None:
     connection = op.get_bind()
-    search_index_for(connection.dialect.name).drop(connection)
+    for statement in SEARCH_DROP.get(connection.dialect.name, ()):
+        op.execute(statement)
     for table in ("bot_channel_posts", "bot_channel_issues", "bot_leases", "bot_updates"):
         op.drop_table(table)
     with op.batch_alter_table("bot_outbox") as batch:
