@@ -50,6 +50,7 @@ bench: install-dev
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/bot.py --quick
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) .stamp-* .mypy_cache .ruff_cache .pytest_cache node_modules

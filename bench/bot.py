@@ -34,7 +34,7 @@ from tingbao.bot.outbox import drain_outbox
 from tingbao.bot.settings import ptb_environment
 from tingbao.chat.pacing import SendPacer
 from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
-from tingbao.cli.services import bot_neighbours
+from tingbao.cli.services import bot_neighbours, bot_stores
 from tingbao.paper.settings import Secret
 from tingbao.publish.publisher import LocalPublisher
 from tingbao.store.engine import Database
@@ -139,7 +139,9 @@ async def main() -> None:
             print(f"-- {label}")
             options = BotOptions(outbox_interval_s=3600, overall_rate=overall)
             neighbours = bot_neighbours(settings, LocalPublisher(settings.public_dir))
-            app = build_application(settings.bot, db, neighbours, options=options)
+            app = build_application(
+                settings.bot, bot_stores(settings, db), neighbours, options=options
+            )
             assert app is not None
             api.resume_polls()
             await start_embedded(app, poll_timeout_s=1)

@@ -117,3 +117,30 @@ async def test_no_note_without_a_readable_mp3(
         assert await notes.make(mp3.owner_id) is None
     assert f"could not make the voice note of {mp3.path}" in caplog.text
     assert assets.get(mp3.owner_id, "ogg") is None
+
+
+async def test_no_note_when_the_mp3_is_gone_or_the_storage_fails(
+    service: AudioService,
+    small_issue: Issue,
+    assets: AssetStore,
+    counting: CountingPublisher,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    notes = VoiceNotes(assets, counting)
+    await service.render_issue(small_issue)
+    gone, down = (assets.get(a.id, "mp3") for a in small_issue.articles[:2])
+    assert gone is not None and down is not None
+    counting.delete(gone.path)  # PublishNotFoundError
+    with caplog.at_level(logging.WARNING, logger="tingbao.audio"):
+        assert await notes.make(gone.owner_id) is None
+
+    def failing(*_args: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("tingbao.publish.publisher.os.replace", failing)  # PublishUnavailable
+    with caplog.at_level(logging.WARNING, logger="tingbao.audio"):
+        assert await notes.make(down.owner_id) is None
+    assert f"could not make the voice note of {gone.path}" in caplog.text
+    assert "Input/output error" in caplog.text
+    assert assets.get(down.owner_id, "ogg") is None

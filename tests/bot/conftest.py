@@ -10,7 +10,8 @@ import pytest
 
 from tests.bot.fake_api import Call, FakeBotApi
 from tingbao.bot.app import BotApp, BotOptions, build_application, start_embedded, stop_embedded
-from tingbao.cli.services import bot_neighbours
+from tingbao.cli.redaction import redact_secrets
+from tingbao.cli.services import bot_neighbours, bot_stores
 from tingbao.paper.settings import Secret
 from tingbao.publish.publisher import LocalPublisher
 from tingbao.store.engine import Database
@@ -119,7 +120,9 @@ async def start_bot(
         neighbours = replace(
             bot_neighbours(chosen, LocalPublisher(chosen.public_dir), bot_db), **kwargs
         )
-        app = build_application(chosen.bot, bot_db, neighbours, options=options)
+        redact_secrets(chosen)  # as the command does at start-up
+        stores = bot_stores(chosen, bot_db)
+        app = build_application(chosen.bot, stores, neighbours, options=options)
         assert app is not None
         await start_embedded(app, poll_timeout_s=1)
         running.append(app)

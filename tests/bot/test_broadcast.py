@@ -18,8 +18,9 @@ from tingbao.bot.outbox import drain_outbox
 from tingbao.chat.pacing import SendPacer
 from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.chat.tables import SENDING, SENT, OutboxRow
+from tingbao.store.clock import utc_now
 from tingbao.store.engine import Database
-from tingbao.store.issues import IssueStore, utc_now
+from tingbao.store.issues import IssueStore
 
 
 def delivered(api: FakeBotApi) -> Counter[int]:

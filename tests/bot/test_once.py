@@ -13,7 +13,7 @@ from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.app import drain_once
 from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.cli.main import main
-from tingbao.cli.services import bot_neighbours
+from tingbao.cli.services import bot_neighbours, bot_stores
 from tingbao.publish.publisher import LocalPublisher
 from tingbao.store.engine import Database
 from tingbao.store.issues import IssueStore
@@ -32,13 +32,13 @@ async def test_one_pass_sends_every_due_row_once_and_returns(
     enqueue_new_issue(bot_db, issue.id)
     api.faults[2] = ["429"]  # refused once: sent again within the same pass
     neighbours = bot_neighbours(bot_settings, LocalPublisher(bot_settings.public_dir))
-    once = await drain_once(bot_settings.bot, bot_db, neighbours, FAST)
+    once = await drain_once(bot_settings.bot, bot_stores(bot_settings, bot_db), neighbours, FAST)
     assert once is not None and once.channel is None  # no channel set
     report = once.outbox
     assert report.sent == 3 and report.retried == 1
     assert delivered(api) == {1: 1, 2: 1, 3: 1}
     assert "getUpdates" not in {c.method for c in api.calls}  # it never started polling
-    again = await drain_once(bot_settings.bot, bot_db, neighbours, FAST)
+    again = await drain_once(bot_settings.bot, bot_stores(bot_settings, bot_db), neighbours, FAST)
     assert again is not None and again.outbox.attempted == 0
     assert SubscriberStore(bot_db).outbox_counts(issue.id)["sent"] == 3
 

@@ -6,12 +6,11 @@ import logging
 
 import pytest
 
-import tingbao.bot.app as bot_app
 from tests.bot.conftest import StartBot
 from tests.bot.data import save_issues
 from tests.bot.fake_api import FakeBotApi
 from tingbao.bot.app import build_application, file_base_url, run_bot
-from tingbao.cli.services import bot_neighbours
+from tingbao.cli.services import bot_neighbours, bot_stores
 from tingbao.publish.publisher import LocalPublisher
 from tingbao.store.engine import Database
 from tingbao.store.issues import IssueStore
@@ -22,15 +21,16 @@ def test_no_token_means_off_said_once(
     settings: Settings,
     bot_db: Database,
     caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(bot_app, "_said_off", False)
     assert settings.bot.telegram_token is None
     neighbours = bot_neighbours(settings, LocalPublisher(settings.public_dir))
     with caplog.at_level(logging.INFO):
-        assert build_application(settings.bot, bot_db, neighbours) is None
-        assert build_application(settings.bot, bot_db, neighbours) is None
-        assert run_bot(build_application(settings.bot, bot_db, neighbours)) is False
+        assert build_application(settings.bot, bot_stores(settings, bot_db), neighbours) is None
+        assert build_application(settings.bot, bot_stores(settings, bot_db), neighbours) is None
+        assert (
+            run_bot(build_application(settings.bot, bot_stores(settings, bot_db), neighbours))
+            is False
+        )
     said = [r for r in caplog.records if "TELEGRAM_BOT_TOKEN" in r.getMessage()]
     assert len(said) == 1 and said[0].levelno == logging.WARNING
 

@@ -7,9 +7,17 @@ from dataclasses import replace
 
 import pytest
 
-from tingbao.chinese.lexicon import DEFAULT_ENTRIES, Entry, Lexicon, LexiconError, parse_reading
-from tingbao.chinese.pinyin import homophone_chars, read, tone_marks
-from tingbao.paper.errors import InputError
+from tingbao.chinese.lexicon import DEFAULT_ENTRIES, Entry, Lexicon, parse_reading
+from tingbao.chinese.pinyin import homophone_chars, homophone_for, parse_pinyin, read, tone_marks
+from tingbao.paper.errors import (
+    BadPinyinError,
+    BadReadingError,
+    BadWordError,
+    InputError,
+    LexiconError,
+    PaperError,
+    UnknownReadingError,
+)
 
 XINZHUANG = Entry("莘庄", "新庄", "xin1 zhuang1")
 
@@ -80,6 +88,37 @@ def test_bad_readings_are_refused_with_a_code_and_a_reason(word: str, raw: str, 
     message = str(raised.value)
     assert message and "\n" not in message
     assert isinstance(raised.value, InputError)
+
+
+@pytest.mark.parametrize(
+    ("word", "raw", "kind"),
+    [
+        ("abc", "新", BadWordError),
+        ("莘" * 21, "新", BadWordError),
+        ("莘庄", "", BadReadingError),
+        ("莘庄", "新庄 shen1 zhuang1", BadReadingError),
+        ("莘庄", "xin zhuang", BadPinyinError),
+        ("莘庄", "xyz1 zhuang1", BadPinyinError),
+        ("东西", "dōng xi", UnknownReadingError),
+    ],
+)
+def test_bad_readings_raise_the_narrow_error_of_the_paper_tree(
+    word: str, raw: str, kind: type[LexiconError]
+) -> None:
+    with pytest.raises(kind) as raised:
+        parse_reading(word, raw)
+    assert isinstance(raised.value, LexiconError) and isinstance(raised.value, PaperError)
+    assert not isinstance(raised.value, ValueError)
+
+
+def test_pinyin_errors_carry_their_code_and_the_piece_at_fault() -> None:
+    with pytest.raises(BadPinyinError) as bad:
+        parse_pinyin("xin1 zhuang")
+    assert (bad.value.code, bad.value.detail) == ("bad_syllable", "zhuang")
+    with pytest.raises(UnknownReadingError) as unknown:
+        homophone_for("xi5")
+    assert (unknown.value.code, unknown.value.detail) == ("no_homophone", "xi5")
+    assert isinstance(unknown.value, BadReadingError)
 
 
 def test_shipped_entries_are_valid_and_their_homophones_read_as_their_pinyin() -> None:

@@ -117,6 +117,24 @@ async def test_port_in_use_raises_serve_error(server: PublicServer, tmp_path: Pa
         await clash.start()
 
 
+async def test_port_zero_becomes_the_bound_port_and_a_given_port_stays(tmp_path: Path) -> None:
+    picked = PublicServer(tmp_path, "127.0.0.1", 0)
+    await picked.start()
+    try:
+        assert picked.port > 0 and picked.url == f"http://127.0.0.1:{picked.port}/"
+        async with aiohttp.ClientSession() as http, http.get(picked.url + "healthz") as response:
+            assert await response.text() == "ok"
+        port = picked.port
+    finally:
+        await picked.stop()
+    given = PublicServer(tmp_path, "127.0.0.1", port)  # free again once the first stopped
+    await given.start()
+    try:
+        assert given.port == port
+    finally:
+        await given.stop()
+
+
 async def test_run_until_stopped_serves_then_stops(tmp_path: Path) -> None:
     import asyncio
 

@@ -11,13 +11,17 @@ import pytest
 from tests import s3 as s3_server
 from tests.s3 import KEY_ID, SECRET, KeyLog, raw_client, s3_env
 from tingbao.paper.errors import SettingsError
+from tingbao.publish.errors import (
+    PublishNotFoundError,
+    PublishRefusedError,
+    PublishUnavailableError,
+    UnsafePathError,
+)
 from tingbao.publish.s3 import (
     MEDIA_CACHE,
     SHORT_CACHE,
     STATIC_CACHE,
-    PublishRefusedError,
     PublishTarget,
-    PublishUnavailableError,
     S3Publisher,
     load_publish_target,
     open_s3_publisher,
@@ -126,6 +130,15 @@ def test_read_back_delete_and_missing(publisher: S3Publisher, tmp_path: Path) ->
 def test_paths_stay_inside_the_prefix(publisher: S3Publisher) -> None:
     with pytest.raises(ValueError, match="not a safe public path"):
         publisher.write_bytes("../other/feed.xml", b"x")
+
+
+def test_errors_are_the_publishers_family(publisher: S3Publisher) -> None:
+    with pytest.raises(PublishNotFoundError, match="is not published"):
+        publisher.read_bytes("audio/i/never.vtt")
+    with pytest.raises(PublishNotFoundError):
+        publisher.size("audio/i/never.vtt")
+    with pytest.raises(UnsafePathError):
+        publisher.read_bytes("/feed.xml")
 
 
 def test_probe_writes_and_removes_an_object(publisher: S3Publisher) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.worker.conftest import write_small_issue
+from tingbao.chinese.dates import PAPER_TZ
 from tingbao.cli.main import main
-from tingbao.reading.dates import PAPER_TZ, dates_in_text, day_of, nearest, resolve_published, today
+from tingbao.reading.dates import dates_in_text, day_of, nearest, resolve_published, today
 from tingbao.reading.reader import read_issue
 from tingbao.store.engine import Database
 from tingbao.worker.settings import Settings

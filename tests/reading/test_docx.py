@@ -180,6 +180,31 @@ def test_tables_are_read_in_place(settings: Settings, tmp_path: Path) -> None:
     )
 
 
+def test_merged_cells_are_read_once_a_row(settings: Settings, tmp_path: Path) -> None:
+    """A cell merged across columns is read once; one merged down the rows once in each row."""
+    document = docx.Document()
+    document.add_paragraph("社区体检安排", style="Heading 1")
+    document.add_paragraph("社区卫生服务中心安排了免费体检。")
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate(
+        [["项目", "时间", "地点"], ["血压", "9月8日", "卫生站"], ["血糖", "", ""]]
+    ):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    table.cell(0, 1).merge(table.cell(0, 2)).text = "时间地点"
+    table.cell(1, 2).merge(table.cell(2, 2))
+    table.cell(2, 1).text = "9月9日"
+    path = tmp_path / "x-2021-09-10.docx"
+    document.save(str(path))
+    [article] = read_issue(path, settings.paper, settings.reading).issue.articles
+    assert article.paragraphs == (
+        "社区卫生服务中心安排了免费体检。",
+        "项目 时间地点",
+        "血压 9月8日 卫生站",
+        "血糖 9月9日 卫生站",
+    )
+
+
 def test_date_in_the_page_header(settings: Settings, tmp_path: Path) -> None:
     path = write_docx(
         tmp_path / "第10期.docx",

@@ -377,7 +377,7 @@ READ_HEADLINE = """
 import sys
 from pathlib import Path
 from tingbao.reading.ocr import ocr_image
-from tingbao.paper.settings import ReadingSettings
+from tingbao.reading.settings import ReadingSettings
 for fragment in ocr_image(Path(sys.argv[1]), ReadingSettings()).pages[0].fragments:
     print(fragment.text)
 """

@@ -29,6 +29,7 @@ from tingbao.reading.picture import (
     render_png,
 )
 from tingbao.reading.settings import ReadingSettings
+from tingbao.worker.settings import Settings
 
 A4 = (595.0, 842.0)
 SCALE = WIDTH / A4[0]
@@ -207,16 +208,18 @@ def read_positioned(
     )
 
 
-@pytest.fixture
-def positioned(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = InputFormat(
-        "positioned",
-        "a test layout",
-        (".pages2",),
-        "测试",
-        "tests.reading.test_picture:read_positioned",
-    )
-    monkeypatch.setattr(formats, "FORMATS", (*formats.FORMATS, fake))
+POSITIONED = InputFormat(
+    "positioned",
+    "a test layout",
+    (".pages2",),
+    "测试",
+    "tests.reading.test_picture:read_positioned",
+)
+
+
+def with_positioned(settings: Settings) -> Settings:
+    """Return the settings with the test's positioned format added to the formats table."""
+    return settings.with_overrides(formats=(*formats.FORMATS, POSITIONED))
 
 
 @pytest.mark.parametrize(
@@ -227,7 +230,6 @@ def positioned(monkeypatch: pytest.MonkeyPatch) -> None:
         (2, "layout.pdf", ["layout.pdf"]),
     ],
 )
-@pytest.mark.usefixtures("positioned")
 def test_cli_writes_the_layout(
     pages: int,
     out: str,
@@ -240,7 +242,7 @@ def test_cli_writes_the_layout(
     folder = tmp_path / "out"
     folder.mkdir()
     args = ["--data-dir", str(tmp_path / "d"), "parse", str(source), "--layout", str(folder / out)]
-    assert main(args) == 0
+    assert main(args, adjust=with_positioned) == 0
     captured = capsys.readouterr()
     assert "社区新闻" in captured.out
     assert sorted(p.name for p in folder.iterdir()) == written  # no temporary file left

@@ -6,14 +6,14 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from tests.reading.printissue import make_print_issue
 from tests.reading.test_docx import para, write_docx
 from tests.worker.conftest import World, write_small_issue
 from tingbao.reading import formats
 from tingbao.reading.dates import today
 from tingbao.reading.formats import InputFormat
+from tingbao.store.engine import Database
+from tingbao.worker.settings import Settings
 
 
 async def test_print_pdf_docx_and_undated_file_through_the_inbox(world: World) -> None:
@@ -59,11 +59,9 @@ def broken_reader(*_: object) -> None:
     raise RuntimeError("a bug in a reader")
 
 
-async def test_a_reader_bug_fails_that_file_only(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_reader_bug_fails_that_file_only(settings: Settings, db: Database) -> None:
     broken = InputFormat("broken", "a broken file", (".brk",), "坏", f"{__name__}:broken_reader")
-    monkeypatch.setattr(formats, "FORMATS", (*formats.FORMATS, broken))
+    world = World(settings.with_overrides(formats=(*formats.FORMATS, broken)), db)
     inbox = world.settings.inbox_dir
     inbox.mkdir(parents=True)
     (inbox / "a-2024-09-10.brk").write_bytes(b"x")

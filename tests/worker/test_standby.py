@@ -25,12 +25,16 @@ from tingbao.chat.tables import OutboxRow
 from tingbao.store.assets import AssetRow, AssetStore
 from tingbao.store.engine import Database
 from tingbao.store.issues import IssueStore
+from tingbao.worker.errors import (
+    AlreadyRunningError,
+    LeadershipError,
+    LeadershipLostError,
+    WorkerError,
+)
 from tingbao.worker.lock import (
     KEEPALIVE_IDLE_S,
     LEADER_POLL_S,
     AdvisoryLock,
-    AlreadyRunningError,
-    LeadershipLostError,
     Role,
     WorkerLock,
     advisory_key,
@@ -102,6 +106,16 @@ def test_flock_one_leader_per_data_dir(tmp_path: Path) -> None:
     first.release()
     assert second.try_lead()
     second.release()
+
+
+def test_leadership_errors_belong_to_the_worker_tree(tmp_path: Path) -> None:
+    first, second = WorkerLock(tmp_path), WorkerLock(tmp_path)
+    assert first.try_lead()
+    with pytest.raises(LeadershipError) as raised:  # what `tingbao` catches to exit with 1
+        lead_now(second)
+    assert isinstance(raised.value, WorkerError)
+    assert issubclass(LeadershipLostError, LeadershipError)
+    first.release()
 
 
 def test_advisory_lock_is_held_by_one_connection_and_lost_with_it(postgres_url: str) -> None:

@@ -20,8 +20,9 @@ from functools import cache
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage, signal
 
+# scipy (about a second to import) is imported by the functions that filter: the modules that
+# only name a Profile or MASTER_VERSION (the pipeline, the bot, the phone) do not load it.
 Samples = npt.NDArray[np.float32]
 
 TARGET_LUFS = -16.0  # podcast norm (Apple, Spotify, AES TD1008 for speech)
@@ -66,6 +67,8 @@ def _k_weighting(rate: int) -> npt.NDArray[np.float32]:
 
 def _weighted(samples: Samples, rate: int) -> Samples:
     """Return the K-weighted signal."""
+    from scipy import signal
+
     return np.asarray(signal.sosfilt(_k_weighting(rate), samples), dtype=np.float32)
 
 
@@ -120,6 +123,8 @@ _TAPS = 48
 
 @cache
 def _interpolator() -> npt.NDArray[np.float32]:
+    from scipy import signal
+
     taps = signal.firwin(_TAPS, 1 / _OVERSAMPLE, window=("kaiser", 6.0)) * _OVERSAMPLE
     return np.asarray(taps, dtype=np.float32)
 
@@ -155,6 +160,8 @@ def _edged(samples: Samples) -> Samples:
 def _block_true_peaks(edged: Samples, rows: npt.NDArray[np.intp]) -> Samples:
     """Return, per sample of the given screening blocks of edged samples, the larger of its
     magnitude and the 4x oversampled signal's largest magnitude from it to the next sample."""
+    from scipy import signal
+
     width = _SCREEN + 2 * _PAD
     delay = (_TAPS - 1) // 2 + _PAD * _OVERSAMPLE  # the filter's lag, and the padding
     out = np.empty((len(rows), _SCREEN), dtype=np.float32)
@@ -317,6 +324,8 @@ def _limiter_gain(peaks: _Peaks, gain: float, rate: int) -> Samples:
     look-ahead, so never above what the step or its neighbours need. Between step centres
     either neighbour's value is safe for every sample (see `_apply`).
     """
+    from scipy import ndimage
+
     own = peaks.own[: -(-peaks.count // _BLOCK)]
     extended = np.concatenate([own[:1], own, own[-1:]])  # the ends held
     near = np.maximum(np.maximum(extended[:-2], own), extended[2:])

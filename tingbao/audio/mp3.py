@@ -115,12 +115,20 @@ ENCODER_DELAY_S = ENCODER_DELAY / SAMPLE_RATE
 
 def to_sample_rate(samples: npt.NDArray[np.float32], in_rate: int) -> npt.NDArray[np.float32]:
     """Return mono samples resampled from in_rate to the shared 24 kHz (polyphase, no delay)."""
-    if in_rate == SAMPLE_RATE:
+    return resample(samples, in_rate, SAMPLE_RATE)
+
+
+def resample(
+    samples: npt.NDArray[np.float32], in_rate: int, out_rate: int
+) -> npt.NDArray[np.float32]:
+    """Return mono samples resampled from in_rate to out_rate (polyphase with scipy's
+    anti-aliasing filter, no delay), so every part changes rates the same way."""
+    if in_rate == out_rate:
         return samples
     from scipy import signal
 
-    common = math.gcd(in_rate, SAMPLE_RATE)
-    resampled = signal.resample_poly(samples, SAMPLE_RATE // common, in_rate // common)
+    common = math.gcd(in_rate, out_rate)
+    resampled = signal.resample_poly(samples, out_rate // common, in_rate // common)
     return np.asarray(resampled, dtype=np.float32)
 
 

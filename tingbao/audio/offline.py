@@ -59,8 +59,9 @@ def die_with_parent() -> None:
 
 
 def warm_up() -> int:
-    """Load espeak-ng's Mandarin voice in a worker process; return its pid."""
-    speak_pcm(["你好。"], DEFAULT_WPM)
+    """Load espeak-ng's Mandarin voice and the mastering libraries in a worker process (scipy
+    is imported by the loudness functions that use it); return its pid."""
+    synthesize_job("你好。", DEFAULT_WPM)
     return os.getpid()
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from tingbao.audio.numerals import cardinal
 from tingbao.audio.text import Line, lines_of
+from tingbao.chinese.dates import chinese_date
 from tingbao.chinese.lexicon import Lexicon
 from tingbao.paper.model import Article, Issue
 
@@ -80,9 +81,8 @@ def article_script(article: Article, limit: int, lexicon: Lexicon | None = None)
 
 
 def spoken_date(issue: Issue) -> str:
-    """Return the issue date as written, e.g. 2020年7月30日."""
-    d = issue.published
-    return f"{d.year}年{d.month}月{d.day}日"
+    """Return the issue date as said: as written, e.g. 2020年7月30日."""
+    return chinese_date(issue.published)
 
 
 def issue_script(

@@ -8,10 +8,19 @@ from dataclasses import dataclass
 
 from tingbao.audio.marks import CLOSE, OPEN, for_online
 from tingbao.audio.normalize import speakable
+from tingbao.chinese import sentences
 from tingbao.chinese.lexicon import Lexicon
 
-_SENTENCE = re.compile(r"[^。！？!?]+(?:[。！？!?]+[”’」』）)\"']*)?|[。！？!?]+")
-_SOFT_BREAK = re.compile(r"(?<=[，；、,;：:])")
+# A spoken line ends at full stops only: clauses joined by ；are read as one sentence.
+_STOPS = sentences.char_class(sentences.STOPS)
+# Quotes and round brackets that close a sentence are said with it (】 and ] are not kept).
+_TAIL = sentences.char_class(sentences.CLOSING_QUOTES + sentences.CLOSING_PARENS)
+_NOT_STOP = sentences.char_class(sentences.STOPS, negated=True)
+_SENTENCE = re.compile(f"{_NOT_STOP}+(?:{_STOPS}+{_TAIL}*)?|{_STOPS}+")
+# A line too long for one request is cut after a comma, 、, ；or colon, else anywhere.
+_SOFT_BREAKS = (
+    sentences.COMMAS + sentences.ENUMERATION_COMMA + sentences.CLAUSE_ENDS + sentences.COLONS
+)
 
 
 @dataclass(frozen=True)
@@ -29,23 +38,8 @@ def split_sentences(text: str) -> list[str]:
 
 def _cut_long(sentence: str, limit: int) -> list[str]:
     """Cut a sentence longer than limit at commas, or hard when it has none."""
-    out: list[str] = []
-    current = ""
-    for clause in (c for c in _SOFT_BREAK.split(sentence) if c):
-        while len(clause) > limit:
-            if current:
-                out.append(current)
-                current = ""
-            cut = _outside_marks(clause, limit)
-            out.append(clause[:cut])
-            clause = clause[cut:]
-        if current and len(current) + len(clause) > limit:
-            out.append(current)
-            current = ""
-        current += clause
-    if current:
-        out.append(current)
-    return out
+    clauses = sentences.split_after(sentence, _SOFT_BREAKS)
+    return sentences.pack(clauses, limit, cut=lambda clause: _outside_marks(clause, limit))
 
 
 def lines_of(text: str, limit: int, lexicon: Lexicon | None = None) -> tuple[Line, ...]:

@@ -18,7 +18,7 @@ import logging
 from tingbao.audio.errors import AudioFormatError
 from tingbao.audio.master import voice_note_measured
 from tingbao.audio.mp3 import parse_frames
-from tingbao.paper.errors import PaperError
+from tingbao.publish.errors import PublishError
 from tingbao.publish.publisher import Publisher, write_verified
 from tingbao.store import assets as roles
 from tingbao.store.assets import Asset, AssetStore
@@ -80,7 +80,7 @@ class VoiceNotes:
                 return None
             try:
                 return await asyncio.to_thread(self._make, mp3)
-            except (OSError, AudioFormatError, PaperError) as exc:  # storage down, bad file
+            except (PublishError, AudioFormatError) as exc:  # storage down, file gone or bad
                 log.warning("could not make the voice note of %s: %s", mp3.path, exc)
                 return None
 

@@ -257,7 +257,7 @@ class AdminHandlers:
             return
         self.staged[token] = Staged(target, chat_id, paper)
         await self.send_layout(context, chat_id, parsed, target)
-        warnings = [warning_text(str(w)) for w in parsed.warnings]
+        warnings = [warning_text(w) for w in parsed.warnings]
         if note is not None:
             warnings.append(note)
         preview = render.preview_text(parsed.issue, warnings)

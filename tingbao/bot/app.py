@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Bot, BotCommand, Update
@@ -45,7 +45,6 @@ from tingbao.bot.files import (
 from tingbao.bot.health import unavailable
 from tingbao.bot.lexicon import LexiconHandlers, lexicon_handlers
 from tingbao.bot.listen import Listener
-from tingbao.bot.logs import install_redaction
 from tingbao.bot.outbox import DrainReport, drain_outbox
 from tingbao.bot.reader import Reader
 from tingbao.bot.routes import reader_handlers
@@ -81,7 +80,6 @@ COMMANDS = (
 # chosen_inline_result, which the handlers answer.
 ALLOWED_UPDATES = Update.ALL_TYPES
 PRUNE_INTERVAL_S = 3600.0
-_said_off = False
 
 
 @dataclass(frozen=True)
@@ -182,6 +180,33 @@ async def _on_error(update: object, context: Context) -> None:
 
 
 @dataclass(frozen=True)
+class BotStores:
+    """The database and the stores the bot reads and writes; the composition root makes them."""
+
+    db: Database
+    issues: IssueStore
+    assets: AssetStore
+    subscribers: SubscriberStore
+    chats: ChatPapers
+    lexicon: LexiconStore
+    seen: SeenUpdates
+    file_ids: FileIdCache
+
+
+class SaidOnce:
+    """Lines a process logs once however often the reason recurs (no token: the bot is off)."""
+
+    def __init__(self) -> None:
+        self.said: set[str] = set()
+
+    def warning(self, text: str) -> None:
+        """Log text as a warning unless it was already said."""
+        if text not in self.said:
+            self.said.add(text)
+            log.warning(text)
+
+
+@dataclass(frozen=True)
 class Neighbours:
     """What the bot uses of the rest of the deployment; the worker hands it in.
 
@@ -200,18 +225,20 @@ class Neighbours:
     more_stats: Callable[[], Sequence[str]] = tuple
     # Voice notes made on first request (the audio part's); by default only recorded ones.
     voice_notes: VoiceNoteSource | None = None
+    # What this deployment has already said (the bot being off is said once).
+    said: SaidOnce = field(default_factory=SaidOnce)
 
 
-def _application(settings: BotSettings, options: BotOptions) -> BotApp | None:
-    """Return an application without handlers, or None (said once) when there is no token."""
-    global _said_off
+def _application(settings: BotSettings, options: BotOptions, said: SaidOnce) -> BotApp | None:
+    """Return an application without handlers, or None (said once) when there is no token.
+
+    The token is kept out of the logs by the redaction the composition root installs at start-up
+    (bot/logs.py), before anything can log it.
+    """
     if settings.telegram_token is None:
-        if not _said_off:
-            log.warning(texts.BOT_OFF)
-            _said_off = True
+        said.warning(texts.BOT_OFF)
         return None
     token = settings.telegram_token.get()
-    install_redaction(token)
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -231,42 +258,40 @@ def is_cloud(settings: BotSettings) -> bool:
     return settings.telegram_base_url.rstrip("/") == TELEGRAM_CLOUD
 
 
-def audio_sender(settings: BotSettings, db: Database, neighbours: Neighbours) -> AudioSender:
+def audio_sender(settings: BotSettings, stores: BotStores, neighbours: Neighbours) -> AudioSender:
     """Return the audio sender: files from public/, uploaded once, under the server's size limit."""
     limit = CLOUD_UPLOAD_LIMIT if is_cloud(settings) else LOCAL_UPLOAD_LIMIT
-    return AudioSender(neighbours.publisher, FileIdCache(db), limit)
+    return AudioSender(neighbours.publisher, stores.file_ids, limit)
 
 
 def build_application(
     settings: BotSettings,
-    db: Database,
+    stores: BotStores,
     neighbours: Neighbours,
     *,
     options: BotOptions | None = None,
 ) -> BotApp | None:
     """Return the bot application wired to the store, or None (said once) when there is no token."""
     options = options or options_for(settings)
-    app = _application(settings, options)
+    app = _application(settings, options, neighbours.said)
     if app is not None:
-        register(app, settings, db, neighbours, options)
+        register(app, settings, stores, neighbours, options)
     return app
 
 
 def register(
     app: BotApp,
     settings: BotSettings,
-    db: Database,
+    stores: BotStores,
     neighbours: Neighbours,
     options: BotOptions,
 ) -> None:
     """Register every handler and the outbox job on app."""
     cloud = is_cloud(settings)
-    store = IssueStore(db)
+    db, store, assets = stores.db, stores.issues, stores.assets
     papers = neighbours.papers
-    subscribers = SubscriberStore(db, paper=papers.first.slug)
-    chats = ChatPapers(db, papers)
-    audio = audio_sender(settings, db, neighbours)
-    assets = AssetStore(db)
+    subscribers, chats = stores.subscribers, stores.chats
+    audio = audio_sender(settings, stores, neighbours)
     deps = ReaderDeps(
         papers,
         chats,
@@ -289,7 +314,7 @@ def register(
         more_stats=neighbours.more_stats,
         download_limit=(20 if cloud else 2000) * 1024 * 1024,
     )
-    seen = SeenUpdates(db)
+    seen = stores.seen
     if settings.webhook is not None:
         # Only webhook deliveries are retried to another replica; getUpdates hands each update to
         # one consumer. Before anything answers.
@@ -302,7 +327,7 @@ def register(
     app.add_handler(MessageHandler(filters.PHOTO, admin.photo))
     app.add_handler(CallbackQueryHandler(admin.callback, pattern=r"^(pub|drop):"))
     # /读音: before the readers' handlers, which take any other text as a search.
-    app.add_handlers(lexicon_handlers(LexiconHandlers(LexiconStore(db), admin.is_admin)))
+    app.add_handlers(lexicon_handlers(LexiconHandlers(stores.lexicon, admin.is_admin)))
     app.add_handlers(reader_handlers(reader, Listener(deps)))  # their stale-button catch-all last
     app.add_error_handler(_on_error)
     if app.job_queue is not None:
@@ -363,8 +388,7 @@ def run_bot(app: BotApp | None, webhook: WebhookSettings | None = None) -> bool:
     if webhook is None:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
         return True
-    secret = webhook.secret.get()
-    install_redaction(secret)  # PTB logs its requests' parameters at debug level
+    secret = webhook.secret.get()  # redacted from the logs since start-up (bot/logs.py)
     app.run_webhook(
         listen=webhook.listen,
         port=webhook.port,
@@ -386,7 +410,7 @@ class OnceReport:
 
 async def drain_once(
     settings: BotSettings,
-    db: Database,
+    stores: BotStores,
     neighbours: Neighbours,
     options: BotOptions | None = None,
 ) -> OnceReport | None:
@@ -397,16 +421,17 @@ async def drain_once(
     token, when the Bot API server cannot be reached or refuses the token.
     """
     options = options or options_for(settings)
-    app = _application(settings, options)  # no handlers: nothing is answered, only sent
+    app = _application(settings, options, neighbours.said)  # no handlers: only sending
     if app is None:
         return None
+    db = stores.db
     try:
         async with app:  # initialize() asks getMe; shutdown() on the way out
             papers = neighbours.papers
             outbox = await OutboxJob(db, papers, options).drain(app.bot)
             channel = None
             if settings.has_channel:
-                audio = audio_sender(settings, db, neighbours)
+                audio = audio_sender(settings, stores, neighbours)
                 job = ChannelJob(
                     db, papers, neighbours.public_url, audio, lease_s=settings.channel_lease_s
                 )

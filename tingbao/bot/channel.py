@@ -65,8 +65,9 @@ from tingbao.chat.pacing import ChannelPacer
 from tingbao.chat.papers import Papers
 from tingbao.paper.model import Issue
 from tingbao.store.assets import ISSUE_CHAPTERS, AssetStore
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Database
-from tingbao.store.issues import Clock, IssueStore, utc_now
+from tingbao.store.issues import IssueStore
 
 log = logging.getLogger(__name__)
 

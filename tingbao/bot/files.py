@@ -20,8 +20,8 @@ from telegram.error import BadRequest
 from tingbao.chat.tables import FileIdRow
 from tingbao.publish.publisher import Publisher
 from tingbao.store.assets import ARTICLE_VOICE, Asset, AssetStore, file_key
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Database
-from tingbao.store.issues import Clock, utc_now
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,7 @@ from telegram.constants import InlineQueryLimit, ParseMode
 from tingbao.bot.chat import Context, ReaderDeps
 from tingbao.bot.keyboards import page_link_keyboard
 from tingbao.chat import render
+from tingbao.chinese.dates import chinese_date
 from tingbao.paper.settings import PaperSettings
 from tingbao.publish.paths import article_page
 from tingbao.store.assets import ARTICLE_MP3, ARTICLE_VOICE
@@ -104,5 +105,5 @@ class InlineSearch:
             article.title,
             InputTextMessageContent(card, parse_mode=ParseMode.HTML),
             reply_markup=markup,
-            description=f"{render.cn_date(hit.published)} {render.first_line(article)}",
+            description=f"{chinese_date(hit.published)} {render.first_line(article)}",
         )

@@ -18,8 +18,9 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from tingbao.chat import render, texts
-from tingbao.chinese.lexicon import Entry, Lexicon, LexiconError, parse_reading
+from tingbao.chinese.lexicon import Entry, Lexicon, parse_reading
 from tingbao.chinese.pinyin import tone_marks
+from tingbao.paper.errors import LexiconError
 from tingbao.store.lexicon import LexiconStore
 
 Context = ContextTypes.DEFAULT_TYPE

@@ -64,8 +64,9 @@ from tingbao.chat import render
 from tingbao.chat.pacing import SendPacer
 from tingbao.chat.subscribers import SubscriberStore
 from tingbao.chat.tables import BLOCKED, FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxRow
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Database
-from tingbao.store.issues import Clock, IssueStore, utc_now
+from tingbao.store.issues import IssueStore
 
 log = logging.getLogger(__name__)
 

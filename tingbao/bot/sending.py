@@ -14,10 +14,12 @@ import os
 import secrets
 import socket
 from datetime import timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import httpx
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+# httpx and telegram are imported where a failure is classified: the settings import this module
+# (DEFAULT_LEASE_S, request_budget), and every command reads the settings.
+if TYPE_CHECKING:
+    from telegram.error import RetryAfter
 
 Outcome = Literal["sent", "retry", "offline", "blocked", "failed", "unknown"]
 DEFAULT_LEASE_S = 120.0  # how long a claimed outbox row stays claimed
@@ -35,6 +37,9 @@ def classify(exc: BaseException) -> tuple[Outcome, float]:
     Only what provably never left (connect errors, pool and connect timeouts) or what Telegram
     refused (429) is sent again; a read or write timeout is in doubt: `unknown` (step 4).
     """
+    import httpx
+    from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
     if isinstance(exc, RetryAfter):
         return "retry", retry_after_seconds(exc)
     if isinstance(exc, Forbidden):

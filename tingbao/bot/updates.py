@@ -22,8 +22,8 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from tingbao.chat.tables import SeenUpdateRow
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Database
-from tingbao.store.issues import Clock, utc_now
 
 log = logging.getLogger(__name__)
 

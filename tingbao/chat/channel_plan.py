@@ -22,8 +22,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from tingbao.chat.render import MESSAGE_LIMIT, article_messages, attr, chapters_text, cn_date, esc
+from tingbao.chat.render import MESSAGE_LIMIT, article_messages, attr, chapters_text, esc
 from tingbao.chat.render import pack_blocks as pack
+from tingbao.chinese.dates import chinese_date
 from tingbao.paper.model import Article, Issue
 from tingbao.publish.paths import article_page, issue_page
 from tingbao.store.assets import ARTICLE_MP3, ARTICLE_MP3_SLOW, ISSUE_MP3, Asset, file_key
@@ -138,7 +139,9 @@ def plan_issue(issue: Issue, paper_name: str, audio: IssueAudio, links: Links) -
 
 def head_posts(issue: Issue, paper_name: str, links: Links) -> list[PlannedPost]:
     """Return the opening text: paper, date, title and the linked table of contents."""
-    head = HEAD.format(paper=esc(paper_name), date=cn_date(issue.published), title=esc(issue.title))
+    head = HEAD.format(
+        paper=esc(paper_name), date=chinese_date(issue.published), title=esc(issue.title)
+    )
     lines = [head, "", TOC_HEAD.format(count=len(issue.articles))]
     lines += [
         f'{n}. <a href="{attr(links.page(a.id))}">{esc(a.title)}</a>'

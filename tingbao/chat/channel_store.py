@@ -25,8 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Base, Database
-from tingbao.store.issues import Clock, utc_now
 
 # States of a post (ChannelPostRow.state).
 SENDING = "sending"  # recorded before its request: it may or may not be in the channel

@@ -21,8 +21,8 @@ from sqlalchemy import DateTime, String, or_, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Base, Database
-from tingbao.store.issues import Clock, utc_now
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-Clock = Callable[[], float]
+Monotonic = Callable[[], float]  # seconds that only go forward (time.monotonic)
 Sleep = Callable[[float], Awaitable[None]]
 
 TELEGRAM_MESSAGES_PER_S = 30.0
@@ -29,7 +29,7 @@ class SendPacer:
         self,
         rate: float = TELEGRAM_MESSAGES_PER_S,
         per_chat_interval: float = TELEGRAM_PER_CHAT_INTERVAL_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.gap = 1.0 / rate if rate > 0 else 0.0
@@ -71,7 +71,7 @@ class FloodGate:
         self,
         limit: int,
         window: float = 60.0,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
         max_tracked: int = 10_000,
     ) -> None:
         self.limit = limit
@@ -115,7 +115,7 @@ class ChannelPacer:
         self,
         per_minute: float = CHANNEL_MESSAGES_PER_MINUTE,
         min_gap_s: float = TELEGRAM_PER_CHAT_INTERVAL_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         window_s: float = 60.0,
     ) -> None:

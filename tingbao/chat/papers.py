@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from tingbao.chat.tables import ChatPaperRow
 from tingbao.paper.settings import PaperSettings, paper_of
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Database
-from tingbao.store.issues import Clock, utc_now
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tingbao.paper import errors
+from tingbao.paper import errors, notices
 
 _REASONS: tuple[tuple[type[Exception], str], ...] = (
     (errors.EmptyInputError, "文件是空的，没有文字。"),
@@ -29,22 +29,18 @@ _REASONS: tuple[tuple[type[Exception], str], ...] = (
 )
 GENERIC_REASON = "文件读不出来，请检查后再发。"
 
-_WARNINGS: tuple[tuple[str, str], ...] = (
-    ("guessed from the text", "出版日期是从正文里推测的，请核对；文件名里写上日期更可靠。"),
-    (
-        "the day it was received",
-        "没有找到出版日期，按收到的日期发布；日期不对请在文件名里写上日期再发。",
-    ),
-    ("before the first title", "第一个标题前面有几段文字没有收录。"),
-    ("title without text", "有的标题下面没有正文，已略过："),
-    ("OCR is unsure of", "有几行字认得不太准，请核对："),
-    ("OCR found no text on it", "有一页没有认出文字（空白页或只有图片）。"),
-    ("set at an angle", "有竖排或斜排的文字没有收录，请核对。"),
-    (
-        "no part there says where it comes from",
-        "有篇文章“下转”到别的版，但没找到“上接”的部分，请核对。",
-    ),
-)
+# By warning code (paper/notices.py); a text ending in "：" is followed by what the warning names.
+_WARNINGS: dict[str, str] = {
+    notices.DATE_GUESSED: "出版日期是从正文里推测的，请核对；文件名里写上日期更可靠。",
+    notices.DATE_RECEIVED: "没有找到出版日期，按收到的日期发布；日期不对请在文件名里写上日期再发。",
+    notices.PREFACE_LEFT_OUT: "第一个标题前面有几段文字没有收录。",
+    notices.TITLE_WITHOUT_TEXT: "有的标题下面没有正文，已略过：",
+    notices.OCR_UNSURE: "有几行字认得不太准，请核对：",
+    notices.OCR_BLANK_PAGE: "有一页没有认出文字（空白页或只有图片）。",
+    notices.TEXT_AT_AN_ANGLE: "有竖排或斜排的文字没有收录，请核对。",
+    notices.JUMP_UNMATCHED: "有篇文章“下转”到别的版，但没找到“上接”的部分，请核对。",
+}
+GENERIC_WARNING = "有内容需要核对。"
 
 
 def refusal_reason(exc: Exception) -> str:
@@ -56,12 +52,11 @@ def refusal_reason(exc: Exception) -> str:
 
 
 def warning_text(warning: str) -> str:
-    """Return a reader warning in Chinese (a dropped title keeps its name)."""
-    for marker, text in _WARNINGS:
-        if marker in warning:
-            if text.endswith("："):
-                return text + warning.rsplit(": ", 1)[-1]
-            return text
+    """Return a reader warning in Chinese, looked up by its code (a dropped title keeps it)."""
+    code = getattr(warning, "code", None)
+    text = _WARNINGS.get(code) if code is not None else None
+    if text is not None:
+        return text + getattr(warning, "detail", "") if text.endswith("：") else text
     if not re.search(r"[A-Za-z]{3,}", warning):
         return warning  # already written for editors
-    return "有内容需要核对。"
+    return GENERIC_WARNING

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 
 from tingbao.chat import texts
 from tingbao.chinese import phone_numbers as phones
+from tingbao.chinese import sentences
+from tingbao.chinese.dates import chinese_date, month_day, written_month
 from tingbao.paper.model import Article, Contact, Issue
 
 # Telegram's limit is 4096 characters after entity parsing; measuring the raw HTML (longer than
 # the parsed text) in UTF-16 code units keeps us under it for any script, emoji included.
 MESSAGE_LIMIT = 4096
-SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+# A long paragraph is cut after a sentence or a clause (；): a message break reads as a pause.
+MESSAGE_CUTS = sentences.STOPS + sentences.CLAUSE_ENDS
 
 
 def esc(text: str) -> str:
@@ -37,21 +39,19 @@ def tg_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def cn_date(day: date) -> str:
-    """Return a date the way a Chinese reader writes it: 2020年7月30日."""
-    return f"{day.year}年{day.month}月{day.day}日"
+# The chat's name for the one written date (bot/inline.py and channel_plan.py call it so).
 
 
 def issue_label(title: str, published: date) -> str:
     """Return an issue's name on a button: its title, after the date unless the title has it."""
-    names_date = f"{published.month}月{published.day}日" in title
-    names_month = f"{published.year}年{published.month}月" in title
-    return title if names_date or names_month else f"{cn_date(published)} {title}"
+    names_date = month_day(published) in title
+    names_month = written_month(published) in title
+    return title if names_date or names_month else f"{chinese_date(published)} {title}"
 
 
 def hit_label(title: str, published: date) -> str:
     """Return a search hit on a button: the article's title and its issue's date."""
-    return f"{title}（{cn_date(published)}）"
+    return f"{title}（{chinese_date(published)}）"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -69,7 +69,7 @@ def article_card(article: Article, published: date, paper_name: str, limit: int 
     return "\n".join(
         [
             f"<b>{esc(article.title)}</b>",
-            texts.CARD_LINE.format(paper=esc(paper_name), date=cn_date(published)),
+            texts.CARD_LINE.format(paper=esc(paper_name), date=chinese_date(published)),
             esc(shorten(article.summary.strip(), limit)),
         ]
     )
@@ -77,42 +77,30 @@ def article_card(article: Article, published: date, paper_name: str, limit: int 
 
 def _hard_pieces(text: str, limit: int) -> list[str]:
     """Cut plain text into pieces whose escaped form fits limit: at sentence ends, else anywhere."""
-    pieces: list[str] = []
-    current = ""
-    for sentence in (s for s in SENTENCE_END.split(text) if s):
-        while tg_len(esc(sentence)) > limit:
-            # A "sentence" longer than a message: cut it where the escaped form reaches the limit.
-            cut = limit
-            while tg_len(esc(sentence[:cut])) > limit:
-                cut -= max(1, (tg_len(esc(sentence[:cut])) - limit) // 2)
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(sentence[:cut])
-            sentence = sentence[cut:]
-        if current and tg_len(esc(current + sentence)) > limit:
-            pieces.append(current)
-            current = ""
-        current += sentence
-    if current:
-        pieces.append(current)
-    return pieces
+
+    def escaped_len(piece: str) -> int:
+        return tg_len(esc(piece))
+
+    def cut(sentence: str) -> int:
+        # A "sentence" longer than a message: cut it at the longest start whose escaped form fits
+        # (at least one character, so a run of & or < can never stall the cut).
+        low, high = 1, min(len(sentence), limit)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if escaped_len(sentence[:middle]) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    return sentences.pack(
+        sentences.split_after(text, MESSAGE_CUTS), limit, measure=escaped_len, cut=cut
+    )
 
 
 def pack_blocks(blocks: Iterable[str], limit: int = MESSAGE_LIMIT, sep: str = "\n\n") -> list[str]:
     """Join HTML blocks into messages under limit, never cutting inside a block."""
-    messages: list[str] = []
-    current = ""
-    for block in blocks:
-        candidate = f"{current}{sep}{block}" if current else block
-        if current and tg_len(candidate) > limit:
-            messages.append(current)
-            current = block
-        else:
-            current = candidate
-    if current:
-        messages.append(current)
-    return messages
+    return sentences.pack(blocks, limit, measure=tg_len, sep=sep)
 
 
 def article_blocks(article: Article, limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -139,7 +127,7 @@ def article_messages(article: Article, limit: int = MESSAGE_LIMIT) -> list[str]:
 def issue_head(issue: Issue) -> str:
     """Return the heading of an issue's table of contents."""
     return texts.ISSUE_HEAD.format(
-        title=esc(issue.title), date=cn_date(issue.published), count=len(issue.articles)
+        title=esc(issue.title), date=chinese_date(issue.published), count=len(issue.articles)
     )
 
 
@@ -148,7 +136,7 @@ def new_issue_head(issue: Issue, paper_name: str) -> str:
     return texts.NEW_ISSUE_HEAD.format(
         paper=esc(paper_name),
         title=esc(issue.title),
-        date=cn_date(issue.published),
+        date=chinese_date(issue.published),
         count=len(issue.articles),
     )
 
@@ -212,7 +200,7 @@ def preview_text(issue: Issue, warnings: Sequence[str]) -> str:
     """Return what an editor checks before publishing: date, titles, contact, warnings."""
     lines = [
         texts.PREVIEW_HEAD.format(
-            date=cn_date(issue.published), title=esc(issue.title), count=len(issue.articles)
+            date=chinese_date(issue.published), title=esc(issue.title), count=len(issue.articles)
         )
     ]
     lines.extend(f"{n}. {esc(a.title)}" for n, a in enumerate(issue.articles, 1))

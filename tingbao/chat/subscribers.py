@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from tingbao.chat.tables import NEW_ISSUE, PENDING, STATES, OutboxRow, SubscriberRow
 from tingbao.paper.settings import PaperSettings
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Database
-from tingbao.store.issues import Clock, IssueRow, utc_now
+from tingbao.store.issues import IssueRow
 
 
 @dataclass(frozen=True)

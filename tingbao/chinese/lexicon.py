@@ -21,8 +21,8 @@ Matching is longest first, then left to right, without overlaps: a shorter entry
 inside a longer one's match.
 
 Pinyin itself (parsing, reading a homophone, finding one) is pinyin.py's, from pypinyin's data.
-Errors: LexiconError (an InputError of the paper part), with a `code` the bot words in Chinese
-and an English message for the command line.
+Errors: LexiconError's subclasses (InputErrors of the paper part, in paper/errors.py's tree), with
+a `code` the bot words in Chinese and an English message for the command line.
 """
 
 from __future__ import annotations
@@ -34,23 +34,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from tingbao.chinese.pinyin import HAN, PinyinCode, PinyinError, homophone_for, parse_pinyin
+from tingbao.chinese.pinyin import HAN, homophone_for, parse_pinyin
 from tingbao.chinese.pinyin import read as read_homophone
-from tingbao.paper.errors import InputError
+from tingbao.paper.errors import BadReadingError, BadWordError
 
 Context = Literal["anywhere", "surname"]
-ErrorCode = (
-    PinyinCode
-    | Literal[
-        "no_chinese",  # the word has no Chinese character
-        "word_too_long",
-        "no_reading",  # nothing after the word
-        "bad_characters",  # the reading holds something neither Chinese nor pinyin
-        "syllable_count",  # syllables != the word's Chinese characters
-        "homophone_count",  # the homophone's Chinese characters != the word's
-        "homophone_mismatch",  # homophone and pinyin both given, and they differ
-    ]
-)
 
 MAX_WORD = 20
 TITLES = ("先生", "女士", "老师", "书记", "主任", "镇长", "同志", "阿姨", "师傅", "老伯")
@@ -74,15 +62,6 @@ _WORD_STARTS = {
     "朴": "素实",
 }
 NOT_NAMES = frozenset(s + c for s, follows in _WORD_STARTS.items() for c in follows)
-
-
-class LexiconError(InputError):
-    """A reading or a word an editor gave cannot be used; `code` says which rule it broke."""
-
-    def __init__(self, code: ErrorCode, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -120,34 +99,31 @@ def parse_reading(word: str, raw: str) -> Entry:
     word = word.strip()
     chars = han_count(word)
     if chars == 0:
-        raise LexiconError("no_chinese", f"{word!r} has no Chinese character", word)
+        raise BadWordError("no_chinese", f"{word!r} has no Chinese character", word)
     if len(word) > MAX_WORD:
-        raise LexiconError("word_too_long", f"{word!r} is longer than {MAX_WORD} characters", word)
+        raise BadWordError("word_too_long", f"{word!r} is longer than {MAX_WORD} characters", word)
     given = raw.strip()
     if not given:
-        raise LexiconError("no_reading", f"no reading given for {word!r}: add one", word)
+        raise BadReadingError("no_reading", f"no reading given for {word!r}: add one", word)
     homophone = "".join(HAN.findall(given))
     latin = HAN.sub(" ", given)
     if re.search(r"[^\w\s'’‘,，、;；:\-\u0300-\u036f]|_", unicodedata.normalize("NFD", latin)):
-        raise LexiconError(
+        raise BadReadingError(
             "bad_characters", f"{given!r} is neither Chinese characters nor pinyin", given
         )
-    try:
-        return _entry(word, chars, homophone, parse_pinyin(latin) if latin.strip() else None)
-    except PinyinError as exc:
-        raise LexiconError(exc.code, str(exc), exc.detail) from None
+    return _entry(word, chars, homophone, parse_pinyin(latin) if latin.strip() else None)
 
 
 def _entry(word: str, chars: int, homophone: str, pinyin: list[str] | None) -> Entry:
     if pinyin is not None and len(pinyin) != chars:
-        raise LexiconError(
+        raise BadReadingError(
             "syllable_count",
             f"{len(pinyin)} syllables for the {chars} characters of {word!r}: give one for each",
             f"{len(pinyin)}/{chars}",
         )
     if homophone:
         if len(homophone) != chars:
-            raise LexiconError(
+            raise BadReadingError(
                 "homophone_count",
                 f"the homophone {homophone!r} has {len(homophone)} characters, "
                 f"{word!r} has {chars}: give one for each",
@@ -155,7 +131,7 @@ def _entry(word: str, chars: int, homophone: str, pinyin: list[str] | None) -> E
             )
         heard = read_homophone(homophone)
         if pinyin is not None and heard != pinyin:
-            raise LexiconError(
+            raise BadReadingError(
                 "homophone_mismatch",
                 f"{homophone!r} is read {' '.join(heard)}, not {' '.join(pinyin)}: "
                 "give either one alone, or characters read as the pinyin",

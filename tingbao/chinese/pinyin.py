@@ -3,6 +3,10 @@ and find a homophone for a reading. Pure; the data is pypinyin's, loaded once.
 
 Readings are in pypinyin's TONE3 style: lower-case letters, ü written v, then the tone 1-5 (5 is
 the neutral tone): "xin1", "lv4", "de5".
+
+Errors (paper/errors.py's tree): BadPinyinError for text that is not pinyin with tones, and
+UnknownReadingError for a homophone or reading pypinyin's data cannot convert; both carry the
+`code` the bot words in Chinese.
 """
 
 from __future__ import annotations
@@ -10,26 +14,17 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Literal
 
 from pypinyin import Style, lazy_pinyin
 from pypinyin.contrib.tone_convert import to_tone, to_tone3
 from pypinyin.pinyin_dict import pinyin_dict
 
-PinyinCode = Literal["no_tone", "bad_syllable", "homophone_unknown", "no_homophone"]
+from tingbao.paper.errors import BadPinyinError, UnknownReadingError
+
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _MARKS = {"\u0304": 1, "\u0301": 2, "\u030c": 3, "\u0300": 4}  # combining tone marks
 _SPLIT = re.compile(r"[\s'’‘,，、;；\-]+")
 _NUMBERED = re.compile(r"(?:[a-z]+[0-9])+")
-
-
-class PinyinError(ValueError):
-    """Text that is not pinyin, or a reading no character has; `code` says which."""
-
-    def __init__(self, code: PinyinCode, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.code: PinyinCode = code
-        self.detail = detail
 
 
 def tone_marks(pinyin: str) -> str:
@@ -79,7 +74,7 @@ def read(homophone: str) -> list[str]:
     han = "".join(HAN.findall(homophone))
     syllables = lazy_pinyin(han, style=Style.TONE3, neutral_tone_with_five=True, errors="ignore")
     if len(syllables) != len(han) or not all(s in known_readings() for s in syllables):
-        raise PinyinError(
+        raise UnknownReadingError(
             "homophone_unknown",
             f"some characters of {homophone!r} have no known reading: use common characters",
             homophone,
@@ -95,7 +90,7 @@ def parse_pinyin(text: str) -> list[str]:
     if not any(c.isdigit() for c in text) and not any(
         m in unicodedata.normalize("NFD", text) for m in _MARKS
     ):
-        raise PinyinError(
+        raise BadPinyinError(
             "no_tone", f"{text.strip()!r} has no tones: write xin1 zhuang1 or xīn zhuāng", text
         )
     numbered = any(c.isdigit() for c in text)  # then every syllable has its number
@@ -106,7 +101,7 @@ def parse_pinyin(text: str) -> list[str]:
         if syllable[:-1] not in known_syllables() or not (
             syllable in known_readings() or syllable.endswith("5")
         ):
-            raise PinyinError(
+            raise BadPinyinError(
                 "bad_syllable", f"{syllable!r} is not a Mandarin syllable and tone", syllable
             )
     return syllables
@@ -115,13 +110,13 @@ def parse_pinyin(text: str) -> list[str]:
 def _numbered(token: str) -> list[str]:
     token = token.replace("ü", "v")
     if not _NUMBERED.fullmatch(token):
-        raise PinyinError(
+        raise BadPinyinError(
             "bad_syllable", f"{token!r}: every syllable needs a tone number 1-5", token
         )
     syllables = re.findall(r"[a-z]+[0-9]", token)
     for syllable in syllables:
         if syllable[-1] not in "12345":
-            raise PinyinError("bad_syllable", f"{syllable!r}: tones are 1 to 5", syllable)
+            raise BadPinyinError("bad_syllable", f"{syllable!r}: tones are 1 to 5", syllable)
     return syllables
 
 
@@ -137,7 +132,7 @@ def _marked(token: str) -> list[str]:
         elif re.fullmatch(r"[a-z]", char):
             letters.append(char)
         else:
-            raise PinyinError("bad_syllable", f"{token!r} is not pinyin", token)
+            raise BadPinyinError("bad_syllable", f"{token!r} is not pinyin", token)
     bare = "".join(letters)
     best: list[list[str] | None] = [[]] + [None] * len(bare)
     for end in range(1, len(bare) + 1):
@@ -152,7 +147,7 @@ def _marked(token: str) -> list[str]:
                 best[end] = found
     result = best[len(bare)]
     if result is None:
-        raise PinyinError("bad_syllable", f"{token!r} is not pinyin", token)
+        raise BadPinyinError("bad_syllable", f"{token!r} is not pinyin", token)
     return result
 
 
@@ -160,7 +155,7 @@ def homophone_for(reading: str) -> str:
     """Return the common character read only `reading` (homophone_chars)."""
     char = homophone_chars().get(reading)
     if char is None:
-        raise PinyinError(
+        raise UnknownReadingError(
             "no_homophone",
             f"no common character is read only {reading}: give a homophone too",
             reading,

@@ -26,7 +26,8 @@ from tingbao.bot.health import bot_username
 from tingbao.bot.settings import BotSettings
 from tingbao.chat.subscribers import SubscriberStore
 from tingbao.cli.context import open_context
-from tingbao.publish.s3 import PublishError, PublishTarget, open_s3_publisher
+from tingbao.publish.errors import PublishError
+from tingbao.publish.s3 import PublishTarget, open_s3_publisher
 from tingbao.worker.settings import Settings
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tingbao.publish.publisher import LocalPublisher, Publisher
-from tingbao.publish.s3 import open_s3_publisher
-from tingbao.store.assets import AssetStore
-from tingbao.store.engine import Database
-from tingbao.store.issues import IssueStore
-from tingbao.store.lexicon import LexiconStore
-from tingbao.store.schema import create_schema
-from tingbao.worker.settings import Settings
+# The database (SQLAlchemy, Alembic) is imported when a context is opened: `tingbao serve` and
+# `run` ask bucket_notice first, and `serve` needs no database.
+if TYPE_CHECKING:
+    from tingbao.publish.publisher import Publisher
+    from tingbao.store.assets import AssetStore
+    from tingbao.store.engine import Database
+    from tingbao.store.issues import IssueStore
+    from tingbao.store.lexicon import LexiconStore
+    from tingbao.worker.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class Context:
 
 def make_publisher(settings: Settings) -> Publisher:
     """Return where public files go: the bucket of TINGBAO_PUBLISH, else the local public/."""
+    from tingbao.publish.publisher import LocalPublisher
+    from tingbao.publish.s3 import open_s3_publisher
+
     if settings.publish is not None:
         return open_s3_publisher(settings.publish)
     return LocalPublisher(settings.public_dir)
@@ -48,6 +53,12 @@ def bucket_notice(settings: Settings) -> str | None:
 @contextmanager
 def open_context(settings: Settings) -> Iterator[Context]:
     """Create the data dir and tables, yield the context, and close the database."""
+    from tingbao.store.assets import AssetStore
+    from tingbao.store.engine import Database
+    from tingbao.store.issues import IssueStore
+    from tingbao.store.lexicon import LexiconStore
+    from tingbao.store.schema import create_schema
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
     create_schema(db, settings.paper.slug)

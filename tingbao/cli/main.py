@@ -16,25 +16,21 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tingbao.bot.app import drain_once, run_bot
-from tingbao.bot.errors import BotUnavailableError
-from tingbao.bot.settings import ptb_environment
-from tingbao.cli.check import check
-from tingbao.cli.context import bucket_notice, open_context
-from tingbao.cli.phone import run_phone
-from tingbao.cli.run import run_forever, run_once
-from tingbao.cli.services import bot_neighbours, build_bot
 from tingbao.cli.speech import add_speech_commands
-from tingbao.feeds.server import serve_public
 from tingbao.paper.errors import InputError, NotFoundError, PaperError, SettingsError
-from tingbao.paper.model import issue_to_dict
-from tingbao.publish.publisher import atomic_write_bytes
-from tingbao.reading.dates import today
-from tingbao.reading.picture import picture_paths, render_pdf, render_png
-from tingbao.reading.reader import ReadResult, read_issue
-from tingbao.worker.lock import LeadershipError
-from tingbao.worker.settings import Settings, load_settings
+from tingbao.worker.errors import LeadershipError
+
+# Each command imports the parts it uses when it runs (`parse` reads; `run` needs everything), and
+# `main` the settings: `tingbao --help` and `tingbao parse` do not pay for the bot, the audio
+# engines and the database, nor does a spawned audio worker, which imports this module again (the
+# `tingbao` script imports it, and a spawned process runs its parent's main script first).
+if TYPE_CHECKING:
+    from tingbao.reading.reader import ReadResult
+    from tingbao.worker.settings import Settings
+
+    Command = Callable[[argparse.Namespace, Settings], int]
 
 log = logging.getLogger("tingbao")
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
@@ -61,6 +57,9 @@ def _layout_file(value: str) -> Path:
 def _read(path: Path, settings: Settings, published: date | None, paper: str | None) -> ReadResult:
     """Read a file for the CLI as an issue of the paper --paper names (or the only one):
     refusals become one CliError line, warnings go to stderr."""
+    from tingbao.reading.dates import today
+    from tingbao.reading.reader import read_issue
+
     chosen = settings.paper_named(paper)
     try:
         # A file without a date is published on the day it is read: today, in the paper's zone.
@@ -73,6 +72,8 @@ def _read(path: Path, settings: Settings, published: date | None, paper: str | N
 
 
 def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.paper.model import issue_to_dict
+
     path = Path(args.file)
     result = _read(path, settings, args.published, args.paper)
     data = issue_to_dict(result.issue)
@@ -87,6 +88,9 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
 
 def _write_layout(path: Path, result: ReadResult, out: Path) -> None:
     """Draw what was understood on each page into OUT.png (OUT-1.png … for several) or OUT.pdf."""
+    from tingbao.publish.publisher import atomic_write_bytes
+    from tingbao.reading.picture import picture_paths, render_pdf, render_png
+
     layout = result.layout
     if layout is None or not layout.pages:
         name = layout.name if layout is not None else "this file"
@@ -111,6 +115,8 @@ def _write_layout(path: Path, result: ReadResult, out: Path) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.cli.context import open_context
+
     path = Path(args.file)
     result = _read(path, settings, args.published, args.paper)
     with open_context(settings) as ctx:
@@ -121,6 +127,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_issues(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.cli.context import open_context
+
     with open_context(settings) as ctx:
         rows = ctx.issues.list_issues()
     if args.json:
@@ -150,6 +158,9 @@ def cmd_issues(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.cli.context import open_context
+    from tingbao.paper.model import issue_to_dict
+
     with open_context(settings) as ctx:
         try:
             issue = ctx.issues.get_issue(args.issue)
@@ -184,6 +195,8 @@ def _print_issue(data: dict[str, object]) -> None:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.cli.run import run_once
+
     if args.paper is not None:
         settings = settings.only(settings.paper_named(args.paper))
     report = asyncio.run(run_once(settings, inbox=False))
@@ -191,6 +204,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.cli.run import run_forever, run_once
+
     if args.once:
         report = asyncio.run(run_once(settings))
         return 1 if report.audio_failed else 0
@@ -199,6 +214,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.cli.context import bucket_notice
+    from tingbao.cli.run import run_forever
+
     samples = SAMPLES_DIR if args.demo else None
     if samples is not None and not samples.is_dir():
         raise CliError(f"--demo needs the samples folder {samples}: run it from the project")
@@ -212,6 +230,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.cli.check import check
+
     ok, checks = check(settings, voices=not args.no_voice, bot=not args.no_bot)
     for item in checks:
         mark = "ok  " if item.ok else ("FAIL" if item.required else "warn")
@@ -221,6 +241,9 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.cli.context import bucket_notice
+    from tingbao.feeds.server import serve_public
+
     notice = bucket_notice(settings)
     if notice is not None:  # the bucket (or its CDN) serves the site; nothing to serve here
         print(f"tingbao: {notice}", flush=True)
@@ -231,6 +254,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.bot.app import drain_once, run_bot
+    from tingbao.bot.errors import BotUnavailableError
+    from tingbao.cli.context import open_context
+    from tingbao.cli.services import bot_neighbours, bot_stores, build_bot
+
     webhook = settings.bot.webhook
     if args.webhook and webhook is None and settings.bot.telegram_token is not None:
         raise CliError(
@@ -243,7 +271,7 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
             return 0 if run_bot(app, webhook if args.webhook else None) else 1
         try:
             neighbours = bot_neighbours(settings, ctx.publisher)
-            once = asyncio.run(drain_once(settings.bot, ctx.db, neighbours))
+            once = asyncio.run(drain_once(settings.bot, bot_stores(settings, ctx.db), neighbours))
         except BotUnavailableError as exc:
             raise CliError(f"bot: {exc}") from None
     if once is None:
@@ -257,11 +285,12 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-Command = Callable[[argparse.Namespace, Settings], int]
 PAPER_HELP = "the paper's slug in TINGBAO_PAPERS (needed when several papers are configured)"
 
 
 def cmd_phone(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.cli.phone import run_phone
+
     if not settings.phone.enabled:
         raise CliError("the phone line is off: set TINGBAO_SIP_SERVER to the registrar's host:port")
     asyncio.run(run_phone(settings))
@@ -342,13 +371,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("phone", help="answer the telephone line (TINGBAO_SIP_SERVER)")
     p.set_defaults(handler=cmd_phone)
-    add_speech_commands(sub)
+    add_speech_commands(sub.add_parser)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    args = build_parser().parse_args(argv)
+def main(
+    argv: Sequence[str] | None = None, *, adjust: Callable[[Settings], Settings] | None = None
+) -> int:
+    """Run the command line; return the exit status. `adjust` changes the settings loaded from
+    the environment before any command sees them (tests hand in an extra input format)."""
+    args = build_parser().parse_args(argv)  # exits here for --help and for bad arguments
+    from tingbao.bot.settings import ptb_environment
+    from tingbao.cli.redaction import redact_secrets
+    from tingbao.worker.settings import load_settings
+
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -356,22 +392,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic, imported only once a command opens the database (after this), announces its
+    # plugins at INFO as it loads; imported first, as before, those lines went nowhere.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         # python-telegram-bot reads PTB_TIMEDELTA itself: export it before any bot starts.
         os.environ.update(ptb_environment(os.environ))
         settings = load_settings(os.environ, data_dir=args.data_dir)
+        if adjust is not None:
+            settings = adjust(settings)
+        redact_secrets(settings)
         handler: Command = args.handler
         return handler(args, settings)
-    except CliError as exc:
-        print(f"tingbao: {exc}", file=sys.stderr)
-        return 1
-    except LeadershipError as exc:
-        print(f"tingbao: {exc}", file=sys.stderr)
-        return 1
-    except SettingsError as exc:
+    except SettingsError as exc:  # a PaperError, said as a setting
         print(f"tingbao: bad setting: {exc}", file=sys.stderr)
         return 1
-    except PaperError as exc:
+    except (CliError, LeadershipError, PaperError) as exc:
         print(f"tingbao: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -21,14 +21,8 @@ from tingbao.cli.context import open_context
 from tingbao.cli.phone import serve_phone
 from tingbao.cli.services import build_bot, make_services
 from tingbao.feeds.server import public_server
-from tingbao.worker.lock import (
-    Elector,
-    LeadershipLostError,
-    lead_now,
-    make_elector,
-    wait_to_lead,
-    watch_lead,
-)
+from tingbao.worker.errors import LeadershipLostError
+from tingbao.worker.lock import Elector, lead_now, make_elector, wait_to_lead, watch_lead
 from tingbao.worker.pipeline import RunReport
 from tingbao.worker.scheduler import make_scheduler
 from tingbao.worker.settings import Settings

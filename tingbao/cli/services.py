@@ -10,10 +10,12 @@ from tingbao.audio.engines import Engines, make_synthesizers
 from tingbao.audio.service import AudioService
 from tingbao.audio.voice_notes import VoiceNotes
 from tingbao.bot.admin import InboxDrop, paper_reader
-from tingbao.bot.app import BotApp, Neighbours, build_application
+from tingbao.bot.app import BotApp, BotStores, Neighbours, build_application
+from tingbao.bot.files import FileIdCache
+from tingbao.bot.updates import SeenUpdates
 from tingbao.chat.channel_store import queue_channel_issue, revise_channel_issue
-from tingbao.chat.papers import Papers
-from tingbao.chat.subscribers import enqueue_new_issue
+from tingbao.chat.papers import ChatPapers, Papers
+from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.cli.context import Context
 from tingbao.feeds.build import BuildReport, build_papers_index, build_public
 from tingbao.paper.settings import PaperSettings
@@ -21,6 +23,8 @@ from tingbao.phone.stats import phone_stats, stats_lines
 from tingbao.publish.publisher import Publisher
 from tingbao.store.assets import AssetStore
 from tingbao.store.engine import Database
+from tingbao.store.issues import IssueStore
+from tingbao.store.lexicon import LexiconStore
 from tingbao.worker.faults import Faults
 from tingbao.worker.pipeline import Notifier, PaperWork, Pipeline, Reviser, SiteBuilder
 from tingbao.worker.progress import make_progress
@@ -180,6 +184,22 @@ def bot_neighbours(
     )
 
 
+def bot_stores(settings: Settings, db: Database) -> BotStores:
+    """Return the stores the bot reads and writes, on this deployment's database."""
+    papers = bot_papers(settings)
+    return BotStores(
+        db=db,
+        issues=IssueStore(db),
+        assets=AssetStore(db),
+        subscribers=SubscriberStore(db, paper=papers.first.slug),
+        chats=ChatPapers(db, papers),
+        lexicon=LexiconStore(db),
+        seen=SeenUpdates(db),
+        file_ids=FileIdCache(db),
+    )
+
+
 def build_bot(settings: Settings, db: Database, publisher: Publisher) -> BotApp | None:
     """Build the bot of this deployment, or None (said once) when it has no token."""
-    return build_application(settings.bot, db, bot_neighbours(settings, publisher, db))
+    neighbours = bot_neighbours(settings, publisher, db)
+    return build_application(settings.bot, bot_stores(settings, db), neighbours)

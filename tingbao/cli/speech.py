@@ -10,28 +10,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tingbao.audio.engines import make_synthesizers
-from tingbao.audio.marks import shown
-from tingbao.audio.master import loudness_as_heard
-from tingbao.audio.script import Part, Script, article_script
-from tingbao.audio.text import lines_of
-from tingbao.chinese.lexicon import Entry, parse_reading
-from tingbao.chinese.pinyin import tone_marks
-from tingbao.cli.context import open_context
 from tingbao.paper.errors import NotFoundError
-from tingbao.publish.publisher import atomic_write_bytes
-from tingbao.worker.settings import Settings
+
+# Each command imports what it uses when it runs: adding them to the command line stays cheap.
+if TYPE_CHECKING:
+    from tingbao.audio.script import Script
+    from tingbao.chinese.lexicon import Entry
+    from tingbao.worker.settings import Settings
 
 
 def _entry_line(entry: Entry, default: bool) -> str:
+    from tingbao.chinese.pinyin import tone_marks
+
     where = "  (surname: only in names)" if entry.context == "surname" else ""
     origin = "default" if default else "editor"
     return f"{entry.word}\t{entry.homophone}\t{tone_marks(entry.pinyin)}\t{origin}{where}"
 
 
 def cmd_lexicon(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.chinese.lexicon import parse_reading
+    from tingbao.chinese.pinyin import tone_marks
+    from tingbao.cli.context import open_context
+
     with open_context(settings) as ctx:
         store = ctx.lexicon
         if args.action == "add":
@@ -51,6 +55,8 @@ def cmd_lexicon(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_script(script: Script) -> None:
+    from tingbao.audio.marks import shown
+
     for part in script.parts:
         if part.chapter:
             print(f"## {part.chapter}")
@@ -60,6 +66,10 @@ def _print_script(script: Script) -> None:
 
 
 async def _play(script: Script, settings: Settings, path: str) -> str:
+    from tingbao.audio.engines import make_synthesizers
+    from tingbao.audio.master import loudness_as_heard
+    from tingbao.publish.publisher import atomic_write_bytes
+
     audio = settings.audio
     engines = make_synthesizers(audio)
     try:  # the online voice, falling back to the offline one, as the worker does
@@ -75,6 +85,11 @@ async def _play(script: Script, settings: Settings, path: str) -> str:
 
 
 def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.audio.marks import shown
+    from tingbao.audio.script import Part, Script
+    from tingbao.audio.text import lines_of
+    from tingbao.cli.context import open_context
+
     with open_context(settings) as ctx:
         lexicon = ctx.lexicon.lexicon()
     text = " ".join(args.text)
@@ -88,6 +103,9 @@ def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_script(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.audio.script import article_script
+    from tingbao.cli.context import open_context
+
     with open_context(settings) as ctx:
         found = ctx.issues.find_article(args.article)
         lexicon = ctx.lexicon.lexicon()
@@ -100,9 +118,10 @@ def cmd_script(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def add_speech_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `lexicon`, `say` and `script` to the command line."""
-    p = sub.add_parser("lexicon", help="list, add or remove how words are read aloud")
+def add_speech_commands(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add `lexicon`, `say` and `script` to the command line; add_parser is the `add_parser` of
+    what the command line's `add_subparsers()` returned."""
+    p = add_parser("lexicon", help="list, add or remove how words are read aloud")
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     p.set_defaults(handler=cmd_lexicon, action="list")
     add = actions.add_parser("add", help="add or change a reading: WORD 新庄 | xin1 zhuang1")
@@ -112,12 +131,12 @@ def add_speech_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     remove.add_argument("word")
     actions.add_parser("list", help="list every reading (the default)")
 
-    p = sub.add_parser("say", help="print how TEXT is read aloud")
+    p = add_parser("say", help="print how TEXT is read aloud")
     p.add_argument("text", nargs="+")
     p.add_argument("--play", metavar="FILE.mp3", help="also write it as audio")
     p.set_defaults(handler=cmd_say)
 
-    p = sub.add_parser("script", help="print how an article is read aloud")
+    p = add_parser("script", help="print how an article is read aloud")
     p.add_argument("article", help="article id, as `tingbao show ISSUE --json` lists it")
     p.add_argument("--play", metavar="FILE.mp3", help="also write it as audio")
     p.set_defaults(handler=cmd_script)

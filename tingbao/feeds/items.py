@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from tingbao.chinese.dates import chinese_date
 from tingbao.feeds.text import (
     EPOCH,
     article_datetime,
-    chinese_date,
     clean_text,
     issue_datetime,
     tag_uri,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tingbao.chinese.dates import chinese_date
 from tingbao.feeds.layout import Page, esc, render_page
-from tingbao.feeds.text import chinese_date, minutes_label
+from tingbao.feeds.text import minutes_label
 from tingbao.feeds.view import HOME_PAGE, ArticleView, IssueView, Media, Site
 from tingbao.paper.model import Article, Contact
 

@@ -101,11 +101,9 @@ class PublicServer:
         except OSError as exc:
             await runner.cleanup()
             raise ServeError(f"cannot serve on {self.host}:{self.port}: {exc}") from exc
-        server = site._server  # aiohttp exposes the bound socket only here
-        if self.port == 0 and server is not None:
-            sockets = getattr(server, "sockets", None) or []
-            if sockets:
-                self.port = sockets[0].getsockname()[1]
+        addresses = runner.addresses  # each bound socket's name: (host, port, ...)
+        if self.port == 0 and addresses:
+            self.port = int(addresses[0][1])
         self._runner = runner
 
     async def stop(self) -> None:

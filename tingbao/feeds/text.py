@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote, urlsplit
 
 from tingbao.chinese import phone_numbers as phones
+from tingbao.chinese.dates import PAPER_TZ
 
 # XML 1.0 forbids C0 controls but tab, LF, CR, lone surrogates and U+FFFE/U+FFFF; C1 controls
 # and DEL are allowed but render as garbage in readers, so they go too.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\r\n\u3000]+")
-SHANGHAI = timezone(timedelta(hours=8), "CST")
 # An issue "appears" at 06:00 Shanghai time on its publication date: fixed, so builds repeat.
-ISSUE_HOUR = time(6, 0, tzinfo=SHANGHAI)
+# Feeds print only the offset (+08:00), so the zone's name ("CST" here before) never shows.
+ISSUE_HOUR = time(6, 0, tzinfo=PAPER_TZ)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -85,8 +86,3 @@ def tel_uri(phone: str) -> str:
 def mailto_uri(email: str) -> str:
     """Return a mailto: URI for an address."""
     return "mailto:" + quote(clean_text(email), safe="@.+-_")
-
-
-def chinese_date(day: date) -> str:
-    """Return a date the way a Chinese reader writes it: 2020年7月30日."""
-    return f"{day.year}年{day.month}月{day.day}日"

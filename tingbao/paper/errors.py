@@ -17,12 +17,33 @@ PaperError
  │    ├── OcrError              a scan or photo that OCR cannot read
  │    │    ├── OcrNoTextError        no text found (a blank page, a blurred photo)
  │    │    └── OcrTimeoutError       OCR took too long or too much memory
- │    └── NoArticlesError       readable, but no article was found
+ │    ├── NoArticlesError       readable, but no article was found
+ │    └── LexiconError          a word or reading an editor gave the lexicon cannot take (`code`)
+ │         ├── BadWordError          the word: no Chinese character, or too long
+ │         └── BadReadingError       the reading: missing, neither Chinese nor pinyin, a count
+ │              │                    unlike the word's, or a homophone not read as the pinyin
+ │              ├── BadPinyinError        not Mandarin syllables with tones 1-5
+ │              └── UnknownReadingError   a homophone with no known reading, or a reading no
+ │                                        common character has alone (give the other form)
  ├── SettingsError         a setting has a bad value
  └── NotFoundError         no such issue or article in the store
 """
 
 from __future__ import annotations
+
+from typing import Literal
+
+WordCode = Literal["no_chinese", "word_too_long"]
+ReadingCode = Literal[
+    "no_reading",  # nothing after the word
+    "bad_characters",  # the reading holds something neither Chinese nor pinyin
+    "syllable_count",  # syllables != the word's Chinese characters
+    "homophone_count",  # the homophone's Chinese characters != the word's
+    "homophone_mismatch",  # homophone and pinyin both given, and they differ
+]
+PinyinCode = Literal["no_tone", "bad_syllable"]
+UnknownReadingCode = Literal["homophone_unknown", "no_homophone"]
+LexiconCode = WordCode | ReadingCode | PinyinCode | UnknownReadingCode
 
 
 class PaperError(Exception):
@@ -95,6 +116,45 @@ class OcrTimeoutError(OcrError):
 
 class NoArticlesError(InputError):
     """The text was read but no article could be found in it."""
+
+
+class LexiconError(InputError):
+    """A word or reading an editor gave cannot be used; `code` says which rule it broke."""
+
+    def __init__(self, code: LexiconCode, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.code: LexiconCode = code
+        self.detail = detail  # the piece at fault, for the bot's Chinese wording
+
+
+class BadWordError(LexiconError):
+    """The word has no Chinese character, or is too long."""
+
+    def __init__(self, code: WordCode, message: str, detail: str = "") -> None:
+        super().__init__(code, message, detail)
+
+
+class BadReadingError(LexiconError):
+    """The reading is missing, malformed, or does not fit the word."""
+
+    def __init__(
+        self, code: ReadingCode | PinyinCode | UnknownReadingCode, message: str, detail: str = ""
+    ) -> None:
+        super().__init__(code, message, detail)
+
+
+class BadPinyinError(BadReadingError):
+    """The text is not Mandarin syllables with tones 1-5."""
+
+    def __init__(self, code: PinyinCode, message: str, detail: str = "") -> None:
+        super().__init__(code, message, detail)
+
+
+class UnknownReadingError(BadReadingError):
+    """pypinyin's data cannot turn one form of the reading into the other."""
+
+    def __init__(self, code: UnknownReadingCode, message: str, detail: str = "") -> None:
+        super().__init__(code, message, detail)
 
 
 class SettingsError(PaperError):

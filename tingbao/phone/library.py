@@ -19,26 +19,30 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import soundfile
 
 from tingbao.audio.engines import Engines
 from tingbao.audio.errors import SynthesisError
+from tingbao.audio.mp3 import resample
 from tingbao.audio.normalize import speakable
 from tingbao.audio.plan import NORMAL_RATE
+from tingbao.audio.script import Part, Script
 from tingbao.audio.settings import AudioSettings
+from tingbao.audio.speaker import Speaker
+from tingbao.audio.text import Line
 from tingbao.chinese.lexicon import Lexicon
 from tingbao.paper.model import Issue
 from tingbao.paper.settings import PaperSettings
 from tingbao.phone.errors import MediaMissingError
 from tingbao.phone.media import SAMPLE_RATE, every_prompt
 from tingbao.phone.prompts import BACK_ISSUES
+from tingbao.publish.errors import PublishError
 from tingbao.publish.publisher import Publisher, atomic_write_bytes
 from tingbao.store.assets import ARTICLE_MP3, ARTICLE_MP3_SLOW, ISSUE_MP3, AssetStore
 from tingbao.store.issues import IssueStore
 
 log = logging.getLogger(__name__)
-
-_TAPS = 97  # low-pass filter length for resampling: flat to 3.3 kHz, quiet above 4 kHz
 
 
 def to_telephone(mp3: bytes, gain: float = 1.0) -> bytes:
@@ -48,20 +52,11 @@ def to_telephone(mp3: bytes, gain: float = 1.0) -> bytes:
     return pcm_to_telephone(mono, int(rate), gain)
 
 
-def pcm_to_telephone(mono: np.ndarray, rate: int, gain: float = 1.0) -> bytes:
-    """Return float mono samples at rate as 8 kHz 8-bit unsigned PCM (low-pass, resample)."""
-    if rate != SAMPLE_RATE:
-        cutoff = 3600 / rate
-        n = np.arange(_TAPS) - (_TAPS - 1) / 2
-        taps = 2 * cutoff * np.sinc(2 * cutoff * n) * np.hamming(_TAPS)
-        filtered = np.convolve(mono, taps / taps.sum(), mode="same")
-        if rate % SAMPLE_RATE == 0:
-            mono = filtered[:: rate // SAMPLE_RATE]
-        else:
-            count = int(len(filtered) * SAMPLE_RATE / rate)
-            at = np.arange(count) * rate / SAMPLE_RATE
-            mono = np.interp(at, np.arange(len(filtered)), filtered)
-    scaled = np.clip(np.round(mono * gain * 127.0) + 128.0, 0, 255)
+def pcm_to_telephone(mono: npt.NDArray[np.float32], rate: int, gain: float = 1.0) -> bytes:
+    """Return float mono samples at rate as 8 kHz 8-bit unsigned PCM (the audio part's
+    anti-aliased resampling, then 8 bits)."""
+    narrow = resample(mono, rate, SAMPLE_RATE)
+    scaled = np.clip(np.round(narrow * gain * 127.0) + 128.0, 0, 255)
     return scaled.astype(np.uint8).tobytes()
 
 
@@ -172,7 +167,7 @@ class PhoneLibrary:
             return path, 0
         try:
             mp3 = await asyncio.to_thread(self.publisher.read_bytes, asset.path)
-        except OSError as exc:
+        except PublishError as exc:  # not published (any more), or the storage is down
             log.warning("phone: cannot read %s: %s", asset.path, exc)
             return None
         pcm = await asyncio.to_thread(to_telephone, mp3)
@@ -180,24 +175,35 @@ class PhoneLibrary:
         return path, 1
 
     async def _prepare_prompt(self, text: str, slow: bool) -> tuple[Path, int]:
+        """Return the prompt's telephone audio, spoken now (the preferred voice, else the
+        offline one) unless a voice's file is prepared; and whether a file was made."""
         settings = self.audio_settings
         rate = settings.slow_rate if slow else NORMAL_RATE
         spoken = speakable(text, self.lexicon())
-        speakers = self.engines.speakers()
-        if not speakers:
+        if not self.engines.speakers():
             raise MediaMissingError("no speech engine to speak the phone prompts")
-        last: SynthesisError | None = None
-        for speaker in speakers:
-            key = hashlib.sha256(speaker.key(spoken, settings.voice, rate).encode()).hexdigest()
-            path = self.cache_dir / f"p-{key[:32]}.u8"
-            if path.is_file():
+        preferred = self.engines.preferred()
+        path = self._prompt_path(preferred, spoken, rate)
+        if path.is_file():
+            return path, 0
+        script = Script(text, (Part((Line(text, spoken),), pause_ms=0),))
+        try:
+            rendered, fell_back = await self.engines.render(
+                script, settings.voice, rate, settings.tts_chunk_chars
+            )
+        except SynthesisError as exc:
+            raise MediaMissingError(
+                f"phone prompt {text[:20]!r} could not be spoken: {exc}"
+            ) from exc
+        if fell_back and self.engines.offline is not None:
+            path = self._prompt_path(self.engines.offline, spoken, rate)
+            if path.is_file():  # spoken by the offline voice before
                 return path, 0
-            try:
-                speech = await speaker.speak(spoken, settings.voice, rate)
-            except SynthesisError as exc:
-                last = exc
-                continue
-            pcm = await asyncio.to_thread(to_telephone, speech.mp3)
-            await asyncio.to_thread(atomic_write_bytes, path, pcm)
-            return path, 1
-        raise MediaMissingError(f"phone prompt {text[:20]!r} could not be spoken: {last}")
+        pcm = await asyncio.to_thread(to_telephone, rendered.frames)
+        await asyncio.to_thread(atomic_write_bytes, path, pcm)
+        return path, 1
+
+    def _prompt_path(self, speaker: Speaker, spoken: str, rate: str) -> Path:
+        """Return where a voice's reading of a prompt is kept (named by its piece's key)."""
+        key = speaker.key(spoken, self.audio_settings.voice, rate)
+        return self.cache_dir / f"p-{hashlib.sha256(key.encode()).hexdigest()[:32]}.u8"

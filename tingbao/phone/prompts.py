@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from tingbao.chinese.dates import chinese_date
 from tingbao.chinese.phone_numbers import parse_phone, spoken
 
 ARTICLE_KEYS = 7  # 1-7 choose an article; 8 back issues, 9 hotline
@@ -23,8 +24,8 @@ def key_word(digit: int) -> str:
 
 
 def date_words(day: date) -> str:
-    """Return a date as read aloud: 2020年7月30日 (the voices read these figures well)."""
-    return f"{day.year}年{day.month}月{day.day}日"
+    """Return a date as read aloud: as written, 2020年7月30日 (the voices read its figures well)."""
+    return chinese_date(day)
 
 
 def welcome(paper: str, published: date, articles: int) -> str:

@@ -6,18 +6,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 
 from tingbao.phone.tables import PhoneCallRow, PhoneListenRow
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Database
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """Return the current time in UTC."""
-    return datetime.now(UTC)
 
 
 def caller_hash(number: str, key: bytes) -> str:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from tingbao.chinese.dates import month_day
 from tingbao.phone.tables import PhoneCallRow, PhoneListenRow
 from tingbao.store.engine import Database
 from tingbao.store.issues import ArticleRow, IssueRow
@@ -49,7 +50,7 @@ def stats_lines(stats: PhoneStats, days: int = 7) -> list[str]:
     if not stats.total_calls:
         return []
     lines = [f"电话热线（近{days}天）：共{stats.total_calls}通"]
-    lines += [f"{d.day.month}月{d.day.day}日：{d.calls}通，{d.callers}位来电者" for d in stats.days]
+    lines += [f"{month_day(d.day)}：{d.calls}通，{d.callers}位来电者" for d in stats.days]
     lines += [
         f"最常收听：{n}. {item.title}（{item.calls}次）" for n, item in enumerate(stats.top, 1)
     ]

@@ -5,53 +5,89 @@ then replace the target, so a reader (or a crash) never sees a half-written file
 bytes already published writes nothing, so a rebuild changes only what changed. Writes happen in
 call order on every publisher: callers that write audio and pages before feeds (the pipeline,
 feeds/build.py) can rely on a reader never seeing a feed whose files are missing.
+
+Every publisher fails the same way (the family in errors.py), so callers catch intent, not a
+backend's exceptions: PublishUnavailableError when the storage is down or its I/O fails (worth
+retrying on a later pass), PublishRefusedError when it refuses (settings or an unsafe path: must
+change), PublishNotFoundError when a file asked for is not published.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+from tingbao.publish.errors import (
+    PublishNotFoundError,
+    PublishUnavailableError,
+    UnsafePathError,
+)
+
 
 class Publisher(Protocol):
-    """Where public files (audio, transcripts, feeds, pages) are written and found."""
+    """Where public files (audio, transcripts, feeds, pages) are written and found.
+
+    Every method raises only the publish part's errors (errors.py) for what goes wrong with the
+    storage: PublishUnavailableError when it is down or its I/O fails (transient), and
+    PublishRefusedError when it refuses the request (permanent; UnsafePathError for a relpath
+    that is absolute or climbs out with '..'). Reading a file that is not published raises
+    PublishNotFoundError (a FileNotFoundError too); deleting one is not an error.
+    """
 
     def write_bytes(self, relpath: str, data: bytes) -> bool:
-        """Publish data at relpath atomically unless it is there; return whether it was written."""
+        """Publish data at relpath atomically unless it is there; return whether it was written.
+
+        Raises PublishUnavailableError or PublishRefusedError; nothing half-written is left."""
 
     def write_file(self, relpath: str, source: Path) -> None:
-        """Publish a local file at relpath, atomically; the source is moved or copied."""
+        """Publish a local file at relpath, atomically; the source is moved or copied.
+
+        Raises PublishUnavailableError (the source unreadable too) or PublishRefusedError."""
 
     def exists(self, relpath: str) -> bool:
-        """Return whether relpath is published."""
+        """Return whether relpath is published.
+
+        Raises PublishUnavailableError or PublishRefusedError, never PublishNotFoundError."""
 
     def size(self, relpath: str) -> int:
-        """Return the size in bytes of a published file."""
+        """Return the size in bytes of a published file.
+
+        Raises PublishNotFoundError when relpath is not published, PublishUnavailableError or
+        PublishRefusedError when the storage cannot tell."""
 
     def read_bytes(self, relpath: str) -> bytes:
-        """Return the bytes of a published file."""
+        """Return the bytes of a published file.
+
+        Raises PublishNotFoundError when relpath is not published, PublishUnavailableError or
+        PublishRefusedError when the storage cannot give them."""
 
     def delete(self, relpath: str) -> None:
-        """Remove a published file if it exists."""
+        """Remove a published file if it exists (a missing file is not an error).
+
+        Raises PublishUnavailableError or PublishRefusedError."""
 
 
 def write_verified(publisher: Publisher, relpath: str, data: bytes) -> int:
-    """Publish data at relpath and return its size as the store reports it; raise OSError when
-    the store holds another size (so nothing is recorded for a file that is not whole)."""
+    """Publish data at relpath and return its size as the store reports it; raise
+    PublishUnavailableError when the store holds another size (so nothing is recorded for a
+    file that is not whole), and what the publisher raises."""
     publisher.write_bytes(relpath, data)
     size = publisher.size(relpath)
     if size != len(data):
-        raise OSError(f"published {relpath} has {size} bytes, expected {len(data)}")
+        raise PublishUnavailableError(f"published {relpath} has {size} bytes, expected {len(data)}")
     return size
 
 
 def safe_relpath(relpath: str) -> str:
-    """Return relpath normalized, refusing absolute paths and any '..' component."""
+    """Return relpath normalized; raise UnsafePathError for an absolute path, any '..'
+    component, or no path at all."""
     path = PurePosixPath(relpath)
     if path.is_absolute() or ".." in path.parts or not path.parts:
-        raise ValueError(f"not a safe public path: {relpath!r}")
+        raise UnsafePathError(f"not a safe public path: {relpath!r}")
     return path.as_posix()
 
 
@@ -72,44 +108,79 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
 
 
 class LocalPublisher:
-    """Publish into a local folder (public/ in the data dir)."""
+    """Publish into a local folder (public/ in the data dir).
+
+    The file system's failures, permissions included, are PublishUnavailableError (the disk or
+    the folder is fixed, then a later pass succeeds); a file read that is not there is
+    PublishNotFoundError."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        root.mkdir(parents=True, exist_ok=True)
+        with self._file_system("creating", "public/"):
+            root.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def _file_system(self, doing: str, relpath: str, *, reading: bool = False) -> Iterator[None]:
+        """Turn an OSError into the Publisher's errors: not published (when reading a file
+        that is not there), else unavailable."""
+        try:
+            yield
+        except FileNotFoundError as exc:
+            if reading:
+                raise PublishNotFoundError(f"{relpath} is not published in {self.root}") from exc
+            raise PublishUnavailableError(self._failed(doing, relpath, exc)) from exc
+        except OSError as exc:
+            raise PublishUnavailableError(self._failed(doing, relpath, exc)) from exc
+
+    def _failed(self, doing: str, relpath: str, exc: OSError) -> str:
+        return f"{doing} {relpath} in {self.root} failed: {exc.strerror or exc}"
 
     def local_path(self, relpath: str) -> Path:
-        """Return the file of relpath under the root."""
+        """Return the file of relpath under the root (UnsafePathError if it would leave it)."""
         return self.root / safe_relpath(relpath)
 
     def write_bytes(self, relpath: str, data: bytes) -> bool:
         target = self.local_path(relpath)
-        if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
-            return False
-        atomic_write_bytes(target, data)
+        with self._file_system("writing", relpath):
+            if (
+                target.is_file()
+                and target.stat().st_size == len(data)
+                and target.read_bytes() == data
+            ):
+                return False
+            atomic_write_bytes(target, data)
         return True
 
     def write_file(self, relpath: str, source: Path) -> None:
         target = self.local_path(relpath)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.parent == target.parent:
-            os.chmod(source, 0o644)
-            os.replace(source, target)
-        else:
-            atomic_write_bytes(target, source.read_bytes())
-            source.unlink(missing_ok=True)
+        with self._file_system("writing", relpath):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.parent == target.parent:
+                os.chmod(source, 0o644)
+                os.replace(source, target)
+            else:
+                atomic_write_bytes(target, source.read_bytes())
+                source.unlink(missing_ok=True)
 
     def exists(self, relpath: str) -> bool:
-        return self.local_path(relpath).is_file()
+        path = self.local_path(relpath)
+        with self._file_system("looking for", relpath):
+            return path.is_file()
 
     def size(self, relpath: str) -> int:
-        return self.local_path(relpath).stat().st_size
+        path = self.local_path(relpath)
+        with self._file_system("reading", relpath, reading=True):
+            return path.stat().st_size
 
     def read_bytes(self, relpath: str) -> bytes:
-        return self.local_path(relpath).read_bytes()
+        path = self.local_path(relpath)
+        with self._file_system("reading", relpath, reading=True):
+            return path.read_bytes()
 
     def delete(self, relpath: str) -> None:
-        self.local_path(relpath).unlink(missing_ok=True)
+        path = self.local_path(relpath)
+        with self._file_system("deleting", relpath):
+            path.unlink(missing_ok=True)
 
 
 class PrefixPublisher:

@@ -21,10 +21,10 @@ to boto3 explicitly. TINGBAO_PUBLISH_ADDRESSING=virtual|path|auto picks the buck
   holds in the bucket and a reader never sees a feed whose audio or pages are missing.
 Transient failures (5xx, throttling, timeouts) are retried by botocore's standard retry mode.
 
-PaperError
- └── PublishError              object storage cannot be used; one line, never a key
-      ├── PublishUnavailableError   unreachable or failing after retries (transient: retry later)
-      └── PublishRefusedError       refused: keys, bucket or permissions are wrong (fix settings)
+Failures are the publish part's (errors.py), in one line without a key: unreachable or failing
+after retries is PublishUnavailableError, refused (keys, bucket, permissions) is
+PublishRefusedError, a missing object is PublishNotFoundError. boto3 is imported only when a
+client is made, so the rest of tingbao loads without it.
 """
 
 from __future__ import annotations
@@ -38,23 +38,20 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    ReadTimeoutError,
-)
-
-from tingbao.paper.errors import PaperError, SettingsError
+from tingbao.paper.errors import SettingsError
 from tingbao.paper.settings import Secret, env_int
+from tingbao.publish.errors import (
+    PublishNotFoundError,
+    PublishRefusedError,
+    PublishUnavailableError,
+)
 from tingbao.publish.publisher import content_type, safe_relpath
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 SHORT_CACHE = "public, max-age=60"  # feeds, pages, anything that changes with each issue
 # Audio names carry no content hash: an hour bounds how long a corrected reading stays stale.
@@ -65,18 +62,6 @@ MEDIA_SUFFIXES = (".mp3", ".ogg", ".opus", ".vtt", ".chapters.json")
 STATIC_SUFFIXES = (".css", ".js", ".png", ".jpg")
 ADDRESSING = ("auto", "virtual", "path")
 BUCKET_NAME = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
-
-
-class PublishError(PaperError):
-    """Object storage cannot be used; the message is one line without secrets."""
-
-
-class PublishUnavailableError(PublishError):
-    """The storage is unreachable or keeps failing after retries; a later pass may succeed."""
-
-
-class PublishRefusedError(PublishError):
-    """The storage refuses the request (keys, bucket, permissions): the settings must change."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +151,9 @@ def cache_control(relpath: str) -> str:
 
 def make_s3_client(target: PublishTarget) -> Any:
     """Return a boto3 S3 client for target, with standard retries and short connect timeouts."""
+    import boto3  # imported here: only a deployment publishing to a bucket needs it
+    from botocore.config import Config
+
     session = boto3.session.Session(
         aws_access_key_id=target.access_key_id,
         aws_secret_access_key=target.secret_access_key.get() if target.secret_access_key else None,
@@ -220,12 +208,21 @@ class S3Publisher:
 
     def _call(self, operation: str, relpath: str, call: Callable[[], Any]) -> Any:
         """Run one request; turn botocore's failures into one-line PublishErrors."""
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            NoCredentialsError,
+            ReadTimeoutError,
+        )
+
         what = f"{operation} {relpath}".rstrip() + f" on {self.target.where} failed"
         try:
             return call()
         except ClientError as exc:
             if _not_found(exc):
-                raise FileNotFoundError(f"{self.target.url}{relpath} is not published") from None
+                raise PublishNotFoundError(f"{self.target.url}{relpath} is not published") from None
             error = exc.response.get("Error", {})
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             message = " ".join(str(error.get("Message", "")).split())  # one line, whatever it was
@@ -278,7 +275,7 @@ class S3Publisher:
                 relpath,
                 lambda: self.client.head_object(Bucket=self.target.bucket, Key=key),
             )
-        except FileNotFoundError:
+        except PublishNotFoundError:
             return None
         stored = _Stored(str(head["ETag"]).strip('"').lower(), int(head["ContentLength"]))
         self._index()[relpath] = stored
@@ -310,8 +307,18 @@ class S3Publisher:
         return True
 
     def write_file(self, relpath: str, source: Path) -> None:
-        self.write_bytes(relpath, source.read_bytes())
-        source.unlink(missing_ok=True)
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            what = f"writing {relpath} on {self.target.where} failed"
+            raise PublishUnavailableError(f"{what}: {source}: {exc.strerror or exc}") from exc
+        self.write_bytes(relpath, data)
+        try:
+            source.unlink(missing_ok=True)
+        except OSError as exc:
+            raise PublishUnavailableError(
+                f"{relpath} is published, but {source} could not be removed: {exc.strerror or exc}"
+            ) from exc
 
     def exists(self, relpath: str) -> bool:
         return self._stored(relpath) is not None
@@ -319,7 +326,7 @@ class S3Publisher:
     def size(self, relpath: str) -> int:
         stored = self._stored(relpath)
         if stored is None:
-            raise FileNotFoundError(f"{self.target.url}{relpath} is not published")
+            raise PublishNotFoundError(f"{self.target.url}{relpath} is not published")
         return stored.size
 
     def read_bytes(self, relpath: str) -> bytes:

@@ -16,6 +16,8 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
+from tingbao.chinese import sentences
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff\ufffe]")
 _TAG = re.compile(
     r"<\s*(script|style)\b.*?<\s*/\s*\1\s*>|<!--.*?-->|</?[a-zA-Z][^<>]*>", re.S | re.I
@@ -23,11 +25,14 @@ _TAG = re.compile(
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002-\u200a]+")
 # Ends a sentence: the paragraph is complete. A closing quote ends one only after such a mark
 # ("…。”"); after a term ("以“1+34+X”") the sentence goes on. A closing bracket ends a byline.
-SENTENCE_END = tuple("。！？!?…；;")
-CLOSING_QUOTES = tuple("”’」』\"'")
-CLOSING_BRACKETS = tuple("）)】]")
+# Here … and ；end one too: a paragraph ending so (a list item ending ；) is not joined on.
+SENTENCE_END = tuple(sentences.STOPS + sentences.ELLIPSIS + sentences.CLAUSE_ENDS)
+CLOSING_QUOTES = tuple(sentences.CLOSING_QUOTES)
+CLOSING_BRACKETS = tuple(sentences.CLOSING_BRACKETS)
 # Punctuation that only appears inside sentences; a line with it is prose, not a heading.
-_PROSE_PUNCT = re.compile(r"[，,。；;！？!?]")
+_PROSE_PUNCT = re.compile(
+    sentences.char_class(sentences.COMMAS + sentences.STOPS + sentences.CLAUSE_ENDS)
+)
 HEADING_MAX_CHARS = 50
 # Chinese characters and CJK or full-width punctuation: text set in Chinese. A curly quote counts
 # only with a Chinese character on its other side (“美丽家园”, not “Yes,” he said).

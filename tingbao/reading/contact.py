@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from tingbao.chinese.phone_numbers import first_listed
+from tingbao.chinese.sentences import FULL_STOPS, char_class
 from tingbao.paper.model import Contact
 
 CONTACT_KEY = re.compile(
@@ -24,7 +25,7 @@ _CONTACT_LINE_MAX = 40
 
 def _is_contact_line(text: str) -> bool:
     return bool(CONTACT_KEY.search(text)) or (
-        len(text) <= _CONTACT_LINE_MAX and not re.search(r"[。！？]", text)
+        len(text) <= _CONTACT_LINE_MAX and not re.search(char_class(FULL_STOPS), text)
     )
 
 

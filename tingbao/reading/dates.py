@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
+
+from tingbao.chinese.dates import DATE_IN_TEXT, MONTH_DAY_IN_TEXT, PAPER_TZ, YEAR_IN_TEXT
 
 _NAME_DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})[-_.年]?(?P<m>0[1-9]|1[0-2]|[1-9](?=\D))"
     r"(?:[-_.月]?(?P<d>[0-2]\d|3[01])(?!\d))?"
 )
-_TEXT_FULL = re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
-_TEXT_MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
-_TEXT_YEAR = re.compile(r"(?P<y>(?:19|20)\d{2})年")
-
-# The papers are Shanghai's. China keeps one offset all year (no summer time since 1991), so a
-# fixed offset is exact and needs no time zone database on the machine.
-PAPER_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -81,11 +76,11 @@ def dates_in_text(text: str, around: date | None = None) -> list[date]:
     """
     found = [
         d
-        for m in _TEXT_FULL.finditer(text)
+        for m in DATE_IN_TEXT.finditer(text)
         if (d := _valid(int(m.group("y")), int(m.group("m")), int(m.group("d"))))
     ]
-    years = [int(m.group("y")) for m in _TEXT_YEAR.finditer(text)]
-    for m in _TEXT_MONTH_DAY.finditer(text):
+    years = [int(m.group("y")) for m in YEAR_IN_TEXT.finditer(text)]
+    for m in MONTH_DAY_IN_TEXT.finditer(text):
         month, day = int(m.group("m")), int(m.group("d"))
         if around is not None:
             value = nearest(month, day, around)

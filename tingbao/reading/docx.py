@@ -154,11 +154,12 @@ def _table_rows(table: Any) -> Iterator[Paragraph]:
     """Yield each row of a table as one paragraph, its cells' text joined by spaces."""
     for row in table.rows:
         cells: list[str] = []
-        seen: set[int] = set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:  # a merged cell is listed once per grid column
-                continue
-            seen.add(id(cell._tc))
+        listed = row.cells
+        index = 0
+        while index < len(listed):
+            cell = listed[index]
+            # A cell merged across columns is listed once per grid column it spans.
+            index += max(cell.grid_span, 1)
             text = " ".join(p.text for p in _cell_paragraphs(cell)).strip()
             if text:
                 cells.append(text)

@@ -6,12 +6,16 @@ and its reader as "module:function" (imported on first use, so a text file never
 models). A reader takes the path, the bytes, the paper and the reading settings, and returns
 `Extracted`.
 Formats tingbao does not read have a refusal that says what to send instead.
+
+The table is handed in, not patched: `ReadingSettings.formats` is the table a deployment reads
+with (FORMATS by default; a test adds a format there), and every function here takes the table
+it works on.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -123,29 +127,29 @@ REFUSALS: dict[str, str] = {
 }
 
 
-def all_suffixes() -> tuple[str, ...]:
+def all_suffixes(formats: Sequence[InputFormat] = FORMATS) -> tuple[str, ...]:
     """Return every suffix tingbao reads, in table order."""
-    return tuple(s for fmt in FORMATS for s in fmt.suffixes)
+    return tuple(s for fmt in formats for s in fmt.suffixes)
 
 
-def accepted_text() -> str:
+def accepted_text(formats: Sequence[InputFormat] = FORMATS) -> str:
     """Return the suffixes as a phrase for English messages: ".txt, .md, .pdf or .docx"."""
-    names = [fmt.suffixes[0] for fmt in FORMATS]
+    names = [fmt.suffixes[0] for fmt in formats]
     return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
 
 
-def accepted_text_zh() -> str:
+def accepted_text_zh(formats: Sequence[InputFormat] = FORMATS) -> str:
     """Return the suffixes as a phrase for editors: ".txt、.md、.pdf 或 .docx"."""
-    names = [s for fmt in FORMATS for s in fmt.suffixes if s != ".markdown"]
+    names = [s for fmt in formats for s in fmt.suffixes if s != ".markdown"]
     return "、".join(names[:-1]) + " 或 " + names[-1] if len(names) > 1 else names[0]
 
 
-def format_for(path: Path, data: bytes) -> InputFormat:
+def format_for(path: Path, data: bytes, formats: Sequence[InputFormat] = FORMATS) -> InputFormat:
     """Return the format of a file from its suffix, checked against its content; or refuse."""
     suffix = path.suffix.lower()
     if suffix in REFUSALS:
         raise InputError(REFUSALS[suffix])
-    for fmt in FORMATS:
+    for fmt in formats:
         if suffix in fmt.suffixes:
             if not fmt.matches_content(data):
                 raise InputError(
@@ -153,7 +157,7 @@ def format_for(path: Path, data: bytes) -> InputFormat:
                 )
             return fmt
     # No known suffix (or none at all): recognise the content, else read it as text.
-    for fmt in FORMATS:
+    for fmt in formats:
         if fmt.magic and fmt.matches_content(data):
             return fmt
-    return FORMATS[0]
+    return formats[0]

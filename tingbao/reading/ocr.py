@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tingbao.paper import notices
 from tingbao.paper.errors import (
     ImageError,
     ImageTooLargeError,
@@ -35,6 +36,7 @@ from tingbao.paper.errors import (
     PdfCorruptError,
     PdfEncryptedError,
 )
+from tingbao.paper.notices import ReadingWarning
 from tingbao.reading.geometry import Box, Fragment, PageText
 from tingbao.reading.settings import ReadingSettings
 
@@ -217,7 +219,7 @@ def page_text(raw: dict[str, Any]) -> PageText:
     return PageText(raw["number"], raw["width"], raw["height"], fragments, source="ocr")
 
 
-def unsure_lines(page: PageText, where: str = "") -> str | None:
+def unsure_lines(page: PageText, where: str = "") -> ReadingWarning | None:
     """Return a warning quoting the lines OCR read with low confidence, if there are any."""
     unsure = [f.text for f in page.fragments if f.confidence < LOW_CONFIDENCE]
     if not unsure:
@@ -225,7 +227,8 @@ def unsure_lines(page: PageText, where: str = "") -> str | None:
     quoted = "".join(_quote(t) for t in unsure[:QUOTED_LINES])
     more = " …" if len(unsure) > QUOTED_LINES else ""
     lines = "line" if len(unsure) == 1 else "lines"
-    return f"{where}OCR is unsure of {len(unsure)} {lines}, check them: {quoted}{more}"
+    text = f"{where}OCR is unsure of {len(unsure)} {lines}, check them: {quoted}{more}"
+    return ReadingWarning(notices.OCR_UNSURE, text, detail=f"{quoted}{more}")
 
 
 def ocr_pdf(
@@ -258,7 +261,8 @@ def ocr_pdf(
     for page in read:
         where = f"page {page.number}: "
         if not page.fragments:
-            warnings.append(f"{where}OCR found no text on it (a blank page, or only pictures)")
+            text = f"{where}OCR found no text on it (a blank page, or only pictures)"
+            warnings.append(ReadingWarning(notices.OCR_BLANK_PAGE, text))
         elif (unsure := unsure_lines(page, where)) is not None:
             warnings.append(unsure)
     log.debug(

@@ -14,11 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tingbao.paper import notices
 from tingbao.paper.errors import (
     PdfCorruptError,
     PdfEncryptedError,
     PdfTimeoutError,
 )
+from tingbao.paper.notices import ReadingWarning
 from tingbao.paper.settings import PaperSettings
 from tingbao.reading.formats import Extracted
 from tingbao.reading.geometry import Box, Fragment, PageText, is_bold_font
@@ -104,8 +106,11 @@ def _unreadable(page: PageText) -> bool:
 def read_pdf(path: Path, data: bytes, paper: PaperSettings, reading: ReadingSettings) -> Extracted:
     """Read a PDF: its text layer where it has one, OCR where it has none; then layout analysis."""
     pages, rotated = run_extractor(path, reading.pdf_timeout_s, reading.pdf_memory_mb)
-    warnings = [
-        f"page {number}: {count} characters set at an angle (vertical text?) were left out"
+    warnings: list[str] = [
+        ReadingWarning(
+            notices.TEXT_AT_AN_ANGLE,
+            f"page {number}: {count} characters set at an angle (vertical text?) were left out",
+        )
         for number, count in rotated.items()
     ]
     blank = [p.number for p in pages if _unreadable(p)]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from tingbao.chinese.dates import chinese_date, written_month
+from tingbao.paper import notices
 from tingbao.paper.errors import EmptyInputError, InputError, NoArticlesError, TooLargeError
 from tingbao.paper.model import Article, Issue, make_article_id, make_issue_id
+from tingbao.paper.notices import ReadingWarning
 from tingbao.paper.settings import PaperSettings
 from tingbao.reading.cleanup import compile_patterns
 from tingbao.reading.dates import resolve_published
@@ -36,7 +40,7 @@ class ReadResult:
     layout: PagesSeen | None = None
 
 
-def _read_bytes(path: Path, limit: int) -> bytes:
+def _read_bytes(path: Path, limit: int, formats: Sequence[InputFormat]) -> bytes:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -44,7 +48,7 @@ def _read_bytes(path: Path, limit: int) -> bytes:
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}") from None
     if path.is_dir():
-        raise InputError(f"this is a folder, not a file: send a {accepted_text()} file")
+        raise InputError(f"this is a folder, not a file: send a {accepted_text(formats)} file")
     if size > limit:
         raise TooLargeError(
             f"the file is {size / 1048576:.1f} MB, over the {limit / 1048576:g} MB limit: "
@@ -59,8 +63,8 @@ def read_file(
     path: Path, paper: PaperSettings, reading: ReadingSettings
 ) -> tuple[InputFormat, Extracted]:
     """Return the file's format and what its reader (chosen by the formats table) found in it."""
-    data = _read_bytes(path, reading.max_input_bytes)
-    fmt = format_for(path, data)
+    data = _read_bytes(path, reading.max_input_bytes, reading.formats)
+    fmt = format_for(path, data, reading.formats)
     return fmt, fmt.load_reader()(path, data, paper, reading)
 
 
@@ -71,8 +75,8 @@ def read_blocks(path: Path, paper: PaperSettings, reading: ReadingSettings) -> E
 
 def _issue_title(paper_name: str, published: date, day_known: bool) -> str:
     if day_known:
-        return f"{paper_name} {published.year}年{published.month}月{published.day}日"
-    return f"{paper_name} {published.year}年{published.month}月刊"
+        return f"{paper_name} {chinese_date(published)}"
+    return f"{paper_name} {written_month(published)}刊"
 
 
 def build_issue(
@@ -135,16 +139,18 @@ def read_issue(
     warnings = [*extracted.warnings, *segmented.warnings]
     when = resolve_published(published, path.name, text, received)
     if when.source == "received":
-        warnings.append(
+        undated = (
             f"no publication date in the file name or text: published on "
             f"{when.value.isoformat()}, the day it was received; give --published YYYY-MM-DD "
             "or put the date in the file name to change it"
         )
+        warnings.append(ReadingWarning(notices.DATE_RECEIVED, undated))
     if when.source == "text":
-        warnings.append(
+        guessed = (
             f"publication date {when.value.isoformat()} guessed from the text: "
             "give --published or put the date in the file name to be sure"
         )
+        warnings.append(ReadingWarning(notices.DATE_GUESSED, guessed))
     layout = PagesSeen(fmt.kind, fmt.name, extracted.pages, extracted.regions)
     issue = build_issue(segmented, paper, when.value, when.day_known)
     return ReadResult(issue, tuple(warnings), layout)

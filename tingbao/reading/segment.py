@@ -14,7 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tingbao.paper import notices
 from tingbao.paper.model import ArticleKind, Contact, Section
+from tingbao.paper.notices import ReadingWarning
 from tingbao.reading.blocks import HEADLINE_ROLES, Block
 from tingbao.reading.cleanup import continues_into_next, join_fragments, looks_like_heading
 from tingbao.reading.contact import find_contact_start, parse_contact
@@ -211,12 +213,14 @@ def segment(blocks: Sequence[Block], masthead: Sequence[re.Pattern[str]] = ()) -
             current.add_heading(" ".join(headings))
     warnings: list[str] = []
     if preface:
-        warnings.append(f"{preface} paragraph(s) before the first title were left out")
+        text = f"{preface} paragraph(s) before the first title were left out"
+        warnings.append(ReadingWarning(notices.PREFACE_LEFT_OUT, text))
     complete: list[DraftArticle] = []
     for article in articles:
         sections = article.finished_sections()
         if not sections:
-            warnings.append(f"title without text left out: {article.title}")
+            text = f"title without text left out: {article.title}"
+            warnings.append(ReadingWarning(notices.TITLE_WITHOUT_TEXT, text, article.title))
             continue
         article.sections = list(sections)
         complete.append(article)

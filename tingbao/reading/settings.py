@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from tingbao.paper.errors import SettingsError
 from tingbao.paper.settings import MB, env_float, env_int
+from tingbao.reading.formats import FORMATS, InputFormat
 
 DEFAULT_BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"扫描.{0,4}二维码",
@@ -42,6 +43,7 @@ class ReadingSettings:
     pdf_memory_mb: int = 1024
     ocr_page_timeout_s: float = 120.0  # OCR: per page read, on top of pdf_timeout_s
     ocr_memory_mb: int = 3072  # OCR's child: models, onnxruntime and a 3000-pixel page
+    formats: tuple[InputFormat, ...] = FORMATS  # what is read, and by which reader
 
 
 def _patterns(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:

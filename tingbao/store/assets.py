@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, Float, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Base, Database
-from tingbao.store.issues import Clock, utc_now
 
 # Roles of an article's files.
 ARTICLE_MP3 = "mp3"  # normal reading, MP3 with ID3 tags

@@ -9,9 +9,9 @@ issue's articles in the transaction that stores them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any, Literal
 
@@ -32,16 +32,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tingbao.chinese.search_terms import parse_query
 from tingbao.paper.errors import NotFoundError
 from tingbao.paper.model import Article, Issue, issue_from_dict, issue_to_dict
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Base, Database
 from tingbao.store.search_index import SearchIndex, search_index_for
 
-Clock = Callable[[], datetime]
 SaveStatus = Literal["new", "unchanged", "updated"]
-
-
-def utc_now() -> datetime:
-    """Return the current time in UTC."""
-    return datetime.now(UTC)
 
 
 class IssueRow(Base):

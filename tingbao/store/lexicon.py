@@ -21,8 +21,8 @@ from sqlalchemy import Boolean, DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tingbao.chinese.lexicon import DEFAULT_ENTRIES, Entry, Lexicon
+from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Base, Database
-from tingbao.store.issues import Clock, utc_now
 
 
 class LexiconEntryRow(Base):

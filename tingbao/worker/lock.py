@@ -1,9 +1,8 @@
 """Who leads: any number of workers may start; one leads (runs the scheduler), the others stand by.
 
-Exceptions:
-    LeadershipError
-    ├── AlreadyRunningError   another worker leads, and this one will not wait (`--once`, `build`)
-    └── LeadershipLostError   this leader lost its lock; it stops so that a standby can lead
+Errors (worker/errors.py's tree): AlreadyRunningError when another worker leads and this one will
+not wait (`--once`, `build`); LeadershipLostError when this leader lost its lock, and stops so that
+a standby can lead. Both are LeadershipErrors.
 
 The lock follows the database, because the database is what every worker shares:
 - PostgreSQL (one or several machines): a session-level advisory lock (`pg_try_advisory_lock`) on
@@ -38,6 +37,7 @@ from sqlalchemy import Connection, NullPool, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from tingbao.store.engine import driver_url
+from tingbao.worker.errors import AlreadyRunningError, LeadershipLostError
 
 log = logging.getLogger("tingbao.worker")
 
@@ -48,18 +48,6 @@ KEEPALIVE_INTERVAL_S = 5
 KEEPALIVE_COUNT = 3
 GIVE_UP_MS = 1000 * (KEEPALIVE_IDLE_S + KEEPALIVE_INTERVAL_S * KEEPALIVE_COUNT)  # about 25 s
 LOCK_NAME = "tingbao.worker.leader"
-
-
-class LeadershipError(Exception):
-    """Base of the leadership errors."""
-
-
-class AlreadyRunningError(LeadershipError):
-    """Another worker leads this deployment."""
-
-
-class LeadershipLostError(LeadershipError):
-    """This worker led, and lost its lock: another worker may lead now."""
 
 
 class Role(enum.Enum):

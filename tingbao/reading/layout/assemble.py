@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from tingbao.paper import notices
+from tingbao.paper.notices import ReadingWarning
 from tingbao.reading.blocks import Block, Role
 from tingbao.reading.cleanup import is_boilerplate, looks_like_heading
 from tingbao.reading.geometry import Box, LayoutRole, Region, bounding
@@ -122,10 +124,11 @@ def unmatched_jumps(parts: Sequence[_Part]) -> list[str]:
             continue
         following = parts[index + 1] if index + 1 < len(parts) else None
         if following is None or following.jump_in != part.region.page:
-            warnings.append(
+            text = (
                 f"page {part.region.page}: an article goes on at page {part.jump_out} "
                 "(下转), but no part there says where it comes from (上接); check its end"
             )
+            warnings.append(ReadingWarning(notices.JUMP_UNMATCHED, text))
     return warnings
 
 

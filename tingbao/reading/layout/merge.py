@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 
+from tingbao.chinese import sentences
 from tingbao.reading.geometry import Box, LayoutRole
 from tingbao.reading.layout.lines import Chunk
 
-_SENTENCE = re.compile(r"[。！？!?]")
+# A line with a full stop in it is prose; ；may part a closing box's list of names.
+_SENTENCE = re.compile(sentences.char_class(sentences.STOPS))
 BOX_LINE_MAX = 40
 CAPTION_TAIL_MAX = 30
 

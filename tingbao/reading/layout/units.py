@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from tingbao.chinese import sentences
 from tingbao.reading.layout.lines import Chunk, Line, loose_size
 from tingbao.reading.layout.regions import TitleUnit
 
@@ -14,7 +15,8 @@ from tingbao.reading.layout.regions import TitleUnit
 SUBTITLE_MARK = re.compile(r"^(?:[—–-]{1,2}|一一)\s*")
 SAME_SIZE = 0.06  # sizes within 6 % are one size
 SAME_SIZE_OCR = 0.18  # OCR box heights vary more for one size
-_PROSE_END = re.compile(r"[。！？!?；;]$")
+# A chunk ending a sentence or a clause (；) is prose, never a kicker or subtitle.
+_PROSE_END = re.compile(sentences.char_class(sentences.STOPS + sentences.CLAUSE_ENDS) + "$")
 
 
 def _same(a: Line, b: Line) -> bool:

@@ -1,0 +1,13 @@
+"""The wall clock rows are stamped with, injectable so tests can set the time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """Return the current time in UTC (the default Clock of every store)."""
+    return datetime.now(UTC)
