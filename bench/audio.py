@@ -22,13 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.audio.fake_edge import FakeEdge, Faults  # noqa: E402
-from tingbao.audio import AudioService, make_synthesizers  # noqa: E402
 from tingbao.audio.cache import MemoryCache, PieceCache  # noqa: E402
 from tingbao.audio.edge import EdgeSynthesizer  # noqa: E402
+from tingbao.audio.engines import make_synthesizers  # noqa: E402
 from tingbao.audio.espeak import DEFAULT_WPM  # noqa: E402
 from tingbao.audio.marks import for_online  # noqa: E402
 from tingbao.audio.offline import OfflineSynthesizer  # noqa: E402
 from tingbao.audio.plan import plan_readings  # noqa: E402
+from tingbao.audio.service import AudioService  # noqa: E402
 from tingbao.audio.speech import Synthesizer, rate_factor  # noqa: E402
 from tingbao.audio.text import piece_text  # noqa: E402
 from tingbao.audio.voice_notes import VoiceNotes  # noqa: E402

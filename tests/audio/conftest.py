@@ -9,8 +9,9 @@ import pytest
 from edge_tts.drm import DRM
 
 from tests.audio.fake_edge import FakeEdge
-from tingbao.audio import AudioService, make_synthesizers
+from tingbao.audio.engines import make_synthesizers
 from tingbao.audio.offline import OfflineSynthesizer
+from tingbao.audio.service import AudioService
 from tingbao.publish.publisher import LocalPublisher
 from tingbao.store.assets import AssetStore
 from tingbao.store.issues import IssueStore

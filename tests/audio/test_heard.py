@@ -10,7 +10,6 @@ import pytest
 
 from tests.audio.conftest import no_sleep
 from tests.audio.test_loudness import speech_like
-from tingbao.audio import AudioService
 from tingbao.audio.cache import DirectoryCache
 from tingbao.audio.engines import make_synthesizers
 from tingbao.audio.loudness import (
@@ -25,6 +24,7 @@ from tingbao.audio.master import heard_mp3, measure_mp3
 from tingbao.audio.mp3 import encode
 from tingbao.audio.offline import OfflineSynthesizer
 from tingbao.audio.render import render_script
+from tingbao.audio.service import AudioService
 from tingbao.audio.speaker import Speaker
 from tingbao.paper.model import Issue
 from tingbao.worker.settings import Settings

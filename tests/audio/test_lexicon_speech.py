@@ -9,12 +9,13 @@ import pytest
 from tests.audio.fake_edge import FakeEdge
 from tests.audio.test_service import edge_service
 from tests.conftest import build_issue
-from tingbao.audio import AudioService, make_synthesizers
 from tingbao.audio.cache import MemoryCache
+from tingbao.audio.engines import make_synthesizers
 from tingbao.audio.espeak import pinyin_phonemes
 from tingbao.audio.marks import for_offline, for_online, has_marks, shown
 from tingbao.audio.normalize import speakable
 from tingbao.audio.offline import OfflineSynthesizer
+from tingbao.audio.service import AudioService
 from tingbao.audio.text import group_pieces, lines_of, piece_text, speakable_chars
 from tingbao.chinese.lexicon import Entry, Lexicon, parse_reading
 from tingbao.paper.model import Issue

@@ -16,8 +16,8 @@ import pytest
 
 from tests.audio.fake_edge import FakeEdge
 from tests.audio.test_service import edge_service
-from tingbao.audio import AudioService, make_synthesizers
 from tingbao.audio.cache import MemoryCache
+from tingbao.audio.engines import make_synthesizers
 from tingbao.audio.espeak import speak_pcm
 from tingbao.audio.loudness import (
     CEILING_DBTP,
@@ -30,6 +30,7 @@ from tingbao.audio.loudness import (
 )
 from tingbao.audio.mp3 import pcm_samples, to_sample_rate
 from tingbao.audio.offline import OfflineSynthesizer
+from tingbao.audio.service import AudioService
 from tingbao.audio.voice_notes import VoiceNotes
 from tingbao.paper.model import Issue
 from tingbao.publish.publisher import LocalPublisher

@@ -12,11 +12,12 @@ from mutagen.id3 import ID3
 from tests.audio.conftest import no_sleep
 from tests.audio.fake_edge import FakeEdge, Faults
 from tests.conftest import build_issue
-from tingbao.audio import AudioService, make_synthesizers
 from tingbao.audio.cache import DirectoryCache, MemoryCache
 from tingbao.audio.edge import EdgeSynthesizer
+from tingbao.audio.engines import make_synthesizers
 from tingbao.audio.mp3 import parse_frames
 from tingbao.audio.offline import OfflineSynthesizer
+from tingbao.audio.service import AudioService
 from tingbao.audio.voice_notes import VoiceNotes
 from tingbao.paper.model import Issue
 from tingbao.publish.publisher import LocalPublisher

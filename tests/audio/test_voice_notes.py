@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import soundfile
 
-from tingbao.audio import AudioService, make_synthesizers
+from tingbao.audio.engines import make_synthesizers
 from tingbao.audio.offline import OfflineSynthesizer
+from tingbao.audio.service import AudioService
 from tingbao.audio.voice_notes import VoiceNotes
 from tingbao.paper.model import Issue
 from tingbao.publish.publisher import LocalPublisher

@@ -9,8 +9,9 @@ from datetime import date
 from pathlib import Path
 
 from tests.conftest import build_issue
-from tingbao.audio import AudioService, make_synthesizers
+from tingbao.audio.engines import make_synthesizers
 from tingbao.audio.offline import OfflineSynthesizer
+from tingbao.audio.service import AudioService
 from tingbao.paper.model import Issue
 from tingbao.phone.library import PhoneLibrary
 from tingbao.publish.publisher import LocalPublisher

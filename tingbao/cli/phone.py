@@ -48,7 +48,7 @@ async def keep_prepared(library: PhoneLibrary, stop: asyncio.Event, interval_s: 
             return
         try:
             made = await library.prepare()
-        except Exception:
+        except Exception:  # a periodic job's top level: a failure must never stop the line
             log.exception("phone: preparing the newest issue failed; the line keeps the last one")
             continue
         if made:

@@ -1,4 +1,6 @@
-"""Exceptions raised by the paper part.
+"""The root of tingbao's exceptions, and those of the parts that have no tree of their own
+(reading, chinese, store, settings). The publish part's family hangs under PaperError in
+publish/errors.py; audio, feeds, bot, phone and worker have their own roots in their errors.py.
 
 PaperError
  ├── InputError            the file cannot be read as an issue (the editor must fix it)
@@ -25,6 +27,7 @@ PaperError
  │              ├── BadPinyinError        not Mandarin syllables with tones 1-5
  │              └── UnknownReadingError   a homophone with no known reading, or a reading no
  │                                        common character has alone (give the other form)
+ ├── PublishError          public files cannot be written or read (publish/errors.py)
  ├── SettingsError         a setting has a bad value
  └── NotFoundError         no such issue or article in the store
 """
