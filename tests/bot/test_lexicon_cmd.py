@@ -153,3 +153,33 @@ async def test_other_messages_still_reach_the_reader_handlers(
     assert all("记下了" not in c.text for c in bot.api.sends(ADMIN, start))
     assert help_.text.startswith("点下面的按钮就行")
     assert LexiconStore(bot_db).rows() == []
+
+
+async def test_hidden_characters_and_markup_are_refused_in_chinese_and_echoed_escaped(
+    start_bot: StartBot, bot_db: Database
+) -> None:
+    bot = await start_bot()
+    example = "\n比如：/读音 莘庄 新庄，或 /读音 莘庄 xin1 zhuang1"
+    cases = {
+        "/读音 莘\x1b[31m庄 新庄": "里面有看不见的控制字符（\\x1b），请删掉后重新输入。",
+        "/读音 莘庄 新\x07庄": "里面有看不见的控制字符（\\x07），请删掉后重新输入。",
+        "/读音 莘庄\ue000 新庄": "里面有显示不出来的特殊字符（\\ue000），请删掉后重新输入。",
+        "/读音 <speak>莘庄 新庄": "词和读法里不能有符号 <，请只写汉字或拼音。",
+        "/读音 [[莘庄]] 新庄": "词和读法里不能有符号 [，请只写汉字或拼音。",
+        "/读音 &lt;莘庄 新庄": "词和读法里不能有符号 &，请只写汉字或拼音。",
+    }
+    for said, reason in cases.items():
+        [answer] = await say_plain(bot.api, ADMIN, said)
+        assert answer.text == f"没有记下：{reason}{example}", said
+    assert LexiconStore(bot_db).rows() == []
+    # An entry stored before words were checked is listed, asked for and removed escaped.
+    LexiconStore(bot_db).add(Entry("莘\x1b庄", "新\x1b庄", "xin1 zhuang1"))
+    [listed] = await say_plain(bot.api, ADMIN, "/读音")
+    assert "莘\\x1b庄 → 新\\x1b庄  xīn zhuāng" in listed.text.splitlines()
+    [one] = await say_plain(bot.api, ADMIN, "/读音 莘\x1b庄")
+    assert one.text == "“莘\\x1b庄”现在读作“新\\x1b庄”（xīn zhuāng）。"
+    [removed] = await say_plain(bot.api, ADMIN, "/读音删 莘\x1b庄")
+    assert removed.text == texts.LEXICON_REMOVED.format(word="莘\\x1b庄")
+    [missing] = await say_plain(bot.api, ADMIN, "/读音删 莘\x07庄")
+    assert missing.text == "读音表里没有“莘\\x07庄”。"
+    assert not any("\x1b" in call.text or "\x07" in call.text for call in bot.api.sends(ADMIN))

@@ -1,28 +1,35 @@
-"""`tingbao bot --webhook`: PTB's webhook server as a child process, against the fake Bot API.
+"""`tingbao bot --webhook`: our webhook listener as a child process, against the fake Bot API.
 
 It sets the webhook with the secret, answers updates POSTed with the secret header over HTTP, and
-refuses (403) those without it or with a wrong one; `tingbao bot` (polling) deletes the webhook
-again. Bad settings end in one line.
+refuses (403) those without it or with a wrong one, before reading their body; a body over 1 MB is
+413, one that is not an update 400, and the listener keeps serving; `tingbao bot` (polling)
+deletes the webhook again. Bad settings end in one line.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from telegram import Bot, Update
 
 from tests.bot.fake_api import Call, FakeBotApi, ThreadedFakeBotApi
-from tests.webhook import post_webhook
+from tests.http_probe import post_unread, slow_header_closed_after
+from tests.webhook import SECRET_HEADER, post_webhook
 from tingbao.bot.settings import derived_secret, load_bot_settings
+from tingbao.bot.webhook import MAX_BODY_BYTES, WebhookListener, WebhookRoute, make_webhook_app
 from tingbao.cli.main import main
 from tingbao.paper.errors import SettingsError
 
@@ -242,3 +249,184 @@ def test_webhook_without_its_url_fails_in_one_line(
     assert main(["--data-dir", str(tmp_path), "bot", "--webhook"]) == 1
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("tingbao: bad setting: TELEGRAM_WEBHOOK_URL: port 9000 is refused")
+
+
+# Our listener (bot/webhook.py): the secret before the body, the body capped, bad bodies 400.
+
+SECRET = "s3cret_-X"
+
+
+@pytest.fixture
+async def listener() -> AsyncIterator[tuple[WebhookListener, list[Update]]]:
+    delivered: list[Update] = []
+
+    async def deliver(update: Update) -> None:
+        delivered.append(update)
+
+    route = WebhookRoute(PATH, SECRET)
+    app = make_webhook_app(route, Bot(ENV["TELEGRAM_BOT_TOKEN"]), deliver)
+    running = WebhookListener(app, "127.0.0.1", 0, header_timeout_s=1.0)
+    await running.start()
+    yield running, delivered
+    await running.stop()
+
+
+async def post_raw(port: int, body: bytes, secret: str | None = SECRET) -> int:
+    url = f"http://127.0.0.1:{port}{PATH}"
+    return await asyncio.to_thread(post_webhook, url, body, secret)
+
+
+def deep(depth: int) -> bytes:
+    return b'{"update_id": 7, "x": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+BAD_BODIES = {
+    "malformed JSON": b'{"update_id": 5, "message": ',
+    "bad UTF-8": b'{"update_id": 5, "x": "\xff\xfe"}',
+    "UTF-16": json.dumps({"update_id": 5}).encode("utf-16"),
+    "10,000-deep nesting": deep(10_000),
+    "update_id beyond 64 bits": b'{"update_id": 18446744073709551616}',
+    "update_id of 5,000 digits": b'{"update_id": ' + b"9" * 5000 + b"}",
+    "a chat id beyond 64 bits": json.dumps(
+        text_update(5, 2**64, "/help"), separators=(",", ":")
+    ).encode(),
+    "update_id a string": b'{"update_id": "5"}',
+    "update_id negative": b'{"update_id": -1}',
+    "no update_id": b'{"message": {}}',
+    "not an object": b"[1, 2, 3]",
+    "NaN": b'{"update_id": 5, "x": NaN}',
+    "empty": b"",
+    "a message that is a string": b'{"update_id": 5, "message": "hi"}',
+    "a date beyond the calendar": json.dumps(
+        {
+            **text_update(5, 1, "hi"),
+            "message": {**text_update(5, 1, "hi")["message"], "date": 2**62},
+        }
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_BODIES))
+async def test_bad_bodies_with_the_secret_are_400_and_the_listener_keeps_serving(
+    listener: tuple[WebhookListener, list[Update]], name: str
+) -> None:
+    running, delivered = listener
+    assert await post_raw(running.port, BAD_BODIES[name]) == 400
+    assert delivered == []
+    assert await post_raw(running.port, json.dumps(text_update(9, 77, "/help")).encode()) == 200
+    [update] = delivered
+    assert update.update_id == 9 and update.effective_chat is not None
+    assert update.effective_chat.id == 77
+
+
+async def test_the_secret_is_checked_first_and_the_body_is_capped(
+    listener: tuple[WebhookListener, list[Update]],
+) -> None:
+    running, delivered = listener
+    good = json.dumps(text_update(3, 5, "/help")).encode()
+    assert await post_raw(running.port, good, secret=None) == 403
+    assert await post_raw(running.port, good, secret="wrong") == 403
+    assert await post_raw(running.port, good, secret=SECRET + "x") == 403
+    assert await post_raw(running.port, BAD_BODIES["malformed JSON"], secret="wrong") == 403
+    # Over 1 MB: refused by its Content-Length before a byte of it is read.
+    big = b'{"update_id": 4, "x": "' + b"y" * MAX_BODY_BYTES + b'"}'
+    status, answered, _sent = await asyncio.to_thread(
+        post_unread, running.port, PATH, len(big), {SECRET_HEADER: SECRET}
+    )
+    assert status == 413 and answered is not None and answered < 2
+    # Sent in chunks without a length: refused once it has grown past the cap.
+    async with aiohttp.ClientSession() as http:
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(40):
+                yield b"y" * 64 * 1024
+
+        try:
+            async with http.post(
+                f"http://127.0.0.1:{running.port}{PATH}",
+                data=chunks(),
+                headers={SECRET_HEADER: SECRET},
+            ) as response:
+                assert response.status == 413
+        except aiohttp.ClientOSError:
+            pass  # closed while still sending: refused all the same
+    assert delivered == []
+    assert await post_raw(running.port, good) == 200 and len(delivered) == 1
+    # Not the path, not POST: nothing read.
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{running.port}{PATH}") as response:
+            assert response.status == 405
+        async with http.post(f"http://127.0.0.1:{running.port}/other", data=good) as response:
+            assert response.status == 404
+
+
+async def test_a_slow_header_to_the_listener_is_cut_at_the_deadline(
+    listener: tuple[WebhookListener, list[Update]],
+) -> None:
+    running, delivered = listener
+    stalled = asyncio.create_task(asyncio.to_thread(slow_header_closed_after, running.port, 5))
+    await asyncio.sleep(0.2)
+    assert await post_raw(running.port, json.dumps(text_update(8, 6, "hi")).encode()) == 200
+    seconds = await stalled
+    assert seconds is not None and 0.5 <= seconds <= 3.0, seconds
+    assert len(delivered) == 1
+
+
+def rss_kb(pid: int) -> int:
+    """Return a process's resident set size in kB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_a_50_mb_stranger_costs_the_listener_no_memory_and_bad_bodies_no_500(
+    threaded: ThreadedFakeBotApi, tmp_path: Path
+) -> None:
+    api = threaded.api
+    port = free_port()
+    log = tmp_path / "webhook.log"
+    child = start_webhook_bot(api, tmp_path / "data", port, log=log)
+    try:
+        wait(lambda: listening(port) and any(c.method == "setWebhook" for c in api.calls))
+        secret = derived_secret(api.token)
+        assert post_update(port, text_update(1, 601, "/help"), secret=secret) == 200
+        wait(lambda: len(replies(api, 601)) == 1)
+        time.sleep(0.5)
+        before = rss_kb(child.pid)
+        peak = [before]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], rss_kb(child.pid))
+                time.sleep(0.005)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            size = 50 * 1024 * 1024
+            status, answered, sent = post_unread(port, PATH, size, {})
+            wrong = post_unread(port, PATH, size, {SECRET_HEADER: "wrong"})
+        finally:
+            done.set()
+            sampler.join()
+        assert status == 403 and answered is not None and answered < 1.0, (status, answered)
+        assert wrong[0] == 403 and wrong[1] is not None and wrong[1] < 1.0, wrong
+        grown_kb = peak[0] - before
+        print(f"RSS {before} kB before, peak {peak[0]} kB: +{grown_kb} kB; body taken {sent} B")
+        assert grown_kb < 8 * 1024, grown_kb
+
+        for name, body in BAD_BODIES.items():
+            url = f"http://127.0.0.1:{port}{PATH}"
+            assert post_webhook(url, body, secret) == 400, name
+        assert post_update(port, text_update(2, 602, "/help"), secret=secret) == 200
+        wait(lambda: len(replies(api, 602)) == 1)  # still serving, and answering
+        assert child.poll() is None
+    finally:
+        stop(child)
+    logged = log.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in logged and "Error handling request" not in logged
+    assert secret not in logged and api.token not in logged

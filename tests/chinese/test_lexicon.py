@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from tingbao.chinese.characters import printable, without_private_use
 from tingbao.chinese.lexicon import DEFAULT_ENTRIES, Entry, Lexicon, parse_reading
 from tingbao.chinese.pinyin import homophone_chars, homophone_for, parse_pinyin, read, tone_marks
 from tingbao.paper.errors import (
@@ -17,6 +18,7 @@ from tingbao.paper.errors import (
     LexiconError,
     PaperError,
     UnknownReadingError,
+    UnsafeTextError,
 )
 
 XINZHUANG = Entry("莘庄", "新庄", "xin1 zhuang1")
@@ -77,7 +79,7 @@ def test_readings_are_parsed_and_the_missing_form_derived(
         ("闵行", "闵行 min3 hang2", "homophone_mismatch"),  # pypinyin reads 行 xíng here
         ("东西", "dōng xi", "no_homophone"),  # no common character is only a neutral xi
         ("莘庄", "新庄!", "bad_characters"),
-        ("莘庄", "<b>", "bad_characters"),
+        ("莘庄", "<b>", "markup"),  # markup is refused before the reading is read
         ("莘庄", "xin_1 zhuang1", "bad_characters"),
     ],
 )
@@ -277,3 +279,53 @@ def test_fingerprint_changes_only_with_the_entries_a_text_uses() -> None:
         Lexicon.overlay({"天气": Entry("天气", "天器", "tian1 qi4")}).fingerprint("今天天气很好")
         != ""
     )
+
+
+@pytest.mark.parametrize(
+    ("word", "raw", "code", "detail"),
+    [
+        ("莘\x1b[31m庄", "新庄", "control_character", "\\x1b"),  # a terminal colour
+        ("莘庄", "新\x07庄", "control_character", "\\x07"),  # the bell
+        ("莘\n庄", "新庄", "control_character", "\\n"),
+        ("莘庄", "xin1\tzhuang1", "control_character", "\\t"),
+        ("莘\u202e庄", "新庄", "control_character", "\\u202e"),  # a bidi override
+        ("莘庄\ue000", "新庄", "private_use", "\\ue000"),  # a mark of spoken text
+        ("莘庄", "新\ue001庄", "private_use", "\\ue001"),
+        ("莘庄", "新庄\U000f0000", "private_use", "\\U000f0000"),  # plane 15
+        ("<speak>莘庄", "新庄", "markup", "<"),
+        ("莘庄", "新庄</speak>", "markup", "<"),
+        ("[[莘庄]]", "新庄", "markup", "["),
+        ("莘庄", "[[xin1 zhuang1]]", "markup", "["),
+        ("&lt;莘庄", "新庄", "markup", "&"),
+    ],
+)
+def test_hidden_characters_and_markup_are_refused_with_their_reason(
+    word: str, raw: str, code: str, detail: str
+) -> None:
+    with pytest.raises(UnsafeTextError) as refused:
+        parse_reading(word, raw)
+    assert (refused.value.code, refused.value.detail) == (code, detail)
+    assert isinstance(refused.value, LexiconError)
+    message = str(refused.value)
+    assert message.isprintable() and "\x1b" not in message  # one line, nothing raw
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("莘庄", "莘庄"),
+        ("新 庄", "新 庄"),
+        ("莘\x1b[31m庄", "莘\\x1b[31m庄"),
+        ("a\x07b\nc\x7f", "a\\x07b\\nc\\x7f"),
+        ("\u202e庄莘", "\\u202e庄莘"),
+        ("莘庄\ue000\U0010fffd", "莘庄\\ue000\\U0010fffd"),
+    ],
+)
+def test_printable_escapes_what_shows_nothing_of_itself(text: str, shown: str) -> None:
+    assert printable(text) == shown
+    assert printable(text).isprintable()
+
+
+def test_without_private_use_keeps_everything_else() -> None:
+    text = "莘庄\ue000\ue001xin1\ue002镇\uf8ff\U000f0000\U0010fffd。"
+    assert without_private_use(text) == "莘庄xin1镇。"

@@ -9,8 +9,10 @@ import aiohttp
 import pytest
 
 from tests.feeds.conftest import Published
+from tests.http_probe import slow_header_closed_after
 from tingbao.feeds.errors import ServeError
-from tingbao.feeds.server import PublicServer, resolve
+from tingbao.feeds.http_guard import ResourceErrorFilter
+from tingbao.feeds.server import PublicServer, resolve, stale_if_range
 
 
 @pytest.fixture
@@ -154,3 +156,142 @@ async def test_run_until_stopped_serves_then_stops(tmp_path: Path) -> None:
     with pytest.raises(aiohttp.ClientConnectionError):
         async with aiohttp.ClientSession() as http, http.get(server.url + "healthz"):
             pass
+
+
+# One bad client never stops the site: slow headers, stale ranges, names no file system takes.
+
+
+async def test_a_slow_header_is_cut_at_the_deadline_while_others_are_served(tmp_path: Path) -> None:
+    import asyncio
+
+    (tmp_path / "index.html").write_text("home")
+    server = PublicServer(tmp_path, "127.0.0.1", 0, header_timeout_s=1.0)
+    await server.start()
+    try:
+        stalled = asyncio.create_task(asyncio.to_thread(slow_header_closed_after, server.port, 5))
+        trickled = asyncio.create_task(
+            asyncio.to_thread(slow_header_closed_after, server.port, 5, 0.2)
+        )
+        await asyncio.sleep(0.3)
+        async with aiohttp.ClientSession() as http, http.get(server.url) as response:
+            assert response.status == 200 and await response.text() == "home"
+        # Half a header, or one dribbled a byte at a time: closed at the deadline either way.
+        for task in (stalled, trickled):
+            seconds = await task
+            assert seconds is not None and 0.5 <= seconds <= 3.0, seconds
+        # An idle kept-alive connection is closed after as long.
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert (await reader.readuntil(b"ok")).startswith(b"HTTP/1.1 200")
+        start = asyncio.get_running_loop().time()
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        assert asyncio.get_running_loop().time() - start <= 3.0
+        writer.close()
+    finally:
+        await server.stop()
+
+
+async def test_if_range_with_another_etag_sends_the_whole_file(
+    server: PublicServer, published: Published
+) -> None:
+    path = f"audio/{published.issue.id}/issue.mp3"
+    full = (published.settings.public_dir / path).read_bytes()
+    async with aiohttp.ClientSession() as http:
+        async with http.head(server.url + path) as head:
+            etag = head.headers["ETag"]
+            modified = head.headers["Last-Modified"]
+        cases = [
+            ('"0-0"', 200),  # another version of the file
+            (f"W/{etag}", 200),  # a weak tag never matches (RFC 9110 13.1.5)
+            (etag, 206),  # this version: the range
+            (modified, 206),  # a date is aiohttp's, as before
+            ("Thu, 01 Jan 1970 00:00:00 GMT", 200),  # changed since
+        ]
+        for if_range, status in cases:
+            headers = {"Range": "bytes=100-199", "If-Range": if_range}
+            async with http.get(server.url + path, headers=headers) as response:
+                assert response.status == status, if_range
+                body = await response.read()
+                assert body == (full if status == 200 else full[100:200]), if_range
+
+
+async def test_names_no_file_system_takes_are_404_and_log_nothing(
+    server: PublicServer, published: Published, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    public = published.settings.public_dir
+    (public / "loop-a").symlink_to(public / "loop-b")
+    (public / "loop-b").symlink_to(public / "loop-a")
+    (public / "self").symlink_to(public / "self")
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()
+    missing = [
+        "a" * 300,
+        "static/" + "长" * 100,  # 300 bytes in UTF-8
+        "loop-a",
+        "loop-a/x.mp3",
+        "self",
+        "self/index.html",
+        "/".join(["d" * 200] * 30),  # longer than any path may be
+    ]
+    async with aiohttp.ClientSession() as http:
+        for _ in range(3):
+            for tail in missing:
+                async with http.get(server.url + tail) as response:
+                    assert response.status == 404, tail
+                    assert "找不到" in await response.text()
+        async with http.get(server.url + "feed.xml") as response:
+            assert response.status == 200  # still serving
+    logged = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert logged == [], [r.getMessage() for r in logged]
+
+
+def test_resolve_refuses_long_parts_and_loops(tmp_path: Path) -> None:
+    root = tmp_path / "public"
+    root.mkdir()
+    (root / "a").symlink_to(root / "b")
+    (root / "b").symlink_to(root / "a")
+    (root / ("x" * 255)).write_text("longest name there may be")
+    assert resolve(root, "a") is None and resolve(root, "a/b/c") is None
+    assert resolve(root, "y" * 256) is None
+    assert resolve(root, "x" * 255) == root / ("x" * 255)
+
+
+def test_stale_if_range_table() -> None:
+    assert stale_if_range('"abc-1"', "abc-1") is False
+    assert stale_if_range(' "abc-1" ', "abc-1") is False
+    assert stale_if_range('"abc-2"', "abc-1") is True
+    assert stale_if_range('W/"abc-1"', "abc-1") is True
+    assert stale_if_range("Wed, 21 Oct 2015 07:28:00 GMT", "abc-1") is False
+
+
+def test_resource_errors_are_logged_once_per_interval() -> None:
+    import errno
+    import logging
+
+    now = [0.0]
+    quiet = ResourceErrorFilter(interval_s=60.0, clock=lambda: now[0])
+
+    def record(number: int, name: str = "asyncio") -> logging.LogRecord:
+        exc = OSError(number, "Too many open files")
+        return logging.LogRecord(
+            name,
+            logging.ERROR,
+            __file__,
+            1,
+            "socket.accept() out of system resource",
+            (),
+            (OSError, exc, None),
+        )
+
+    passed = [quiet.filter(record(errno.EMFILE)) for _ in range(1000)]
+    assert passed.count(True) == 1 and passed[0]
+    assert quiet.filter(record(errno.ENFILE))  # another errno is news
+    assert quiet.filter(record(errno.EMFILE, "aiohttp.server"))  # so is another logger
+    now[0] = 61.0
+    again = record(errno.EMFILE)
+    assert quiet.filter(again)
+    assert "999 more like it in the last 60 s" in again.getMessage()
+    other = logging.LogRecord("asyncio", logging.ERROR, __file__, 1, "x", (), None)
+    assert all(quiet.filter(other) for _ in range(5))  # everything else passes

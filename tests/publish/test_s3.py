@@ -223,3 +223,13 @@ def test_loader_refuses_bad_values_in_one_line(env: dict[str, str], message: str
     with pytest.raises(SettingsError) as caught:
         load_publish_target(env)
     assert str(caught.value) == message
+
+
+def test_a_target_never_shows_its_keys_and_hands_them_for_redaction() -> None:
+    env = {**s3_env("http://127.0.0.1:9", "papers"), "AWS_SESSION_TOKEN": "token-value"}
+    target = load_publish_target(env)
+    assert target is not None
+    assert target.credentials() == (KEY_ID, SECRET, "token-value")
+    for secret in target.credentials():
+        assert secret not in repr(target) and secret not in target.where
+    assert PublishTarget("papers").credentials() == ()  # boto3's own chain: none known

@@ -31,6 +31,10 @@ from tingbao.reading.settings import DEFAULT_BOILERPLATE_PATTERNS
         ("实体 &amp; 符号", "实体 & 符号"),
         ("&#11;编码的控制字符", "编码的控制字符"),
         ("1 < 2 且 3 > 2", "1 < 2 且 3 > 2"),
+        # Private-use characters (spoken text's lexicon marks), in any plane, raw or as entities.
+        ("今天\ue000好\ue001hao3\ue002天气", "今天好hao3天气"),
+        ("莘庄\uf8ff镇\U000f0000\U0010fffd", "莘庄镇"),
+        ("编码的&#xe000;标记&#983040;", "编码的标记"),
     ],
 )
 def test_clean_line(raw: str, clean: str) -> None:

@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.worker.conftest import write_small_issue
+from tingbao.chat.reasons import warning_text
 from tingbao.chinese.dates import PAPER_TZ
 from tingbao.cli.main import main
+from tingbao.paper import notices
+from tingbao.paper.errors import FutureDateError
+from tingbao.paper.model import undated_key
 from tingbao.reading.dates import dates_in_text, day_of, nearest, resolve_published, today
 from tingbao.reading.reader import read_issue
 from tingbao.store.engine import Database
@@ -76,7 +80,11 @@ def test_undated_file_takes_the_received_day_with_a_warning(
     path = write_small_issue(tmp_path, "第10期.txt")
     result = read_issue(path, settings.paper, settings.reading, received=RECEIVED)
     assert result.issue.published == RECEIVED
-    assert result.issue.id == "jinhongqiao-2021-09-10"
+    assert result.undated
+    # The day received and a key from its titles: two undated issues of a day are two issues.
+    assert (
+        result.issue.id == f"jinhongqiao-2021-09-10-{undated_key(['社区食堂开张', '消夏活动开始'])}"
+    )
     [warning] = [w for w in result.warnings if "received" in w]
     assert "2021-09-10" in warning and "--published" in warning and "file name" in warning
     given = read_issue(
@@ -107,8 +115,42 @@ async def test_inbox_publishes_an_undated_file_on_the_day_it_arrived(
 
     write_small_issue(settings.inbox_dir, "第10期.txt")
     arrived = datetime(2021, 7, 2, 23, 30, tzinfo=UTC).timestamp()  # 3 July in Shanghai
-    world = World(settings, db)
+    world = World(settings.with_overrides(inbox_settle_s=0.0), db)
     world.pipeline.arrived = lambda _: arrived  # the inbox's clock, as the file system tells it
     report = await world.pipeline.run_inbox()
-    assert report.stored == ["jinhongqiao-2021-07-03"]
+    [stored] = report.stored
+    assert stored.startswith("jinhongqiao-2021-07-03-")
+    assert world.issues.get_issue(stored).published == date(2021, 7, 3)
     assert report.failed == []
+
+
+@pytest.mark.parametrize(
+    "name", ["x-2021-02-30.txt", "x-0001-05-05.txt", "x-9999-12-31.txt", "x-20210230.txt"]
+)
+def test_an_impossible_date_in_a_file_name_is_said_not_taken(
+    name: str, settings: Settings, tmp_path: Path
+) -> None:
+    found = resolve_published(None, name, "没有日期", RECEIVED)
+    assert (found.value, found.source) == (RECEIVED, "received")
+    assert found.impossible is not None and found.impossible in name
+    result = read_issue(write_small_issue(tmp_path, name), settings.paper, settings.reading)
+    [warning] = [w for w in result.warnings if getattr(w, "code", "") == notices.DATE_IMPOSSIBLE]
+    assert found.impossible in warning and warning_text(warning).endswith(found.impossible)
+
+
+def test_a_date_far_ahead_is_refused_by_name_and_passed_over_in_text() -> None:
+    now = date(2021, 7, 2)
+    with pytest.raises(FutureDateError, match=r"2099-12-31 .* more than 31 days after today"):
+        resolve_published(None, "x-2099-12-31.txt", "", RECEIVED, now=now)
+    with pytest.raises(FutureDateError):
+        resolve_published(date(2021, 9, 1), "x.txt", "", RECEIVED, days_ahead=30, now=now)
+    near = resolve_published(None, "x-2021-07-20.txt", "", RECEIVED, now=now)
+    assert near.value == date(2021, 7, 20)
+    plan = resolve_published(None, "x.txt", "2021年6月30日……2035年12月31日前建成", now=now)
+    assert (plan.value, plan.source, plan.future_in_text) == (
+        date(2021, 6, 30),
+        "text",
+        date(2035, 12, 31),
+    )
+    alone = resolve_published(None, "x.txt", "2035年12月31日前建成", RECEIVED, now=now)
+    assert (alone.value, alone.source) == (date(2021, 7, 2), "received")  # RECEIVED is later

@@ -128,3 +128,10 @@ class World:
 @pytest.fixture
 def world(settings: Settings, db: Database) -> World:
     return World(settings, db)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings with inbox files taken at once: these tests write each file whole
+    before the pass (tests/worker/test_inbox_safety.py waits for growing files itself)."""
+    return settings.with_overrides(inbox_settle_s=0.0)

@@ -1,4 +1,5 @@
-"""kill -9 at any stage, then start again: all finishes exactly once, nothing half-written."""
+"""kill -9 at any stage, then start again: all finishes exactly once, nothing half-written; on
+SQLite and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -24,8 +25,15 @@ ISSUE = "jinhongqiao-2021-07-02"
 SUBSCRIBERS = list(range(1000, 1050))
 
 
-def worker_once(data_dir: Path, fault: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TINGBAO_TTS": "offline"}
+def database_env(database_url: str | None) -> dict[str, str]:
+    """Return DATABASE_URL for the worker, or nothing for the embedded SQLite."""
+    return {"DATABASE_URL": database_url} if database_url else {}
+
+
+def worker_once(
+    data_dir: Path, fault: str | None = None, database_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TINGBAO_TTS": "offline", **database_env(database_url)}
     env.pop("TINGBAO_FAULT", None)
     if fault:
         env["TINGBAO_FAULT"] = fault
@@ -47,8 +55,9 @@ def worker_once(data_dir: Path, fault: str | None = None) -> subprocess.Complete
     )
 
 
-def assert_complete(data_dir: Path) -> None:
-    settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=data_dir)
+def assert_complete(data_dir: Path, database_url: str | None = None) -> None:
+    env = {"TINGBAO_TTS": "offline", **database_env(database_url)}
+    settings = load_settings(env, data_dir=data_dir)
     db = Database(settings.database_url)
     try:
         issue = IssueStore(db).get_issue(ISSUE)
@@ -81,8 +90,8 @@ def assert_complete(data_dir: Path) -> None:
         db.dispose()
 
 
-def prepare(data_dir: Path) -> None:
-    settings = load_settings({}, data_dir=data_dir)
+def prepare(data_dir: Path, database_url: str | None = None) -> None:
+    settings = load_settings(database_env(database_url), data_dir=data_dir)
     data_dir.mkdir(parents=True)
     db = Database(settings.database_url)
     create_schema(db)
@@ -96,14 +105,26 @@ def prepare(data_dir: Path) -> None:
     ["inbox.stored:1", "publish.audio:2", "publish.audio:9", "publish.site:3", "notify.after:1"],
 )
 def test_kill_then_restart_completes_exactly_once(fault: str, tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    prepare(data_dir)
-    crashed = worker_once(data_dir, fault)
+    kill_then_restart(tmp_path / "data", fault)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fault", ["inbox.stored:1", "publish.audio:9", "notify.after:1"])
+def test_kill_then_restart_completes_exactly_once_on_postgresql(
+    fault: str, tmp_path: Path, postgres_url: str
+) -> None:
+    kill_then_restart(tmp_path / "data", fault, postgres_url)
+
+
+def kill_then_restart(data_dir: Path, fault: str, database_url: str | None = None) -> None:
+    """Kill the worker with SIGKILL at fault, start it again, and check all was done once."""
+    prepare(data_dir, database_url)
+    crashed = worker_once(data_dir, fault, database_url)
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
-    done = worker_once(data_dir)
+    done = worker_once(data_dir, database_url=database_url)
     assert done.returncode == 0, done.stderr
-    assert_complete(data_dir)
+    assert_complete(data_dir, database_url)
     # and a third run does nothing at all
-    idle = worker_once(data_dir)
+    idle = worker_once(data_dir, database_url=database_url)
     assert "stored 0, unchanged 0, failed 0, audio made for 0" in idle.stderr
     assert "site current" in idle.stderr

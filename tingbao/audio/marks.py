@@ -3,8 +3,10 @@
 `speakable` (normalize.py) replaces a lexicon word with a mark holding both readings:
 OPEN homophone SEP pinyin CLOSE. The online voice (no SSML) is given the homophone; the offline
 voice is given the pinyin as espeak-ng phonemes. Private-use characters delimit the mark, so no
-rewriting rule and no printed text ever contains them. Transcripts use the printed sentence, so
-they keep the printed word.
+rewriting rule ever contains them; and no text brings one in: clean-up strips them from what is
+read, the lexicon refuses them, and `hold_words` drops any left in the text (or in an entry stored
+before) before it puts its own, so a mark in spoken text is always the lexicon's. Transcripts use
+the printed sentence, so they keep the printed word.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from tingbao.chinese.characters import without_private_use
 from tingbao.chinese.lexicon import Entry, Lexicon
 from tingbao.chinese.pinyin import tone_marks
 
@@ -23,7 +26,9 @@ _SLOTTED = re.compile(f"{SEP}([\ue100-\ue8ff]){CLOSE}")
 
 def hold_words(text: str, lexicon: Lexicon | None) -> tuple[str, list[Entry]]:
     """Return text with each lexicon word replaced by its homophone in a slotted mark, and the
-    entries by slot (the other rewriting rules run between hold_words and fill_marks)."""
+    entries by slot (the other rewriting rules run between hold_words and fill_marks). Any
+    private-use character already in text is dropped first: only the lexicon makes marks."""
+    text = without_private_use(text)
     if lexicon is None:
         return text, []
     entries: list[Entry] = []
@@ -31,7 +36,8 @@ def hold_words(text: str, lexicon: Lexicon | None) -> tuple[str, list[Entry]]:
     position = 0
     for match in lexicon.matches(text):
         out.append(text[position : match.start])
-        out.append(f"{OPEN}{match.entry.homophone}{SEP}{chr(_SLOT + len(entries))}{CLOSE}")
+        homophone = without_private_use(match.entry.homophone)
+        out.append(f"{OPEN}{homophone}{SEP}{chr(_SLOT + len(entries))}{CLOSE}")
         entries.append(match.entry)
         position = match.end
     out.append(text[position:])
@@ -42,7 +48,9 @@ def fill_marks(text: str, entries: Sequence[Entry]) -> str:
     """Put each held entry's pinyin into its mark."""
     if not entries:
         return text
-    return _SLOTTED.sub(lambda m: f"{SEP}{entries[ord(m[1]) - _SLOT].pinyin}{CLOSE}", text)
+    return _SLOTTED.sub(
+        lambda m: f"{SEP}{without_private_use(entries[ord(m[1]) - _SLOT].pinyin)}{CLOSE}", text
+    )
 
 
 def for_online(text: str) -> str:

@@ -2,7 +2,9 @@
 
 Pure functions: `speakable(text)` turns one sentence of an article into the text handed to the
 speech engine. Rules run in order; each one converts the digits it owns into Chinese characters,
-so later, more general rules never see them.
+so later, more general rules never see them. What reaches an engine says a word's sound only
+where the lexicon put a mark (marks.py): private-use characters and square brackets of the text
+itself are dropped.
 """
 
 from __future__ import annotations
@@ -139,6 +141,9 @@ def _punctuation(text: str) -> str:
     text = re.sub(r"(?<=[" + _CJK + r"])\.(?!\w)", "。", text)
     text = re.sub(r"[“”‘’「」『』《》〈〉\"'`]", "", text)
     text = re.sub(r"[（(【\[]\s*([^）)】\]]*?)\s*[）)】\]]", r"，\1，", text)
+    # A square bracket left over would be the offline voice's phoneme input ("[[ni3]]"): only a
+    # lexicon mark may say how a word sounds (marks.for_offline).
+    text = re.sub(r"[\[\]]", "", text)
     text = re.sub(r"[——–]+|…+|\.{3,}", "，", text)
     text = re.sub(r"\s*/\s*", " ", text)
     # A space between two Chinese words is a pause in print (headlines): say it as one.

@@ -8,6 +8,7 @@ import ctypes.util
 import multiprocessing
 import os
 import signal
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from tingbao.audio.errors import EngineUnavailableError
@@ -22,6 +23,9 @@ from tingbao.audio.text import split_sentences
 Job = tuple[bytes, float, list[tuple[str, float, float]], Profile]
 # How long pieces may keep the in-process lane busy before the worker processes are started.
 _START_AFTER_S = 1.0
+# How long idle workers are given to leave on their own when the engine closes; busy ones are
+# killed after it.
+_IDLE_EXIT_S = 0.5
 
 
 def synthesize_job(text: str, wpm: int) -> Job:
@@ -180,15 +184,40 @@ class OfflineSynthesizer:
         return speech
 
     def close(self) -> None:
-        """Stop the worker processes this engine started."""
+        """Stop the worker processes this engine started, at once: pieces they are still
+        speaking are abandoned (whoever awaited them has stopped, or is told the pool broke)."""
         # The warm-up's futures are left to the executor's shutdown: cancelling them here would
         # need their event loop, which may be closed by now.
         if self._start_timer is not None:
             self._start_timer.cancel()
         self._loop, self._warming, self._warmed, self._start_timer = None, None, False, None
         if self._owned and self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+            executor, self._executor = self._executor, None
+            if isinstance(executor, ProcessPoolExecutor):
+                stop_workers(executor)
+            else:
+                executor.shutdown(wait=True, cancel_futures=True)
+
+
+def stop_workers(pool: ProcessPoolExecutor, grace_s: float = _IDLE_EXIT_S) -> None:
+    """Shut a pool down without waiting for the pieces its workers are speaking.
+
+    Waiting would hold a stopping worker for as long as the pieces queued to its processes take
+    (seconds each, and shutdown(wait=True) was seen to hang on a busy pool); idle workers leave
+    on their own within grace_s, busy ones are killed. A killed piece is only lost work: pieces
+    are written to the cache whole, by the parent."""
+    # ProcessPoolExecutor has no public list of its processes before Python 3.14
+    # (kill_workers); _processes has been there, pid -> Process, since 3.2.
+    processes = list(pool._processes.values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + grace_s
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    for process in processes:
+        process.join(1.0)
 
 
 async def _first_of(lane: asyncio.Lock, ready: asyncio.Event) -> bool:

@@ -105,8 +105,9 @@ class Speaker:
             try:
                 return await asyncio.shield(pending)
             except asyncio.CancelledError:
-                if not pending.cancelled():
-                    raise  # this task itself was cancelled
+                this = asyncio.current_task()
+                if not pending.cancelled() or (this is not None and this.cancelling()):
+                    raise  # this task itself was cancelled (too: a stop cancels every piece)
                 # the task making this piece was cancelled: make it here instead
         future: asyncio.Future[Speech] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future

@@ -1,4 +1,11 @@
-"""ID3 tags (title, album, artist, chapters) and the OGG/Opus voice note."""
+"""ID3 tags (title, album, artist, chapters) and the OGG/Opus voice note.
+
+Chapters are ID3 CHAP frames listed by CTOC frames. A CTOC's entry count is one byte, so a table
+holds at most 255 entries: a longer list is split into nested tables (the top-level table lists
+sub-tables of up to 255 chapters each, nesting deeper as needed), which the ID3 chapter
+specification allows and players that read chapters follow. The podcast chapters JSON has no such
+limit and is made elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ import numpy.typing as npt
 from tingbao.audio.transcript import Chapter
 
 _NO_OFFSET = 0xFFFFFFFF  # CHAP frames give times, not byte offsets
+MAX_TOC_ENTRIES = 255  # a CTOC frame's entry count is a single byte
 _id3: Any = mutagen.id3  # untyped library: calls go through Any
 
 
@@ -53,18 +61,45 @@ def tag_mp3(
                 sub_frames=[_id3.TIT2(encoding=3, text=[chapter.title])],
             )
         )
-    if ids:
+    for element_id, children, top in toc_tree(ids):
+        flags = _id3.CTOCFlags.ORDERED | (_id3.CTOCFlags.TOP_LEVEL if top else 0)
         tags.add(
             _id3.CTOC(
-                element_id="toc",
-                flags=_id3.CTOCFlags.TOP_LEVEL | _id3.CTOCFlags.ORDERED,
-                child_element_ids=ids,
-                sub_frames=[_id3.TIT2(encoding=3, text=[info.title])],
+                element_id=element_id,
+                flags=flags,
+                child_element_ids=children,
+                sub_frames=[_id3.TIT2(encoding=3, text=[info.title])] if top else [],
             )
         )
     buffer = io.BytesIO(frames)
     tags.save(buffer, v2_version=3, padding=lambda _info: 0)
     return buffer.getvalue()
+
+
+def toc_tree(
+    chapter_ids: Sequence[str], per_table: int = MAX_TOC_ENTRIES
+) -> list[tuple[str, list[str], bool]]:
+    """Return the tables of contents listing the chapters in order, none with more than
+    `per_table` entries: (element id, child ids, top level), top-level table first (pure).
+
+    Up to `per_table` chapters: one table "toc". More: "toc" lists sub-tables "toc.1.1",
+    "toc.1.2" ... of consecutive chapters, grouped again ("toc.2.1" ...) while a level still has
+    more than `per_table` entries.
+    """
+    if not chapter_ids:
+        return []
+    tables: list[tuple[str, list[str], bool]] = []
+    level = list(chapter_ids)
+    depth = 0
+    while len(level) > per_table:
+        depth += 1
+        groups = [level[i : i + per_table] for i in range(0, len(level), per_table)]
+        names = [f"toc.{depth}.{n + 1}" for n in range(len(groups))]
+        tables.extend((name, group, False) for name, group in zip(names, groups, strict=True))
+        level = names
+    tables.append(("toc", level, True))
+    tables.reverse()  # the top-level table first: readers expect it before its children
+    return tables
 
 
 VOICE_NOTE_RATE = 24000

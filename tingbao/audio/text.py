@@ -1,4 +1,11 @@
-"""Split text for speech: sentences at 。！？, and pieces of about N characters for one request."""
+"""Split text for speech: sentences at 。！？, and pieces of about N characters for one request.
+
+Every line is at most the piece size, whatever the text: a paragraph with no sentence end (an
+article written as one run-on paragraph) is cut at its commas, else anywhere, into lines of
+bounded size. One far longer than a piece is cut before it is rewritten for speech, so the
+rewriting (normalize.py, whose rules cost more than linear time on long runs of digits) only
+ever sees a few pieces' worth of text at once.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +28,10 @@ _SENTENCE = re.compile(f"{_NOT_STOP}+(?:{_STOPS}+{_TAIL}*)?|{_STOPS}+")
 _SOFT_BREAKS = (
     sentences.COMMAS + sentences.ENUMERATION_COMMA + sentences.CLAUSE_ENDS + sentences.COLONS
 )
+# A sentence longer than this many pieces is cut as printed, before it is rewritten for speech;
+# a shorter one is rewritten whole, so a number or a name is never cut in two there.
+_PRECUT_PIECES = 4
+_LATIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.")
 
 
 @dataclass(frozen=True)
@@ -42,18 +53,40 @@ def _cut_long(sentence: str, limit: int) -> list[str]:
     return sentences.pack(clauses, limit, cut=lambda clause: _outside_marks(clause, limit))
 
 
+def _printed_cut(text: str, limit: int) -> int:
+    """Return where to cut printed text longer than limit: at limit, or before the run of Latin
+    letters or digits a cut there would split (a number is read whole), unless that run fills
+    the whole piece."""
+    if text[limit] not in _LATIN:
+        return limit
+    start = limit
+    while start > 0 and text[start - 1] in _LATIN:
+        start -= 1
+    return start or limit
+
+
+def _printed_chunks(sentence: str, limit: int) -> list[str]:
+    """Return a sentence as printed, cut at its commas (else anywhere) into pieces of at most
+    limit characters when it is more than _PRECUT_PIECES pieces long; else the sentence."""
+    if len(sentence) <= _PRECUT_PIECES * limit:
+        return [sentence]
+    clauses = sentences.split_after(sentence, _SOFT_BREAKS)
+    return sentences.pack(clauses, limit, cut=lambda clause: _printed_cut(clause, limit))
+
+
 def lines_of(text: str, limit: int, lexicon: Lexicon | None = None) -> tuple[Line, ...]:
     """Return the sentences of text, each cut to at most limit spoken characters."""
     lines: list[Line] = []
-    for sentence in split_sentences(text):
-        spoken = speakable(sentence, lexicon)
-        if not spoken or speakable_chars(spoken) == 0:
-            continue  # punctuation alone ("——。") has nothing to say; an engine sends no audio
-        if len(spoken) <= limit:
-            lines.append(Line(sentence, spoken))
-            continue
-        for part in _cut_long(spoken, limit):
-            lines.append(Line(part, part))
+    for whole in split_sentences(text):
+        for sentence in _printed_chunks(whole, limit):
+            spoken = speakable(sentence, lexicon)
+            if not spoken or speakable_chars(spoken) == 0:
+                continue  # punctuation alone ("——。") has nothing to say; an engine sends no audio
+            if len(spoken) <= limit:
+                lines.append(Line(sentence, spoken))
+                continue
+            for part in _cut_long(spoken, limit):
+                lines.append(Line(part, part))
     return tuple(lines)
 
 

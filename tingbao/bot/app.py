@@ -2,16 +2,19 @@
 
 Entry points only wire (STYLE 1): `build_application` makes every dependency and hands it to the
 handlers; `run_bot` runs it alone, polling (`tingbao bot`, which deletes any webhook first) or
-behind PTB's webhook server (`tingbao bot --webhook`, which sets it, with the secret token every
-request must carry); `drain_once` sends the due outbox rows once and returns (`tingbao bot
---once`); `start_embedded`/`stop_embedded` run it inside an existing asyncio loop (`tingbao run`).
+behind our webhook listener (`tingbao bot --webhook`, bot/webhook.py, which sets it, with the
+secret token every request must carry); `drain_once` sends the due outbox rows once and returns
+(`tingbao bot --once`); `start_embedded`/`stop_embedded` run it inside an existing asyncio loop
+(`tingbao run`).
 Several replicas may run against one database: outbox.py and updates.py say what each guarantees.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +54,7 @@ from tingbao.bot.routes import reader_handlers
 from tingbao.bot.sending import DEFAULT_LEASE_S
 from tingbao.bot.settings import TELEGRAM_CLOUD, BotSettings, WebhookSettings
 from tingbao.bot.updates import OnceGuard, PruneJob, SeenUpdates
+from tingbao.bot.webhook import WebhookListener, WebhookRoute, make_webhook_app
 from tingbao.chat import texts
 from tingbao.chat.pacing import TELEGRAM_MESSAGES_PER_S, FloodGate, SendPacer
 from tingbao.chat.papers import ChatPapers, Papers
@@ -378,26 +382,65 @@ def run_bot(app: BotApp | None, webhook: WebhookSettings | None = None) -> bool:
     """Run the bot until interrupted (`tingbao bot`); return False when there is none (no token).
 
     Without webhook settings it polls, and PTB's polling start deletes any webhook first, so
-    switching back from webhook mode needs nothing more. With them (`--webhook`) PTB's webhook
-    server listens on webhook.listen:port at the URL's path, setWebhook tells Telegram the URL and
-    the secret, and every request without that secret in X-Telegram-Bot-Api-Secret-Token gets 403.
-    The worker wires this entry point and hands in an application from build_application.
+    switching back from webhook mode needs nothing more. With them (`--webhook`) our own listener
+    (bot/webhook.py: the secret checked before a byte of the body is read, the body capped)
+    answers on webhook.listen:port at the URL's path, and setWebhook tells Telegram the URL and
+    the secret. The worker wires this entry point and hands in an application from
+    build_application.
     """
     if app is None:
         return False
     if webhook is None:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
         return True
-    secret = webhook.secret.get()  # redacted from the logs since start-up (bot/logs.py)
-    app.run_webhook(
-        listen=webhook.listen,
-        port=webhook.port,
-        url_path=webhook.path,
-        webhook_url=webhook.url,
-        secret_token=secret,
-        allowed_updates=ALLOWED_UPDATES,
-    )
+    asyncio.run(serve_webhook(app, webhook))
     return True
+
+
+WEBHOOK_MAX_CONNECTIONS = 40  # what PTB's run_webhook asks Telegram for
+
+
+async def serve_webhook(
+    app: BotApp, webhook: WebhookSettings, stop: asyncio.Event | None = None
+) -> None:
+    """Answer webhook calls until SIGINT or SIGTERM (or stop), in PTB's run_webhook order.
+
+    Initialize (getMe) and post_init, start the listener, setWebhook with the URL and the secret,
+    start the Application; on the way out stop the listener first, then the Application.
+    """
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    secret = webhook.secret.get()  # redacted from the logs since start-up (bot/logs.py)
+    route = WebhookRoute(webhook.path, secret)
+    listener = WebhookListener(
+        make_webhook_app(route, app.bot, app.update_queue.put), webhook.listen, webhook.port
+    )
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        await listener.start()
+        log.info("Webhook listening on %s:%d%s", webhook.listen, listener.port, webhook.path)
+        await app.bot.set_webhook(
+            url=webhook.url,
+            allowed_updates=ALLOWED_UPDATES,
+            max_connections=WEBHOOK_MAX_CONNECTIONS,
+            secret_token=secret,
+        )
+        await app.start()
+        await stop.wait()
+    finally:
+        await listener.stop()
+        if app.running:
+            await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ Telegram marks only [a-z0-9_] commands as commands, and PTB's CommandHandler tak
 so the Chinese ones are plain messages matched by a pattern (`/读音@bot` too, when it names this
 bot); these handlers go before the readers' ones, which would take such a message as a search.
 A change is stored at once; the worker sees the lexicon's new version and reads again only the
-articles whose words it changed.
+articles whose words it changed. A word or reading with a control or private-use character or
+markup is refused with its reason (chinese/lexicon.py); every word echoed back has its hidden
+characters escaped (chinese/characters.py), an old entry's included.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from tingbao.chat import render, texts
+from tingbao.chinese.characters import printable
 from tingbao.chinese.lexicon import Entry, Lexicon, parse_reading
 from tingbao.chinese.pinyin import tone_marks
 from tingbao.paper.errors import LexiconError
@@ -58,7 +61,7 @@ class LexiconHandlers:
             entry = parse_reading(word, raw)
         except LexiconError as exc:
             detail = tone_marks(exc.detail) if exc.code in PINYIN_DETAIL else exc.detail
-            reason = texts.lexicon_reason(exc.code, detail)
+            reason = texts.lexicon_reason(exc.code, printable(detail))
             await context.bot.send_message(chat_id, texts.LEXICON_BAD.format(reason=reason))
             return
         await asyncio.to_thread(self.store.add, entry, _editor(update))
@@ -75,9 +78,13 @@ class LexiconHandlers:
             return
         word = args[0]
         if await asyncio.to_thread(self.store.remove, word, _editor(update)):
-            await context.bot.send_message(chat_id, texts.LEXICON_REMOVED.format(word=word))
+            await context.bot.send_message(
+                chat_id, texts.LEXICON_REMOVED.format(word=printable(word))
+            )
         else:
-            await context.bot.send_message(chat_id, texts.LEXICON_NOT_FOUND.format(word=word))
+            await context.bot.send_message(
+                chat_id, texts.LEXICON_NOT_FOUND.format(word=printable(word))
+            )
 
     async def _editor_args(self, update: Update, context: Context) -> list[str] | None:
         """Return the words after the command, or None when the message is not for this bot or
@@ -107,16 +114,18 @@ def lexicon_handlers(handlers: LexiconHandlers) -> list[BaseHandler[Update, Cont
 def saved(entry: Entry) -> str:
     """Return the answer to a stored reading."""
     return texts.LEXICON_SAVED.format(
-        word=entry.word, homophone=entry.homophone, pinyin=tone_marks(entry.pinyin)
+        word=printable(entry.word),
+        homophone=printable(entry.homophone),
+        pinyin=tone_marks(entry.pinyin),
     )
 
 
 def current(word: str, entry: Entry | None) -> str:
     """Return the answer to /读音 词: how it is read now, or that it is not in the list."""
     if entry is None:
-        return texts.LEXICON_NOT_FOUND.format(word=word) + "\n" + texts.LEXICON_USAGE
+        return texts.LEXICON_NOT_FOUND.format(word=printable(word)) + "\n" + texts.LEXICON_USAGE
     return texts.LEXICON_CURRENT.format(
-        word=word, homophone=entry.homophone, pinyin=tone_marks(entry.pinyin)
+        word=printable(word), homophone=printable(entry.homophone), pinyin=tone_marks(entry.pinyin)
     )
 
 
@@ -132,8 +141,8 @@ def listing(lexicon: Lexicon, limit: int = render.MESSAGE_LIMIT) -> list[str]:
         )
         lines.append(
             texts.LEXICON_LINE.format(
-                word=entry.word,
-                homophone=entry.homophone,
+                word=printable(entry.word),
+                homophone=printable(entry.homophone),
                 pinyin=tone_marks(entry.pinyin),
                 marks=marks,
             )

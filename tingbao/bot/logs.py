@@ -1,8 +1,9 @@
-"""Keep the bot token out of every log line.
+"""Keep the bot token, and every other secret handed in, out of every log line.
 
 httpx logs each request URL at INFO, and a Bot API URL holds the token. The httpx and httpcore
 loggers are raised to WARNING, and a filter rewrites every record created anywhere in the process
-(message, arguments and traceback text) with the token replaced by ***.
+(message, arguments and traceback text) with each secret replaced by ***. The CLI hands in every
+secret of the deployment at start-up (cli/redaction.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ class RedactFilter(logging.Filter):
 
     def redact(self, text: str) -> str:
         """Return text with every secret masked."""
-        for secret in self.secrets:
+        # Longest first: a secret inside another must not leave the rest of the longer one.
+        for secret in sorted(self.secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, MASK)
         return text

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from tingbao.chat.tables import ChatPaperRow
+from tingbao.paper.model import paper_slug_of
 from tingbao.paper.settings import PaperSettings, paper_of
 from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Database
@@ -41,7 +42,7 @@ class Papers:
 
     def of_issue_id(self, issue_id: str) -> PaperSettings:
         """Return the paper of an issue by its id, `<slug>-YYYY-MM-DD` (model.make_issue_id)."""
-        return self.of(issue_id[: -len("-YYYY-MM-DD")])
+        return self.of(paper_slug_of(issue_id))
 
     def named(self, slug: str) -> PaperSettings | None:
         """Return the paper with this slug, or None."""

@@ -12,6 +12,8 @@ from tingbao.paper import errors, notices
 
 _REASONS: tuple[tuple[type[Exception], str], ...] = (
     (errors.EmptyInputError, "文件是空的，没有文字。"),
+    (errors.TooManyPagesError, "页数太多了，请分成几份再发。"),
+    (errors.TooLongError, "有一篇文章或一段太长了，请分成几篇或几段再发。"),
     (errors.TooLargeError, "文件太大了，请分成几份再发。"),
     (errors.UndecodableError, "认不出文字编码，请另存为 UTF-8 文本再发。"),
     (errors.PdfEncryptedError, "PDF 设了密码，请去掉密码再发。"),
@@ -25,6 +27,7 @@ _REASONS: tuple[tuple[type[Exception], str], ...] = (
     (errors.ImageError, "图片损坏或不完整，请重新拍照或扫描后再发。"),
     (errors.OcrNoTextError, "没有认出文字：请在光线充足处正对版面拍清楚，或扫描后再发。"),
     (errors.OcrTimeoutError, "文字识别超时或内存不够，请发小一些的图片，或分几次发。"),
+    (errors.FutureDateError, "出版日期比今天晚太多，请改正文件名里的日期再发。"),
     (errors.NoArticlesError, "没找到文章标题：请让每个标题单独一行，或用 Markdown 的 # 标出标题。"),
 )
 GENERIC_REASON = "文件读不出来，请检查后再发。"
@@ -33,6 +36,8 @@ GENERIC_REASON = "文件读不出来，请检查后再发。"
 _WARNINGS: dict[str, str] = {
     notices.DATE_GUESSED: "出版日期是从正文里推测的，请核对；文件名里写上日期更可靠。",
     notices.DATE_RECEIVED: "没有找到出版日期，按收到的日期发布；日期不对请在文件名里写上日期再发。",
+    notices.DATE_IMPOSSIBLE: "文件名里的日期不存在，没有采用，请改正文件名里的日期：",
+    notices.DATE_FUTURE_IN_TEXT: "正文里有个日期比今天晚太多，没有当作出版日期，请核对。",
     notices.PREFACE_LEFT_OUT: "第一个标题前面有几段文字没有收录。",
     notices.TITLE_WITHOUT_TEXT: "有的标题下面没有正文，已略过：",
     notices.OCR_UNSURE: "有几行字认得不太准，请核对：",

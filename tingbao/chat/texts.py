@@ -183,6 +183,9 @@ LEXICON_REASONS = {
     "homophone_unknown": "同音字里有不常用的字，请换成常用字。",
     "homophone_mismatch": "同音字读作 {detail}，和拼音对不上。只写一种也行。",
     "no_homophone": "没有只读 {detail} 的常用字，请把同音字也写上。",
+    "control_character": "里面有看不见的控制字符（{detail}），请删掉后重新输入。",
+    "private_use": "里面有显示不出来的特殊字符（{detail}），请删掉后重新输入。",
+    "markup": "词和读法里不能有符号 {detail}，请只写汉字或拼音。",
 }
 LEXICON_REASON_OTHER = "读法不对。"
 

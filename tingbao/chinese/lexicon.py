@@ -20,6 +20,11 @@ Where an entry applies (`Entry.context`):
 Matching is longest first, then left to right, without overlaps: a shorter entry never applies
 inside a longer one's match.
 
+A word and its reading are written text: a control or format character (ESC, BEL, a line break,
+a bidi override), a private-use character (spoken text marks readings with them, audio/marks.py)
+or markup (< > & [ ]: SSML, HTML entities, the offline voice's [[phonemes]]) is refused with its
+reason (UnsafeTextError), before any other rule, so no entry can steer a voice or a terminal.
+
 Pinyin itself (parsing, reading a homophone, finding one) is pinyin.py's, from pypinyin's data.
 Errors: LexiconError's subclasses (InputErrors of the paper part, in paper/errors.py's tree), with
 a `code` the bot words in Chinese and an English message for the command line.
@@ -34,13 +39,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from tingbao.chinese.characters import escape, is_hidden
 from tingbao.chinese.pinyin import HAN, homophone_for, parse_pinyin
 from tingbao.chinese.pinyin import read as read_homophone
-from tingbao.paper.errors import BadReadingError, BadWordError
+from tingbao.paper.errors import BadReadingError, BadWordError, UnsafeTextError
 
 Context = Literal["anywhere", "surname"]
 
 MAX_WORD = 20
+MARKUP = "<>&[]"  # SSML and HTML (<speak>, &lt;), and espeak-ng's phoneme input ([[ ]])
 TITLES = ("先生", "女士", "老师", "书记", "主任", "镇长", "同志", "阿姨", "师傅", "老伯")
 ROLES = ("记者", "通讯员", "居民", "村民", "书记", "主任", "负责人")
 # Words after which a name begins; each ends a word, so it cannot join the surname into one.
@@ -96,6 +103,8 @@ def han_count(text: str) -> int:
 def parse_reading(word: str, raw: str) -> Entry:
     """Return the entry for word from what an editor wrote: a homophone (新庄), pinyin with tone
     numbers or marks, or both (新庄 xin1 zhuang1); the missing one is derived."""
+    check_text("word", word)
+    check_text("reading", raw)
     word = word.strip()
     chars = han_count(word)
     if chars == 0:
@@ -112,6 +121,24 @@ def parse_reading(word: str, raw: str) -> Entry:
             "bad_characters", f"{given!r} is neither Chinese characters nor pinyin", given
         )
     return _entry(word, chars, homophone, parse_pinyin(latin) if latin.strip() else None)
+
+
+def check_text(what: str, text: str) -> None:
+    """Raise UnsafeTextError when text (an editor's word or reading) holds a hidden character
+    (a control, format or private-use one) or markup; the detail is the character, escaped."""
+    for char in text:
+        if char in MARKUP:
+            raise UnsafeTextError(
+                "markup", f"the {what} {text!r} holds markup {char!r}: write plain text", char
+            )
+        if is_hidden(char):
+            private = unicodedata.category(char) == "Co"
+            kind = "a private-use character" if private else "a control character"
+            raise UnsafeTextError(
+                "private_use" if private else "control_character",
+                f"the {what} {text!r} holds {kind} ({escape(char)}): type it again without it",
+                escape(char),
+            )
 
 
 def _entry(word: str, chars: int, homophone: str, pinyin: list[str] | None) -> Entry:

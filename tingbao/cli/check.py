@@ -26,8 +26,10 @@ from tingbao.bot.health import bot_username
 from tingbao.bot.settings import BotSettings
 from tingbao.chat.subscribers import SubscriberStore
 from tingbao.cli.context import open_context
+from tingbao.paper.errors import DatabaseError
 from tingbao.publish.errors import PublishError
 from tingbao.publish.s3 import PublishTarget, open_s3_publisher
+from tingbao.store.engine import failure_line
 from tingbao.worker.settings import Settings
 
 
@@ -115,10 +117,10 @@ async def run_checks(
                 if tts == "auto" and not reachable:
                     detail += " (the offline voice is used until it is back)"
                 checks.append(Check("edge-tts", reachable, detail, required=tts == "edge"))
-    except SQLAlchemyError as exc:
-        checks.append(
-            Check("database", False, f"cannot use the database: {exc.__class__.__name__}")
-        )
+    except DatabaseError as exc:  # cannot be opened: the line says why, without the password
+        checks.append(Check("database", False, str(exc)))
+    except SQLAlchemyError as exc:  # opened, then failed
+        checks.append(Check("database", False, failure_line(exc, settings.database_url)))
     if voices and tts != "edge":
         checks.append(await _offline_voice())
     if settings.publish is not None:

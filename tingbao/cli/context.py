@@ -52,17 +52,20 @@ def bucket_notice(settings: Settings) -> str | None:
 
 @contextmanager
 def open_context(settings: Settings) -> Iterator[Context]:
-    """Create the data dir and tables, yield the context, and close the database."""
+    """Create the data dir and tables, yield the context, and close the database. A database
+    that cannot be opened (malformed URL, unreachable, login refused) raises DatabaseError: one
+    line, without the password."""
     from tingbao.store.assets import AssetStore
-    from tingbao.store.engine import Database
+    from tingbao.store.engine import Database, opening
     from tingbao.store.issues import IssueStore
     from tingbao.store.lexicon import LexiconStore
     from tingbao.store.schema import create_schema
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
-    create_schema(db, settings.paper.slug)
     try:
+        with opening(settings.database_url):
+            create_schema(db, settings.paper.slug)
         yield Context(
             settings=settings,
             db=db,

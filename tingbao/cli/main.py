@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tingbao.chinese.characters import printable
 from tingbao.cli.speech import add_speech_commands
 from tingbao.paper.errors import InputError, NotFoundError, PaperError, SettingsError
 from tingbao.worker.errors import LeadershipError
@@ -61,13 +62,21 @@ def _read(path: Path, settings: Settings, published: date | None, paper: str | N
     from tingbao.reading.reader import read_issue
 
     chosen = settings.paper_named(paper)
+    shown = printable(str(path))  # a newline in a file name must not start a forged line
     try:
         # A file without a date is published on the day it is read: today, in the paper's zone.
-        result = read_issue(path, chosen, settings.reading, published, received=today())
+        result = read_issue(
+            path,
+            chosen,
+            settings.reading,
+            published,
+            received=today(),
+            days_ahead=settings.max_days_ahead,
+        )
     except InputError as exc:
-        raise CliError(f"{path}: {exc}") from None
+        raise CliError(f"{shown}: {exc}") from None
     for warning in result.warnings:
-        print(f"warning: {path}: {warning}", file=sys.stderr)
+        print(f"warning: {shown}: {warning}", file=sys.stderr)
     return result
 
 
@@ -95,7 +104,9 @@ def _write_layout(path: Path, result: ReadResult, out: Path) -> None:
     if layout is None or not layout.pages:
         name = layout.name if layout is not None else "this file"
         print(
-            f"note: {path}: {name} has no page layout to draw; {out} not written", file=sys.stderr
+            f"note: {printable(str(path))}: {name} has no page layout to draw; "
+            f"{printable(str(out))} not written",
+            file=sys.stderr,
         )
         return
     # A photo or scan is drawn under its page; PDFs (and anything Pillow cannot open) are not.
@@ -290,10 +301,14 @@ PAPER_HELP = "the paper's slug in TINGBAO_PAPERS (needed when several papers are
 
 def cmd_phone(args: argparse.Namespace, settings: Settings) -> int:
     from tingbao.cli.phone import run_phone
+    from tingbao.phone.errors import LineError
 
     if not settings.phone.enabled:
         raise CliError("the phone line is off: set TINGBAO_SIP_SERVER to the registrar's host:port")
-    asyncio.run(run_phone(settings))
+    try:
+        asyncio.run(run_phone(settings))
+    except LineError as exc:
+        raise CliError(f"phone: {exc}") from None
     return 0
 
 
@@ -375,6 +390,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _database_failures() -> tuple[type[Exception], ...]:
+    """Return the errors of a database that cannot be reached or used (SQLAlchemy's
+    ArgumentError, OperationalError, InterfaceError) where a command meets it outside
+    open_context (the leader's lock of `worker --once` and `build`). Looked up only while an
+    exception is handled, and empty when the command never loaded SQLAlchemy."""
+    if "sqlalchemy" not in sys.modules:
+        return ()
+    from tingbao.store.engine import DATABASE_FAILURES
+
+    return DATABASE_FAILURES
+
+
 def main(
     argv: Sequence[str] | None = None, *, adjust: Callable[[Settings], Settings] | None = None
 ) -> int:
@@ -395,6 +422,7 @@ def main(
     # Alembic, imported only once a command opens the database (after this), announces its
     # plugins at INFO as it loads; imported first, as before, those lines went nowhere.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    database_url = ""
     try:
         # python-telegram-bot reads PTB_TIMEDELTA itself: export it before any bot starts.
         os.environ.update(ptb_environment(os.environ))
@@ -402,6 +430,7 @@ def main(
         if adjust is not None:
             settings = adjust(settings)
         redact_secrets(settings)
+        database_url = settings.database_url
         handler: Command = args.handler
         return handler(args, settings)
     except SettingsError as exc:  # a PaperError, said as a setting
@@ -409,6 +438,12 @@ def main(
         return 1
     except (CliError, LeadershipError, PaperError) as exc:
         print(f"tingbao: {exc}", file=sys.stderr)
+        return 1
+    except _database_failures() as exc:
+        from tingbao.store.engine import failure_line
+
+        log.debug("the database failed", exc_info=True)
+        print(f"tingbao: {failure_line(exc, database_url)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

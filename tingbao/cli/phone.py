@@ -4,7 +4,9 @@ TINGBAO_SIP_SERVER is set.
 The line answers from a PhoneLibrary (phone_library.py): the newest issues' audio at 8 kHz and
 every prompt spoken in advance. It is prepared before the line registers and again every inbox
 interval, so a new or corrected issue is on the line within a minute of its audio, and no call
-ever waits for speech.
+ever waits for speech. The registrar is probed first (phone/line.py), so a wrong
+TINGBAO_SIP_SERVER is one line at once, not after the library is made; `tingbao phone` says a
+LineError in one line (cli/main.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import signal
 from tingbao.audio.engines import Engines, make_synthesizers
 from tingbao.cli.context import Context, open_context
 from tingbao.phone.library import PhoneLibrary
-from tingbao.phone.line import run_line
+from tingbao.phone.line import probe_registrar, run_line
 from tingbao.worker.settings import Settings
 
 log = logging.getLogger("tingbao.phone")
@@ -56,8 +58,12 @@ async def keep_prepared(library: PhoneLibrary, stop: asyncio.Event, interval_s: 
 
 
 async def serve_phone(ctx: Context, engines: Engines, stop: asyncio.Event) -> None:
-    """Prepare the library, then answer calls and keep the library current until stop is set."""
+    """Prepare the library, then answer calls and keep the library current until stop is set.
+    A registrar that does not resolve or refuses is a LineError before anything is prepared."""
     settings = ctx.settings
+    server = settings.phone.sip_server
+    if server is not None:
+        await asyncio.to_thread(probe_registrar, server, settings.phone.sip_user)
     library = build_phone_library(ctx, engines)
     made = await library.prepare()
     log.info("phone: library ready (%d files made)", made)

@@ -6,6 +6,11 @@ lead, then start everything they run, beginning with a full pass (inbox and reco
 finishes whatever a dead leader left half-done. A standby `run` serves nothing meanwhile: it takes
 over the whole process's work at once. `worker --once` and `build` never wait: while another
 worker leads they refuse with one line (that worker does the same work on its own).
+
+SIGTERM or SIGINT stops a leader within seconds, whatever it is doing: the readers' children
+(PDF text, OCR) are killed and the file being read stays in the inbox, untouched, for the next
+start; the running pass is cancelled; the offline voice's worker processes are killed. Nothing
+is half-written: files are published by rename and every stage is redone from the database.
 """
 
 from __future__ import annotations
@@ -21,14 +26,16 @@ from tingbao.cli.context import open_context
 from tingbao.cli.phone import serve_phone
 from tingbao.cli.services import build_bot, make_services
 from tingbao.feeds.server import public_server
+from tingbao.reading import children
 from tingbao.worker.errors import LeadershipLostError
 from tingbao.worker.lock import Elector, lead_now, make_elector, wait_to_lead, watch_lead
 from tingbao.worker.pipeline import RunReport
-from tingbao.worker.scheduler import make_scheduler
+from tingbao.worker.scheduler import RunningJobs, make_scheduler
 from tingbao.worker.settings import Settings
 
 log = logging.getLogger("tingbao.worker")
 FEEDS = ("feed.xml", "podcast.xml", "atom.xml")
+STOP_GRACE_S = 2.0  # how long a cancelled pass may unwind before the voices are stopped under it
 
 
 def sweep_temp_files(public_dir: Path) -> int:
@@ -145,7 +152,10 @@ async def lead(
                     for url in site_urls(settings):
                         print(f"  {url}", flush=True)
 
-        scheduler = make_scheduler(settings, inbox_job, pipeline.reconcile, pipeline.upgrade)
+        running = RunningJobs()
+        scheduler = make_scheduler(
+            settings, inbox_job, pipeline.reconcile, pipeline.upgrade, running=running
+        )
         watcher = asyncio.create_task(watch_lead(elector))
         stopping = asyncio.create_task(stop.wait())
         hang_up = asyncio.Event()
@@ -168,8 +178,18 @@ async def lead(
                 log.info("stopping")
             return lost
         finally:
+            # Stop the work at once, readers first: a killed child leaves its file in the inbox.
+            killed = children.cancel()
+            if killed:
+                log.info(
+                    "stopped %d reading child process(es); their files stay in the inbox", killed
+                )
             for task in (watcher, stopping):
                 task.cancel()
+            if not await running.stop(STOP_GRACE_S):
+                log.info(
+                    "a scheduled job is still unwinding after %g s; stopping anyway", STOP_GRACE_S
+                )
             scheduler.shutdown(wait=False)
             hang_up.set()
             if phone is not None:

@@ -4,6 +4,9 @@
 re-reads only the issues holding a changed word, and of them only the pieces holding it.
 `say TEXT` and `script ARTICLE_ID` print the spoken form, each lexicon word shown as
 homophone(pinyin); `--play FILE` also writes it as an MP3 in the deployment's voice.
+A word or reading with a control or private-use character or markup is refused in one line
+(chinese/lexicon.py); every line that echoes a word escapes its hidden characters
+(chinese/characters.py), so no word can drive the terminal.
 """
 
 from __future__ import annotations
@@ -24,29 +27,34 @@ if TYPE_CHECKING:
 
 
 def _entry_line(entry: Entry, default: bool) -> str:
+    from tingbao.chinese.characters import printable
     from tingbao.chinese.pinyin import tone_marks
 
     where = "  (surname: only in names)" if entry.context == "surname" else ""
     origin = "default" if default else "editor"
-    return f"{entry.word}\t{entry.homophone}\t{tone_marks(entry.pinyin)}\t{origin}{where}"
+    word, homophone = printable(entry.word), printable(entry.homophone)
+    return f"{word}\t{homophone}\t{tone_marks(entry.pinyin)}\t{origin}{where}"
 
 
 def cmd_lexicon(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.chinese.characters import printable
     from tingbao.chinese.lexicon import parse_reading
     from tingbao.chinese.pinyin import tone_marks
     from tingbao.cli.context import open_context
 
+    # Checked before the database is opened: a refused reading needs no database.
+    entry = parse_reading(args.word, " ".join(args.reading)) if args.action == "add" else None
     with open_context(settings) as ctx:
         store = ctx.lexicon
-        if args.action == "add":
-            entry = parse_reading(args.word, " ".join(args.reading))
+        if entry is not None:
             store.add(entry, by="cli")
-            print(f"{entry.word} is read {entry.homophone} ({tone_marks(entry.pinyin)})")
+            said = f"{printable(entry.homophone)} ({tone_marks(entry.pinyin)})"
+            print(f"{printable(entry.word)} is read {said}")
             print("the worker reads again the articles that hold it")
         elif args.action == "remove":
             if not store.remove(args.word, by="cli"):
                 raise NotFoundError(f"{args.word!r} is not in the lexicon (see `tingbao lexicon`)")
-            print(f"removed {args.word}")
+            print(f"removed {printable(args.word)}")
         else:
             lexicon = store.lexicon()
             for entry in lexicon.entries():
@@ -56,12 +64,13 @@ def cmd_lexicon(args: argparse.Namespace, settings: Settings) -> int:
 
 def _print_script(script: Script) -> None:
     from tingbao.audio.marks import shown
+    from tingbao.chinese.characters import printable
 
     for part in script.parts:
         if part.chapter:
-            print(f"## {part.chapter}")
+            print(f"## {printable(part.chapter)}")
         for line in part.lines:
-            print(shown(line.spoken))
+            print(printable(shown(line.spoken)))
         print(f"   [{part.pause_ms} ms]")
 
 
@@ -88,6 +97,7 @@ def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
     from tingbao.audio.marks import shown
     from tingbao.audio.script import Part, Script
     from tingbao.audio.text import lines_of
+    from tingbao.chinese.characters import printable
     from tingbao.cli.context import open_context
 
     with open_context(settings) as ctx:
@@ -95,7 +105,7 @@ def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
     text = " ".join(args.text)
     lines = lines_of(text, settings.audio.tts_chunk_chars, lexicon)
     for line in lines:
-        print(shown(line.spoken))
+        print(printable(shown(line.spoken)))
     if args.play:
         script = Script(text[:40], (Part(lines, 0),))
         print(asyncio.run(_play(script, settings, args.play)))

@@ -1,7 +1,11 @@
 """Serve public/ over HTTP: byte ranges (podcast apps and browsers seek), exact types, CORS.
 
 Runs inside any asyncio process (`PublicServer.start()`/`stop()`, for `tingbao run`) or alone
-(`serve_public`, for `tingbao serve`). aiohttp's FileResponse answers Range, If-Range and HEAD.
+(`serve_public`, for `tingbao serve`). aiohttp's FileResponse answers Range and HEAD, and If-Range
+with a date; an If-Range ETag it does not know, so FreshRangeResponse drops the Range of a request
+whose If-Range ETag is not the file's (RFC 9110 13.1.5: the whole file, 200). A URL that cannot
+name a file here (a part longer than a file name may be, a symlink loop, an escape) is 404 and
+logs nothing. Slow headers, idle keep-alives and resource-error floods: feeds/http_guard.py.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ import signal
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
 
 from tingbao.feeds.errors import ServeError
+from tingbao.feeds.http_guard import HEADER_TIMEOUT_S, quiet_resource_errors
+from tingbao.feeds.http_guard import runner as make_runner
 from tingbao.feeds.settings import FeedsSettings
 from tingbao.publish.publisher import content_type
 
@@ -27,20 +34,66 @@ NOT_FOUND_HTML = (
     '<body><h1>找不到这个页面</h1><p><a href="/">回到首页</a></p></body></html>'
 )
 
+NAME_MAX = 255  # bytes in one file name (Linux, macOS); a longer part names nothing
+
 
 def resolve(root: Path, tail: str) -> Path | None:
     """Return the file under root that a URL path names, or None (no dot files, no escapes)."""
     parts = [p for p in tail.split("/") if p]
     if any(p.startswith(".") or "\\" in p or "\x00" in p for p in parts):
         return None
-    candidate = root.joinpath(*parts)
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    try:
-        candidate.resolve().relative_to(root.resolve())
-    except ValueError:
+    if any(len(p.encode("utf-8", "replace")) > NAME_MAX for p in parts):
         return None
-    return candidate if candidate.is_file() else None
+    try:
+        candidate = root.joinpath(*parts)
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        candidate.resolve().relative_to(root.resolve())
+        return candidate if candidate.is_file() else None
+    except (OSError, RuntimeError, ValueError):
+        # ENAMETOOLONG, a symlink loop (RuntimeError before Python 3.13, ELOOP after), an escape
+        # (ValueError) or a name the file system cannot encode: nothing to serve, nothing to log.
+        return None
+
+
+def etag_of(path: Path) -> str:
+    """Return the strong ETag aiohttp's FileResponse sends for path (mtime and size), unquoted."""
+    st = path.stat()
+    return f"{st.st_mtime_ns:x}-{st.st_size:x}"
+
+
+def stale_if_range(if_range: str, etag: str) -> bool:
+    """Return whether an If-Range holding an entity tag fails against the file's (strong) ETag.
+
+    A date is left to aiohttp; a weak tag never matches (RFC 9110 13.1.5).
+    """
+    value = if_range.strip()
+    if not value.startswith(("W/", '"')):
+        return False
+    return value != f'"{etag}"'
+
+
+class FreshRangeResponse(web.FileResponse):
+    """A FileResponse that sends the whole file when If-Range names another version of it."""
+
+    def __init__(self, path: Path, headers: dict[str, str]) -> None:
+        super().__init__(path, headers=headers)
+        self.file = path
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        """Drop Range and If-Range when If-Range is an ETag other than the file's, then send."""
+        if_range = request.headers.get("If-Range")
+        if if_range is not None and "Range" in request.headers:
+            try:
+                stale = stale_if_range(if_range, etag_of(self.file))
+            except OSError:
+                stale = False  # gone meanwhile: FileResponse answers 404
+            if stale:
+                headers = request.headers.copy()
+                del headers["Range"]
+                del headers["If-Range"]
+                request = request.clone(headers=headers)
+        return await super().prepare(request)
 
 
 def make_app(root: Path) -> web.Application:
@@ -67,7 +120,7 @@ def make_app(root: Path) -> web.Application:
         headers = {"Content-Type": content_type(path.name), "Cache-Control": "public, max-age=300"}
         if path.suffix.lower() in CORS_SUFFIXES:
             headers.update(CORS_HEADERS)
-        return web.FileResponse(path, headers=headers)
+        return FreshRangeResponse(path, headers)
 
     app = web.Application()
     app.router.add_get("/healthz", health)
@@ -79,10 +132,17 @@ def make_app(root: Path) -> web.Application:
 class PublicServer:
     """The public file server as an object with an async start and stop."""
 
-    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8080) -> None:
+    def __init__(
+        self,
+        root: Path,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        header_timeout_s: float = HEADER_TIMEOUT_S,
+    ) -> None:
         self.root = root
         self.host = host
         self.port = port  # 0 picks a free port; the real one is set by start()
+        self.header_timeout_s = header_timeout_s  # also how long an idle keep-alive stays open
         self._runner: web.AppRunner | None = None
 
     @property
@@ -93,7 +153,8 @@ class PublicServer:
     async def start(self) -> None:
         """Bind and start serving; raise ServeError when the port cannot be used."""
         self.root.mkdir(parents=True, exist_ok=True)
-        runner = web.AppRunner(make_app(self.root), access_log=None)
+        quiet_resource_errors()
+        runner = make_runner(make_app(self.root), self.header_timeout_s)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         try:

@@ -6,6 +6,8 @@ PaperError
  ├── InputError            the file cannot be read as an issue (the editor must fix it)
  │    ├── EmptyInputError       nothing but white space
  │    ├── TooLargeError         over the configured size limit
+ │    │    ├── TooManyPagesError     more pages than TINGBAO_MAX_PAGES (counted before reading)
+ │    │    └── TooLongError          an article or a paragraph longer than its limit
  │    ├── UndecodableError      neither UTF-8 nor GB18030, or binary
  │    ├── PdfEncryptedError     needs a password
  │    ├── PdfCorruptError       truncated or damaged
@@ -20,7 +22,10 @@ PaperError
  │    │    ├── OcrNoTextError        no text found (a blank page, a blurred photo)
  │    │    └── OcrTimeoutError       OCR took too long or too much memory
  │    ├── NoArticlesError       readable, but no article was found
+ │    ├── FutureDateError       a given or file-name date too far after today (2099-12-31)
  │    └── LexiconError          a word or reading an editor gave the lexicon cannot take (`code`)
+ │         ├── UnsafeTextError       a control, format or private-use character, or markup
+ │         │                         (< > & [ ]), in the word or the reading
  │         ├── BadWordError          the word: no Chinese character, or too long
  │         └── BadReadingError       the reading: missing, neither Chinese nor pinyin, a count
  │              │                    unlike the word's, or a homophone not read as the pinyin
@@ -28,8 +33,15 @@ PaperError
  │              └── UnknownReadingError   a homophone with no known reading, or a reading no
  │                                        common character has alone (give the other form)
  ├── PublishError          public files cannot be written or read (publish/errors.py)
+ ├── DatabaseError         the database cannot be opened (DATABASE_URL: malformed, unreachable,
+ │                         the login refused)
  ├── SettingsError         a setting has a bad value
  └── NotFoundError         no such issue or article in the store
+
+ReadingCancelledError is no PaperError and no Exception: it is a BaseException, as
+asyncio.CancelledError is. The process is stopping (SIGTERM) and killed the reader's child; that
+says nothing about the file, so the `except Exception` boundaries that move a bad file to failed/
+must let it through, and the file stays in the inbox for the next start.
 """
 
 from __future__ import annotations
@@ -46,7 +58,12 @@ ReadingCode = Literal[
 ]
 PinyinCode = Literal["no_tone", "bad_syllable"]
 UnknownReadingCode = Literal["homophone_unknown", "no_homophone"]
-LexiconCode = WordCode | ReadingCode | PinyinCode | UnknownReadingCode
+UnsafeCode = Literal[
+    "control_character",  # a control or format character (ESC, BEL, a line break, bidi)
+    "private_use",  # a private-use character (the marks of spoken text)
+    "markup",  # < > & [ ]: SSML, HTML or the offline voice's phoneme brackets
+]
+LexiconCode = WordCode | ReadingCode | PinyinCode | UnknownReadingCode | UnsafeCode
 
 
 class PaperError(Exception):
@@ -63,6 +80,14 @@ class EmptyInputError(InputError):
 
 class TooLargeError(InputError):
     """The file is over the size limit."""
+
+
+class TooManyPagesError(TooLargeError):
+    """The PDF has more pages than the page limit."""
+
+
+class TooLongError(TooLargeError):
+    """An article or a paragraph is longer than its limit."""
 
 
 class UndecodableError(InputError):
@@ -121,6 +146,10 @@ class NoArticlesError(InputError):
     """The text was read but no article could be found in it."""
 
 
+class FutureDateError(InputError):
+    """The publication date given or in the file name is too far after today."""
+
+
 class LexiconError(InputError):
     """A word or reading an editor gave cannot be used; `code` says which rule it broke."""
 
@@ -128,6 +157,13 @@ class LexiconError(InputError):
         super().__init__(message)
         self.code: LexiconCode = code
         self.detail = detail  # the piece at fault, for the bot's Chinese wording
+
+
+class UnsafeTextError(LexiconError):
+    """The word or reading holds a character that is no part of how a word is written or said."""
+
+    def __init__(self, code: UnsafeCode, message: str, detail: str = "") -> None:
+        super().__init__(code, message, detail)
 
 
 class BadWordError(LexiconError):
@@ -160,9 +196,17 @@ class UnknownReadingError(BadReadingError):
         super().__init__(code, message, detail)
 
 
+class DatabaseError(PaperError):
+    """The database cannot be opened; the message says why in one line, without the password."""
+
+
 class SettingsError(PaperError):
     """A setting has a value that cannot be used."""
 
 
 class NotFoundError(PaperError):
     """The requested issue or article is not in the store."""
+
+
+class ReadingCancelledError(BaseException):
+    """The process is stopping: the reader's child was killed, the file was not judged."""

@@ -3,13 +3,21 @@
 An Issue holds Articles in reading order and the newsroom's Contact. Ids are stable: an issue id
 comes from the paper and the publication date, an article id from the issue id and the title, so a
 corrected issue keeps the ids (and feed guids) of articles whose titles did not change.
+
+An undated issue (no date in its file name or text: published on the day it was received) has no
+date to tell it from another undated issue received the same day, so its id also carries a key
+made from its titles: `<slug>-YYYY-MM-DD-<key>`. Which stored undated issue a corrected file
+replaces is decided where issues are stored (the worker's pipeline), which then gives the
+correction the stored issue's id (and date) with `with_issue_id`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -21,14 +29,62 @@ def short_hash(text: str, length: int = 12) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
-def make_issue_id(paper_slug: str, published: date) -> str:
-    """Return the stable id of a paper's issue published on a date."""
-    return f"{paper_slug}-{published.isoformat()}"
+UNDATED_KEY_LENGTH = 8
+_ISSUE_ID = re.compile(r"(?P<slug>.+)-\d{4}-\d{2}-\d{2}(?:-[0-9a-f]{8})?")  # 8: UNDATED_KEY_LENGTH
+
+
+def make_issue_id(paper_slug: str, published: date, undated_key: str | None = None) -> str:
+    """Return the stable id of a paper's issue published on a date (and, for an undated issue,
+    its key: see `undated_key`)."""
+    base = f"{paper_slug}-{published.isoformat()}"
+    return f"{base}-{undated_key}" if undated_key else base
+
+
+def undated_key(titles: Sequence[str]) -> str:
+    """Return the key that tells apart undated issues received the same day: their titles."""
+    return short_hash("\n".join(titles), UNDATED_KEY_LENGTH)
+
+
+def is_undated_id(issue_id: str) -> bool:
+    """Return whether an issue id is an undated issue's (it ends in a key after the date)."""
+    match = _ISSUE_ID.fullmatch(issue_id)
+    return match is not None and match.end("slug") + len("-YYYY-MM-DD") < len(issue_id)
+
+
+def paper_slug_of(issue_id: str) -> str:
+    """Return the paper slug of an issue id (`<slug>-YYYY-MM-DD`, or with an undated key)."""
+    match = _ISSUE_ID.fullmatch(issue_id)
+    return match.group("slug") if match else issue_id
 
 
 def make_article_id(issue_id: str, title: str) -> str:
     """Return the stable id of an article: same issue and title, same id."""
     return "a" + short_hash(f"{issue_id}\n{title}", 11)
+
+
+def article_ids(issue_id: str, titles: Sequence[str]) -> list[str]:
+    """Return the ids of an issue's articles in order; a repeated title gets "#2", "#3" ..."""
+    ids: list[str] = []
+    seen: set[str] = set()
+    for title in titles:
+        article_id = make_article_id(issue_id, title)
+        repeat = 1
+        while article_id in seen:
+            repeat += 1
+            article_id = make_article_id(issue_id, f"{title}#{repeat}")
+        seen.add(article_id)
+        ids.append(article_id)
+    return ids
+
+
+def with_issue_id(issue: Issue, stored: Issue) -> Issue:
+    """Return the issue under a stored issue's id, date and title, its articles' ids made from
+    that id (a correction of an undated issue, so unchanged titles keep their ids)."""
+    ids = article_ids(stored.id, [a.title for a in issue.articles])
+    articles = tuple(replace(a, id=i) for a, i in zip(issue.articles, ids, strict=True))
+    return replace(
+        issue, id=stored.id, published=stored.published, title=stored.title, articles=articles
+    )
 
 
 @dataclass(frozen=True)

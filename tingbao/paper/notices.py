@@ -13,6 +13,8 @@ from typing import Final
 
 DATE_RECEIVED: Final = "date-received"  # no date anywhere: published on the day received
 DATE_GUESSED: Final = "date-guessed"  # the publication date was guessed from the text
+DATE_IMPOSSIBLE: Final = "date-impossible"  # the file name's date is no real day (detail: it)
+DATE_FUTURE_IN_TEXT: Final = "date-future-in-text"  # the text's latest date is too far ahead
 PREFACE_LEFT_OUT: Final = "preface-left-out"  # paragraphs before the first title
 TITLE_WITHOUT_TEXT: Final = "title-without-text"  # a title with no text under it (detail: it)
 OCR_UNSURE: Final = "ocr-unsure"  # lines read with low confidence (detail: the lines)
@@ -23,6 +25,8 @@ JUMP_UNMATCHED: Final = "jump-unmatched"  # 下转 with no 上接 part to contin
 CODES: Final = (
     DATE_RECEIVED,
     DATE_GUESSED,
+    DATE_IMPOSSIBLE,
+    DATE_FUTURE_IN_TEXT,
     PREFACE_LEFT_OUT,
     TITLE_WITHOUT_TEXT,
     OCR_UNSURE,

@@ -2,6 +2,11 @@
 
 Calls are logged with the caller's number hashed (records.caller_hash), never in clear. Without
 TINGBAO_SIP_SERVER the line is off: run_line says so once and returns.
+
+A registrar that cannot be reached is said in one LineError line, soon: `probe_registrar` finds
+a name that does not resolve or a port nothing listens on (the ICMP answer a connected UDP socket
+reports) in about a second, before anything else is prepared; a registrar that stays silent is
+given up after the stack's registration wait (pyvoip.py).
 """
 
 from __future__ import annotations
@@ -11,24 +16,79 @@ import logging
 import socket
 import sys
 import threading
+import uuid
 from dataclasses import dataclass
 
 from tingbao.phone.call import CallRunner
+from tingbao.phone.errors import LineError
 from tingbao.phone.media import Library
 from tingbao.phone.menu import DEFAULT_TIMING, Timing
 from tingbao.phone.records import CallRecords
-from tingbao.phone.settings import PhoneSettings
+from tingbao.phone.settings import HostPort, PhoneSettings
 from tingbao.phone.sip import SipCall, SipStack
 from tingbao.store.engine import Database
 
 log = logging.getLogger(__name__)
+PROBE_WAIT_S = 1.0  # how long probe_registrar waits for an answer or a refusal
+CHECK_SETTING = "check TINGBAO_SIP_SERVER and that the registrar runs"
 
 
 def local_address_towards(host: str, port: int) -> str:
-    """Return this machine's address on the route to host (no packet is sent)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.connect((host, port))
-        return str(probe.getsockname()[0])
+    """Return this machine's address on the route to host (no packet is sent); raise LineError
+    when host does not resolve or no route leads there."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect((host, port))
+            return str(probe.getsockname()[0])
+    except OSError as exc:  # socket.gaierror included
+        raise LineError(
+            f"cannot reach the registrar {host}:{port}: {_why(exc)}; {CHECK_SETTING}"
+        ) from None
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc) or exc.__class__.__name__
+
+
+def probe_registrar(server: HostPort, user: str, wait_s: float = PROBE_WAIT_S) -> bool:
+    """Send the registrar a SIP OPTIONS request and wait up to wait_s: return True when it
+    answers, False when it stays silent (only registering can tell then); raise LineError when
+    its name does not resolve, no route leads there, or its port refuses (nothing listens)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.settimeout(wait_s)
+            # Connected, the socket is told of the ICMP "port unreachable" a closed port sends.
+            probe.connect((server.host, server.port))
+            local_host, local_port = probe.getsockname()[:2]
+            probe.send(_options(server, user, f"{local_host}:{local_port}"))
+            probe.recv(4096)
+            return True
+    except TimeoutError:
+        return False
+    except ConnectionRefusedError:
+        raise LineError(
+            f"nothing answers SIP at {server} (connection refused); {CHECK_SETTING}"
+        ) from None
+    except OSError as exc:  # socket.gaierror (no such host), no route, network down
+        raise LineError(
+            f"cannot reach the registrar {server}: {_why(exc)}; {CHECK_SETTING}"
+        ) from None
+
+
+def _options(server: HostPort, user: str, local: str) -> bytes:
+    """Return an out-of-dialog OPTIONS request to the registrar itself (RFC 3261, 11)."""
+    tag = uuid.uuid4().hex
+    return (
+        f"OPTIONS sip:{server} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP {local};branch=z9hG4bK{tag[:16]};rport\r\n"
+        "Max-Forwards: 70\r\n"
+        f"From: <sip:{user}@{server.host}>;tag={tag[16:24]}\r\n"
+        f"To: <sip:{server}>\r\n"
+        f"Call-ID: {tag}@{local}\r\n"
+        "CSeq: 1 OPTIONS\r\n"
+        "Accept: application/sdp\r\n"
+        "Content-Length: 0\r\n\r\n"
+    ).encode("ascii")
 
 
 AUDIO_SWITCH_INTERVAL_S = 0.001
@@ -46,6 +106,8 @@ def make_stack(settings: PhoneSettings) -> SipStack:
 
     server = settings.sip_server
     assert server is not None
+    if not probe_registrar(server, settings.sip_user):
+        log.debug("the registrar %s did not answer OPTIONS; registering all the same", server)
     host = settings.listen.host
     if host in ("", "0.0.0.0"):
         host = local_address_towards(server.host, server.port)

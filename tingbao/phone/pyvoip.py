@@ -8,6 +8,10 @@ What pyVoIP does and how this copes (checked against Debian's kamailio 5.6 and b
   new prompt starts at once. The buffer keeps everything ever written (and a log of it): `send`
   drops what was already sent now and then, so a 30-minute call stays small.
 - It imports `audioop` (deprecated; gone in Python 3.13, where `audioop-lts` provides it).
+- It waits 30 s for each answer to a REGISTER, tries again at once when none comes, and on
+  stopping unregisters, waiting as long again: a silent registrar took 90 s to be given up. Each
+  wait is cut to REGISTER_ANSWER_S here, and a line that never registered stops without
+  unregistering, so `start` gives up after `register_wait_s` and a few seconds more at most.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ with warnings.catch_warnings():
 log = logging.getLogger(__name__)
 
 COMPACT_BYTES = 64 * 1024  # drop sent audio from pyVoIP's buffer past this much (8 s)
+REGISTER_ANSWER_S = 4.0  # pyVoIP's wait for each answer of the registrar (its own default: 30 s)
 
 
 class PyVoipCall:
@@ -152,12 +157,14 @@ class PyVoipStack:
             rtpPortLow=self._rtp_ports[0],
             rtpPortHigh=self._rtp_ports[1],
         )
+        # pyVoIP declares an int and hands it to select(), which takes a float as well.
+        phone.sip.register_timeout = min(REGISTER_ANSWER_S, self._register_wait_s)  # type: ignore[assignment]
         self._phone = phone
+        deadline = time.monotonic() + self._register_wait_s
         try:
-            phone.start()
+            phone.start()  # registers once before it returns, even when that fails
         except OSError as exc:
             raise LineError(f"cannot listen on {self._local[0]}:{self._local[1]}: {exc}") from exc
-        deadline = time.monotonic() + self._register_wait_s
         while phone.get_status() != PhoneStatus.REGISTERED:
             if phone.get_status() == PhoneStatus.FAILED or time.monotonic() > deadline:
                 self.stop()
@@ -174,7 +181,34 @@ class PyVoipStack:
         phone, self._phone = self._phone, None
         if phone is None:
             return
+        if phone.get_status() != PhoneStatus.REGISTERED:
+            _abandon(phone)
+            return
         try:
             phone.stop()
         except (OSError, TimeoutError) as exc:
             log.warning("line stopped uncleanly: %s", exc)
+
+
+def _abandon(phone: VoIPPhone) -> None:
+    """Stop a phone that never registered. pyVoIP's stop would unregister (send, and wait for an
+    answer that does not come); here its threads are told to end, waited for (a REGISTER in
+    flight ends within register_timeout), and only then are its sockets closed: closed under
+    them, its receive loop dies with a traceback."""
+    sip = phone.sip
+    sip.NSD = False  # no retry is scheduled again; the receive loop ends
+    sip.registerThread = None
+    threads = [thread for thread in threading.enumerate() if _runs_for(thread, sip)]
+    for thread in threads:
+        if isinstance(thread, threading.Timer):
+            thread.cancel()  # one still waiting to start never starts
+    for thread in threads:
+        thread.join(timeout=sip.register_timeout + 1.0)
+    sip._close_sockets()
+    phone._status = PhoneStatus.INACTIVE
+
+
+def _runs_for(thread: threading.Thread, sip: Any) -> bool:
+    """Return whether thread is one of sip's Timers (its receive loop, a registration)."""
+    function = getattr(thread, "function", None)
+    return getattr(function, "__self__", None) is sip and thread is not threading.current_thread()

@@ -36,7 +36,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -72,7 +72,9 @@ class PublishTarget:
     prefix: str = ""  # "" or "folder/" inside the bucket
     endpoint_url: str | None = None  # None: AWS itself
     region: str | None = None
-    access_key_id: str | None = None  # None: boto3's own chain (instance role, ~/.aws)
+    # None: boto3's own chain (instance role, ~/.aws). Not a secret alone, but never shown: with
+    # the secret it signs, and it names the account.
+    access_key_id: str | None = field(default=None, repr=False)
     secret_access_key: Secret | None = None
     session_token: Secret | None = None
     addressing: str = "auto"
@@ -82,6 +84,16 @@ class PublishTarget:
     def url(self) -> str:
         """Return the s3:// address (no keys in it)."""
         return f"s3://{self.bucket}/{self.prefix}"
+
+    def credentials(self) -> tuple[str, ...]:
+        """Return the key id, secret and session token given (AWS_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), for keeping them out of the logs."""
+        given = (
+            self.access_key_id,
+            self.secret_access_key.get() if self.secret_access_key else None,
+            self.session_token.get() if self.session_token else None,
+        )
+        return tuple(value for value in given if value)
 
     @property
     def where(self) -> str:

@@ -1,6 +1,7 @@
 """Clean-up rules for extracted text: pure functions, table-tested.
 
-- control characters and markup never reach titles or bodies;
+- control characters, private-use characters (tingbao's own marks in spoken text, meaningless
+  in print: chinese/characters.py) and markup never reach titles or bodies;
 - white space is folded; full-width spaces become plain ones;
 - ASCII , ; : ? ! next to Chinese text become their Chinese forms (，；：？！), as the print
   would set them; between Latin letters and digits (1,000, 10:30, URLs) they stay;
@@ -17,8 +18,11 @@ import re
 from collections.abc import Iterable, Sequence
 
 from tingbao.chinese import sentences
+from tingbao.chinese.characters import PRIVATE_USE
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff\ufffe]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff\ufffe" + PRIVATE_USE + "]"
+)
 _TAG = re.compile(
     r"<\s*(script|style)\b.*?<\s*/\s*\1\s*>|<!--.*?-->|</?[a-zA-Z][^<>]*>", re.S | re.I
 )
@@ -52,11 +56,11 @@ def strip_markup(text: str) -> str:
 
 
 def clean_line(line: str) -> str:
-    """Remove control characters and markup, fold white space, set punctuation in Chinese form
-    next to Chinese text, strip the ends."""
+    """Remove control and private-use characters and markup, fold white space, set punctuation in
+    Chinese form next to Chinese text, strip the ends."""
     line = _CONTROL.sub("", line)
     line = strip_markup(line)
-    line = _CONTROL.sub("", line)  # entities may have decoded to control characters
+    line = _CONTROL.sub("", line)  # entities may have decoded to such characters (&#xe000;)
     return chinese_punctuation(_SPACES.sub(" ", line)).strip()
 
 

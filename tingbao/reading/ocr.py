@@ -7,7 +7,9 @@ detector's box); a line the detector ran across a column gutter comes as one fra
 The child gets TINGBAO_PDF_TIMEOUT seconds to open the file and load the models, then
 TINGBAO_OCR_PAGE_TIMEOUT seconds for each page it reads (the budget grows once it says how many),
 and TINGBAO_OCR_MEMORY_MB of address space. It reports each page on stderr; on a terminal that
-drives a progress bar.
+drives a progress bar. More pages to read than TINGBAO_MAX_PAGES are refused before the first is
+rendered. When the process stops, the child is killed (children.cancel) and ReadingCancelledError
+is raised instead of a verdict on the file.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ from tingbao.paper.errors import (
     PdfEncryptedError,
 )
 from tingbao.paper.notices import ReadingWarning
+from tingbao.reading import children
 from tingbao.reading.geometry import Box, Fragment, PageText
+from tingbao.reading.pdf import too_many_pages
 from tingbao.reading.settings import ReadingSettings
 
 log = logging.getLogger(__name__)
@@ -106,6 +110,7 @@ def _run_child(
         str(reading.ocr_memory_mb),
         f"{base_s:g}",
         f"{page_s:g}",
+        str(reading.max_pages),
         *arguments[2:],
     ]
     # Fewer malloc arenas: onnxruntime's threads would each reserve 64 MB of address space.
@@ -114,10 +119,7 @@ def _run_child(
     start = time.monotonic()
     budget = base_s + page_s  # until the child says how many pages it reads
     out, err = bytearray(), bytearray()
-    with (
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as child,
-        selectors.DefaultSelector() as selector,
-    ):
+    with children.running(command, env) as child, selectors.DefaultSelector() as selector:
         assert child.stdout is not None and child.stderr is not None
         selector.register(child.stdout, selectors.EVENT_READ, out)
         selector.register(child.stderr, selectors.EVENT_READ, err)
@@ -185,6 +187,8 @@ def _refuse(result: dict[str, Any], reading: ReadingSettings, what: str) -> None
             f"reading {what} by OCR needed more than {reading.ocr_memory_mb} MB of memory: "
             "send a smaller image, or raise TINGBAO_OCR_MEMORY_MB"
         )
+    if kind == "too_many_pages":
+        raise too_many_pages(int(detail or "0"), reading.max_pages)
     if kind == "pages":
         raise ValueError(f"ocr_pdf: {detail}")
     raise ImageError(f"{what} cannot be read by OCR: send it again as a PDF, JPEG or PNG")

@@ -8,11 +8,13 @@ to stderr as lines "page DONE/TOTAL" (first "page 0/TOTAL" once the file is open
 can show a bar and scale its time limit.
 
 Usage: python -m tingbao.reading.ocr_extract pdf|image FILE MEMORY_MB BASE_SECONDS PAGE_SECONDS
-       [PAGES]   (PAGES: 1-based page numbers, comma-separated; all pages when absent)
+       MAX_PAGES [PAGES]   (PAGES: 1-based page numbers, comma-separated; all pages when absent;
+       more than MAX_PAGES to read is refused before any page is rendered)
 Output: {"ok": true, "page_count": N, "pages": [{"number", "width", "height", "lines":
 [[x0, top, x1, bottom, size, text, score], ...]}]} with pixel coordinates (origin top left) of
 the rendered page or of the upright image; or {"ok": false, "error": KIND, "detail": ...} with
-KIND one of encrypted, corrupt, not_image, damaged, too_large, memory, pages.
+KIND one of encrypted, corrupt, not_image, damaged, too_large, memory, pages (no such page),
+too_many_pages (detail: the count).
 """
 
 from __future__ import annotations
@@ -240,9 +242,11 @@ def read_image(path: str, engine: Callable[[], Any]) -> dict[str, Any]:
     }
 
 
-def _pdf_pages(document: Any, wanted: Sequence[int] | None) -> list[int]:
+def _pdf_pages(document: Any, wanted: Sequence[int] | None, max_pages: int) -> list[int]:
     count = len(document)
     numbers = list(wanted) if wanted else list(range(1, count + 1))
+    if len(numbers) > max_pages:
+        raise Refusal("too_many_pages", str(len(numbers)))
     bad = [n for n in numbers if not 1 <= n <= count]
     if bad:
         raise Refusal("pages", f"no page {bad[0]} in a document of {count}")
@@ -250,7 +254,11 @@ def _pdf_pages(document: Any, wanted: Sequence[int] | None) -> list[int]:
 
 
 def read_pdf(
-    path: str, engine: Callable[[], Any], wanted: Sequence[int] | None, page_seconds: float
+    path: str,
+    engine: Callable[[], Any],
+    wanted: Sequence[int] | None,
+    page_seconds: float,
+    max_pages: int,
 ) -> dict[str, Any]:
     """Render the wanted pages of a PDF at PDF_DPI (at most MAX_SIDE) and OCR each."""
     import pypdfium2 as pdfium
@@ -262,7 +270,7 @@ def read_pdf(
         kind = "encrypted" if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD else "corrupt"
         raise Refusal(kind, str(exc)) from None
     try:
-        numbers = _pdf_pages(document, wanted)
+        numbers = _pdf_pages(document, wanted, max_pages)
         # From here on the CPU budget scales with the pages, as the parent's clock does.
         used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
         _cpu_limit(used + len(numbers) * page_seconds * _threads() + 5)
@@ -288,7 +296,9 @@ def read_pdf(
         document.close()
 
 
-def run(mode: str, path: str, wanted: Sequence[int] | None, page_seconds: float) -> dict[str, Any]:
+def run(
+    mode: str, path: str, wanted: Sequence[int] | None, page_seconds: float, max_pages: int
+) -> dict[str, Any]:
     """Read the file; return the JSON-ready result or an error kind."""
     engine_cache: list[Any] = []
 
@@ -300,7 +310,7 @@ def run(mode: str, path: str, wanted: Sequence[int] | None, page_seconds: float)
     try:
         if mode == "image":
             return read_image(path, engine)
-        return read_pdf(path, engine, wanted, page_seconds)
+        return read_pdf(path, engine, wanted, page_seconds, max_pages)
     except Refusal as exc:
         kind, detail = exc.args
         return {"ok": False, "error": kind, "detail": str(detail)[:300]}
@@ -320,13 +330,14 @@ def main() -> None:
     # under ~/.cache) unless it is set before the library loads.
     mode, path = sys.argv[1], sys.argv[2]
     memory_mb, base_s, page_s = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
-    wanted = [int(n) for n in sys.argv[6].split(",")] if len(sys.argv) > 6 else None
+    max_pages = int(sys.argv[6])
+    wanted = [int(n) for n in sys.argv[7].split(",")] if len(sys.argv) > 7 else None
     pages = len(wanted) if wanted else 1
     _limit(memory_mb, (base_s + pages * page_s) * _threads() + 5)
     # Only the JSON goes to stdout: anything a library prints lands on stderr.
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    result = run(mode, path, wanted, page_s)
+    result = run(mode, path, wanted, page_s, max_pages)
     out.write(json.dumps(result, ensure_ascii=False))
     out.flush()
 

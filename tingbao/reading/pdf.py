@@ -2,7 +2,9 @@
 layout analysis (columns, regions, roles, reading order) into blocks.
 
 A page with no text layer (a scan exported as PDF) is rendered and read by OCR; its boxes are scaled
-to the page's points so text pages and scanned pages of one file are measured alike.
+to the page's points so text pages and scanned pages of one file are measured alike. A document of
+more pages than TINGBAO_MAX_PAGES is refused by the child before it reads any page, so a file of
+ten thousand blank pages never reaches OCR.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from tingbao.paper.errors import (
     PdfCorruptError,
     PdfEncryptedError,
     PdfTimeoutError,
+    TooManyPagesError,
 )
 from tingbao.paper.notices import ReadingWarning
 from tingbao.paper.settings import PaperSettings
+from tingbao.reading import children
 from tingbao.reading.formats import Extracted
 from tingbao.reading.geometry import Box, Fragment, PageText, is_bold_font
 from tingbao.reading.layout import read_pages
@@ -39,11 +43,21 @@ def _page(number: int, raw: dict[str, Any]) -> PageText:
     return PageText(number, raw["width"], raw["height"], fragments)
 
 
+def too_many_pages(count: int, limit: int) -> TooManyPagesError:
+    """Return the refusal of a document with more pages than the limit."""
+    return TooManyPagesError(
+        f"the PDF has {count} pages, over the limit of {limit}: "
+        "split it into smaller files, or raise TINGBAO_MAX_PAGES"
+    )
+
+
 def run_extractor(
-    path: Path, timeout_s: float, memory_mb: int
+    path: Path, timeout_s: float, memory_mb: int, max_pages: int = ReadingSettings.max_pages
 ) -> tuple[list[PageText], dict[int, int]]:
     """Extract the positioned words of each page in a child process under time and memory
-    limits; also return, by page, how many characters set at an angle were left out."""
+    limits; also return, by page, how many characters set at an angle were left out.
+
+    A document of more than max_pages pages is refused before any page is read."""
     command = [
         sys.executable,
         "-m",
@@ -51,16 +65,20 @@ def run_extractor(
         str(path),
         str(memory_mb),
         str(max(1, int(timeout_s) + 1)),
+        str(max_pages),
     ]
+    with children.running(command) as child:
+        try:
+            stdout, _ = child.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise PdfTimeoutError(
+                f"reading the PDF took longer than {timeout_s:g} s: it may be damaged; "
+                "export it again or send the text instead"
+            ) from None
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout_s, check=False)
-    except subprocess.TimeoutExpired:
-        raise PdfTimeoutError(
-            f"reading the PDF took longer than {timeout_s:g} s: it may be damaged; "
-            "export it again or send the text instead"
-        ) from None
-    try:
-        result: dict[str, Any] = json.loads(done.stdout.decode("utf-8"))
+        result: dict[str, Any] = json.loads(stdout.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise PdfTimeoutError(
             "reading the PDF ran out of time or memory: it may be damaged; "
@@ -70,6 +88,8 @@ def run_extractor(
         kind = result.get("error")
         if kind == "encrypted":
             raise PdfEncryptedError("the PDF is protected by a password: send it without one")
+        if kind == "pages":
+            raise too_many_pages(int(result.get("detail", "0")), max_pages)
         if kind == "memory":
             raise PdfTimeoutError(
                 f"reading the PDF needed more than {memory_mb} MB of memory: send the text instead"
@@ -105,7 +125,9 @@ def _unreadable(page: PageText) -> bool:
 
 def read_pdf(path: Path, data: bytes, paper: PaperSettings, reading: ReadingSettings) -> Extracted:
     """Read a PDF: its text layer where it has one, OCR where it has none; then layout analysis."""
-    pages, rotated = run_extractor(path, reading.pdf_timeout_s, reading.pdf_memory_mb)
+    pages, rotated = run_extractor(
+        path, reading.pdf_timeout_s, reading.pdf_memory_mb, reading.max_pages
+    )
     warnings: list[str] = [
         ReadingWarning(
             notices.TEXT_AT_AN_ANGLE,

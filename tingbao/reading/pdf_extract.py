@@ -2,8 +2,10 @@
 
 Read with PDFium (pypdfium2), about fifteen times faster than pdfminer on print pages. PDF parsers
 have had hangs and CVEs, so this runs in its own process under a memory and CPU limit
-set before the parser is imported; the parent kills it when it takes too long.
-Usage: python -m tingbao.reading.pdf_extract FILE MEMORY_MB CPU_SECONDS
+set before the parser is imported; the parent kills it when it takes too long. A document of
+more than MAX_PAGES pages is refused before any page is read (PDFium counts them from the page
+tree, without loading a page).
+Usage: python -m tingbao.reading.pdf_extract FILE MEMORY_MB CPU_SECONDS MAX_PAGES
 """
 
 from __future__ import annotations
@@ -116,14 +118,19 @@ def page_words(page: Any) -> tuple[list[list[Any]], int]:
     return [w for w in words if w[0]], rotated
 
 
-def extract(path: str) -> dict[str, Any]:
-    """Return the fragments of every page, or an error kind: encrypted, corrupt, memory."""
+def extract(path: str, max_pages: int) -> dict[str, Any]:
+    """Return the fragments of every page, or an error kind: encrypted, corrupt, memory, or
+    pages (more than max_pages; the detail is the count)."""
     import pypdfium2 as pdfium
 
     pages: list[dict[str, Any]] = []
     try:
         document = pdfium.PdfDocument(path, password="")
-        for index in range(len(document)):
+        count = len(document)
+        if count > max_pages:
+            document.close()
+            return _error("pages", str(count))
+        for index in range(count):
             page = document[index]
             width, height = page.get_size()
             words, rotated = page_words(page)
@@ -142,8 +149,9 @@ def extract(path: str) -> dict[str, Any]:
 
 def main() -> None:
     path, memory_mb, cpu_seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    max_pages = int(sys.argv[4])
     _limit(memory_mb, cpu_seconds)
-    result = extract(path)
+    result = extract(path, max_pages)
     sys.stdout.write(json.dumps(result, ensure_ascii=False))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -10,11 +12,12 @@ from pathlib import Path
 from tingbao.chinese.dates import chinese_date, written_month
 from tingbao.paper import notices
 from tingbao.paper.errors import EmptyInputError, InputError, NoArticlesError, TooLargeError
-from tingbao.paper.model import Article, Issue, make_article_id, make_issue_id
+from tingbao.paper.model import Article, Issue, article_ids, make_issue_id, undated_key
 from tingbao.paper.notices import ReadingWarning
 from tingbao.paper.settings import PaperSettings
+from tingbao.reading import children
 from tingbao.reading.cleanup import compile_patterns
-from tingbao.reading.dates import resolve_published
+from tingbao.reading.dates import DEFAULT_DAYS_AHEAD, resolve_published
 from tingbao.reading.formats import Extracted, InputFormat, accepted_text, format_for
 from tingbao.reading.geometry import PageText, Region
 from tingbao.reading.segment import Segmented, segment
@@ -38,17 +41,37 @@ class ReadResult:
     issue: Issue
     warnings: tuple[str, ...] = ()
     layout: PagesSeen | None = None
+    undated: bool = False  # no date found: published on the day received (see build_issue)
 
 
 def _read_bytes(path: Path, limit: int, formats: Sequence[InputFormat]) -> bytes:
+    """Return the file's bytes, refusing before reading anything what is not a regular file or
+    is over the limit; never more than `limit` bytes are read, even from a file still growing."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         raise InputError("no such file") from None
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}") from None
-    if path.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise InputError(f"this is a folder, not a file: send a {accepted_text(formats)} file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file (a pipe or a device): send the file itself")
+    _check_size(info.st_size, limit)
+    try:
+        # O_NONBLOCK: a pipe put in the file's place meanwhile must not hang the reader.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as source:
+        if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+            raise InputError("not a regular file (a pipe or a device): send the file itself")
+        data = source.read(limit + 1)
+    _check_size(len(data), limit)
+    return data
+
+
+def _check_size(size: int, limit: int) -> None:
     if size > limit:
         raise TooLargeError(
             f"the file is {size / 1048576:.1f} MB, over the {limit / 1048576:g} MB limit: "
@@ -56,13 +79,13 @@ def _read_bytes(path: Path, limit: int, formats: Sequence[InputFormat]) -> bytes
         )
     if size == 0:
         raise EmptyInputError("the file is empty: it holds no text")
-    return path.read_bytes()
 
 
 def read_file(
     path: Path, paper: PaperSettings, reading: ReadingSettings
 ) -> tuple[InputFormat, Extracted]:
     """Return the file's format and what its reader (chosen by the formats table) found in it."""
+    children.check()  # the process is stopping: no new file is started, this one stays
     data = _read_bytes(path, reading.max_input_bytes, reading.formats)
     fmt = format_for(path, data, reading.formats)
     return fmt, fmt.load_reader()(path, data, paper, reading)
@@ -80,30 +103,33 @@ def _issue_title(paper_name: str, published: date, day_known: bool) -> str:
 
 
 def build_issue(
-    segmented: Segmented, paper: PaperSettings, published: date, day_known: bool = True
+    segmented: Segmented,
+    paper: PaperSettings,
+    published: date,
+    day_known: bool = True,
+    undated: bool = False,
 ) -> Issue:
-    """Give the segmented articles their stable ids and wrap them in an Issue."""
-    issue_id = make_issue_id(paper.slug, published)
-    articles: list[Article] = []
-    seen: set[str] = set()
-    for draft in segmented.articles:
-        article_id = make_article_id(issue_id, draft.title)
-        repeat = 1
-        while article_id in seen:
-            repeat += 1
-            article_id = make_article_id(issue_id, f"{draft.title}#{repeat}")
-        seen.add(article_id)
-        articles.append(
-            Article(
-                id=article_id,
-                title=draft.title,
-                kicker=draft.kicker,
-                subtitle=draft.subtitle,
-                kind=draft.kind,
-                sections=tuple(draft.sections),
-                captions=tuple(draft.captions),
-            )
+    """Give the segmented articles their stable ids and wrap them in an Issue.
+
+    A dated issue's id is the paper and date, so a corrected file of that date replaces it. An
+    undated one (`undated`: published on the day received) adds a key from its titles, so two
+    different undated issues received the same day are two issues (model.py); the pipeline
+    recognises an undated correction and gives it the stored issue's id.
+    """
+    titles = [draft.title for draft in segmented.articles]
+    issue_id = make_issue_id(paper.slug, published, undated_key(titles) if undated else None)
+    articles = [
+        Article(
+            id=article_id,
+            title=draft.title,
+            kicker=draft.kicker,
+            subtitle=draft.subtitle,
+            kind=draft.kind,
+            sections=tuple(draft.sections),
+            captions=tuple(draft.captions),
         )
+        for article_id, draft in zip(article_ids(issue_id, titles), segmented.articles, strict=True)
+    ]
     return Issue(
         id=issue_id,
         paper=paper.slug,
@@ -120,24 +146,38 @@ def read_issue(
     reading: ReadingSettings,
     published: date | None = None,
     received: date | None = None,
+    days_ahead: int = DEFAULT_DAYS_AHEAD,
 ) -> ReadResult:
     """Read, decode, clean and segment a file into an Issue, or raise an InputError.
 
     `received` is the day the file came in (None: today in the paper's time zone); a file whose
-    name and text hold no date is published on it.
+    name and text hold no date is published on it. A date given or in the file name more than
+    `days_ahead` days after today refuses the file (FutureDateError).
     """
     fmt, extracted = read_file(path, paper, reading)
     blocks, text = extracted.blocks, extracted.text
     if not blocks:
         raise EmptyInputError("no text is left once the masthead and boilerplate are removed")
-    segmented = segment(blocks, compile_patterns(reading.masthead_patterns))
+    segmented = segment(blocks, compile_patterns(reading.masthead_patterns), reading.lengths)
     if not segmented.articles:
         raise NoArticlesError(
             "no article title was found: put each title on its own line, "
             "or use Markdown with # before each title"
         )
     warnings = [*extracted.warnings, *segmented.warnings]
-    when = resolve_published(published, path.name, text, received)
+    when = resolve_published(published, path.name, text, received, days_ahead=days_ahead)
+    if when.impossible is not None:
+        impossible = (
+            f"the date {when.impossible!r} in the file name is not a real day: not taken; "
+            "correct it in the file name or give --published YYYY-MM-DD"
+        )
+        warnings.append(ReadingWarning(notices.DATE_IMPOSSIBLE, impossible, when.impossible))
+    if when.future_in_text is not None:
+        ahead = (
+            f"the date {when.future_in_text.isoformat()} in the text is more than {days_ahead} "
+            "days after today: not taken as the publication date"
+        )
+        warnings.append(ReadingWarning(notices.DATE_FUTURE_IN_TEXT, ahead))
     if when.source == "received":
         undated = (
             f"no publication date in the file name or text: published on "
@@ -152,5 +192,6 @@ def read_issue(
         )
         warnings.append(ReadingWarning(notices.DATE_GUESSED, guessed))
     layout = PagesSeen(fmt.kind, fmt.name, extracted.pages, extracted.regions)
-    issue = build_issue(segmented, paper, when.value, when.day_known)
-    return ReadResult(issue, tuple(warnings), layout)
+    no_date = when.source == "received"
+    issue = build_issue(segmented, paper, when.value, when.day_known, no_date)
+    return ReadResult(issue, tuple(warnings), layout, no_date)

@@ -6,6 +6,11 @@ opens a new article when it comes first, when it has two or more lines (kicker a
 the paragraph after it reads as a news lead (opens with a date or 近日, or a purpose clause 为…，
 followed by a date); otherwise it is a section heading. After a "简讯" line, each title line opens a
 brief of its own. The closing box becomes the issue's contact and never appears in a body.
+
+Length limits (TextLimits, from TINGBAO_MAX_PARAGRAPH_CHARS and TINGBAO_MAX_ARTICLE_CHARS) refuse
+a file whose paragraph or article is too long to be read aloud and kept: a paragraph is refused
+as soon as rejoining makes it longer than its limit, so a file of endless unfinished lines costs
+no more than one paragraph at the limit; an article once it is complete.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tingbao.paper import notices
+from tingbao.paper.errors import TooLongError
 from tingbao.paper.model import ArticleKind, Contact, Section
 from tingbao.paper.notices import ReadingWarning
 from tingbao.reading.blocks import HEADLINE_ROLES, Block
 from tingbao.reading.cleanup import continues_into_next, join_fragments, looks_like_heading
 from tingbao.reading.contact import find_contact_start, parse_contact
+from tingbao.reading.settings import TextLimits
 
 _DATE = r"(?:\d{4}年)?\d{1,2}月\d{1,2}日|近日|日前|昨天|昨日|今天|今日|本周|上周|\d{1,2}日"
 LEAD = re.compile(rf"^(?:{_DATE})|^为.{{1,120}}?[，,]\s*(?:{_DATE})")
@@ -85,8 +92,25 @@ def _is_heading_block(block: Block) -> bool:
     return block.role != "para"
 
 
-def rejoin_blocks(blocks: Sequence[Block]) -> list[Block]:
-    """Rejoin body paragraphs that a page break split (never headings or given titles)."""
+QUOTE_CHARS = 12  # of a text quoted in a refusal, so the editor can find it
+DEFAULT_LIMITS = TextLimits()
+
+
+def _opening(text: str) -> str:
+    return "「" + (text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…") + "」"
+
+
+def too_long_paragraph(text: str, limit: int) -> TooLongError:
+    """Return the refusal of a paragraph longer than the limit (quoting how it opens)."""
+    return TooLongError(
+        f"the paragraph opening {_opening(text)} is over {limit} characters: break it into "
+        "paragraphs (a line each), or raise TINGBAO_MAX_PARAGRAPH_CHARS"
+    )
+
+
+def rejoin_blocks(blocks: Sequence[Block], max_chars: int | None = None) -> list[Block]:
+    """Rejoin body paragraphs that a page break split (never headings or given titles); raise
+    TooLongError once a paragraph is longer than max_chars (None: no limit)."""
     joined: list[Block] = []
     for block in blocks:
         previous = joined[-1] if joined else None
@@ -99,7 +123,32 @@ def rejoin_blocks(blocks: Sequence[Block]) -> list[Block]:
             joined[-1] = Block(join_fragments(previous.text, block.text), previous.role)
         else:
             joined.append(block)
+        last = joined[-1]
+        if max_chars is not None and last.role in (None, "para") and len(last.text) > max_chars:
+            raise too_long_paragraph(last.text, max_chars)
     return joined
+
+
+def article_chars(article: DraftArticle) -> int:
+    """Return how many characters an article reads: its headlines, headings and paragraphs."""
+    heads = [article.title, article.kicker or "", article.subtitle or ""]
+    heads += [s.heading or "" for s in article.sections]
+    return sum(map(len, heads)) + sum(map(len, article.paragraphs))
+
+
+def check_lengths(articles: Sequence[DraftArticle], limits: TextLimits) -> None:
+    """Raise TooLongError for the first article, or paragraph, longer than its limit."""
+    for article in articles:
+        for paragraph in article.paragraphs:
+            if len(paragraph) > limits.paragraph_chars:
+                raise too_long_paragraph(paragraph, limits.paragraph_chars)
+        length = article_chars(article)
+        if length > limits.article_chars:
+            raise TooLongError(
+                f"the article {_opening(article.title)} is {length} characters long, over the "
+                f"limit of {limits.article_chars}: split it into several articles, or raise "
+                "TINGBAO_MAX_ARTICLE_CHARS"
+            )
 
 
 def _opens_article(
@@ -163,10 +212,15 @@ def drop_masthead(blocks: Sequence[Block], patterns: Sequence[re.Pattern[str]]) 
     return kept
 
 
-def segment(blocks: Sequence[Block], masthead: Sequence[re.Pattern[str]] = ()) -> Segmented:
-    """Split cleaned blocks into articles and the contact box."""
+def segment(
+    blocks: Sequence[Block],
+    masthead: Sequence[re.Pattern[str]] = (),
+    limits: TextLimits = DEFAULT_LIMITS,
+) -> Segmented:
+    """Split cleaned blocks into articles and the contact box; raise TooLongError for a
+    paragraph or article over its limit."""
     body, contact = split_contact(blocks)
-    body = rejoin_blocks(drop_masthead(body, masthead))
+    body = rejoin_blocks(drop_masthead(body, masthead), limits.paragraph_chars)
     articles: list[DraftArticle] = []
     current: DraftArticle | None = None
     in_briefs = False
@@ -224,4 +278,5 @@ def segment(blocks: Sequence[Block], masthead: Sequence[re.Pattern[str]] = ()) -
             continue
         article.sections = list(sections)
         complete.append(article)
+    check_lengths(complete, limits)
     return Segmented(tuple(complete), contact, tuple(warnings))

@@ -3,6 +3,10 @@
 A stage is done for an issue when its recorded input hash equals the hash of what it would work on
 now; a corrected issue changes the hash and so makes the stage due again.
 
+A stage that failed for an issue (a bug or a bad file in one issue's audio, say) is recorded in
+stage_failures with its reason and how many times it failed, so `tingbao show` and operators can
+see why an issue is not published whole; marking the stage done clears it.
+
 Articles are found through the full-text index of search_index.py: `save_issue` indexes an
 issue's articles in the transaction that stores them.
 """
@@ -71,6 +75,27 @@ class StageRow(Base):
     stage: Mapped[str] = mapped_column(String(40), primary_key=True)
     input_hash: Mapped[str] = mapped_column(String(64))
     done_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StageFailureRow(Base):
+    __tablename__ = "stage_failures"
+
+    issue_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(40), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(Integer)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class StageFailure:
+    """Why a stage last failed for an issue, and how many times in a row it has."""
+
+    issue_id: str
+    stage: str
+    reason: str
+    attempts: int
+    failed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -266,8 +291,13 @@ class IssueStore:
             return row is not None and row.input_hash == input_hash
 
     def mark_stage(self, issue_id: str, stage: str, input_hash: str) -> None:
-        """Record that stage is done for this input."""
+        """Record that stage is done for this input (and no longer failing)."""
         with self.db.session() as session:
+            session.execute(
+                delete(StageFailureRow).where(
+                    StageFailureRow.issue_id == issue_id, StageFailureRow.stage == stage
+                )
+            )
             row = session.get(StageRow, (issue_id, stage))
             if row is None:
                 session.add(
@@ -278,6 +308,39 @@ class IssueStore:
             else:
                 row.input_hash = input_hash
                 row.done_at = self.clock()
+
+    def mark_failed(self, issue_id: str, stage: str, reason: str) -> StageFailure:
+        """Record that stage failed for an issue, and why (one line, cut to 500 characters)."""
+        line = " ".join(reason.split())[:500]
+        with self.db.session() as session:
+            row = session.get(StageFailureRow, (issue_id, stage))
+            if row is None:
+                row = StageFailureRow(issue_id=issue_id, stage=stage, attempts=0)
+                session.add(row)
+            row.reason = line
+            row.attempts += 1
+            row.failed_at = self.clock()
+            return StageFailure(issue_id, stage, line, row.attempts, row.failed_at)
+
+    def failures(self, issue_id: str | None = None) -> list[StageFailure]:
+        """Return the stages failing now (of one issue, or of all), most recent first."""
+        query = select(StageFailureRow).order_by(StageFailureRow.failed_at.desc())
+        if issue_id is not None:
+            query = query.where(StageFailureRow.issue_id == issue_id)
+        with self.db.session() as session:
+            return [
+                StageFailure(r.issue_id, r.stage, r.reason, r.attempts, r.failed_at)
+                for r in session.scalars(query)
+            ]
+
+    def published_between(self, paper: str, first: date, last: date) -> list[tuple[Issue, str]]:
+        """Return a paper's issues published from first to last (inclusive), each with the name
+        of the file it came from."""
+        with self.db.session() as session:
+            query = select(IssueRow.data, IssueRow.source_name).where(
+                IssueRow.paper == paper, IssueRow.published.between(first, last)
+            )
+            return [(issue_from_dict(data), name) for data, name in session.execute(query)]
 
     def stages(self, issue_id: str) -> dict[str, str]:
         """Return stage name -> input hash for an issue."""

@@ -9,14 +9,37 @@ subscriber).
 A deployment may serve several papers: each has its own `PaperWork` (audio in its voice, its site
 in its folder of public/, its notifications and channel), its own inbox folder, and its own
 site stage, so a new issue of one paper rebuilds only that paper's files.
+
+One bad file or issue never stops the paper. In the inbox each file is read, stored and moved on
+its own: a file the reader refuses goes to failed/ with its reason, a bug while reading does too,
+a failure to store leaves the file for the next pass, and the pass goes on with the next file.
+Files are taken oldest first, one at a time; each read is bounded by the reader's size limit and
+its child processes' time limits, and a pass stops taking new files once it has read for an inbox
+interval (TINGBAO_INBOX_INTERVAL), so the files stored so far reach the feeds now and the rest
+are read in the next pass. A file still being written waits for the settle time (inbox.py).
+
+In the stages, each issue's work (its audio, its notification, telling the channel) runs on its
+own: a failure is logged, recorded with its reason (IssueStore.mark_failed, table
+stage_failures), leaves that stage due so the next pass retries it, and the pass goes on with the
+other issues and with the feeds and pages. A paper's failing site build is recorded the same way
+and does not stop the other papers.
+
+An undated issue (published on the day received; its id carries a key from its titles, see
+paper/model.py) is a correction of a stored undated issue of the same paper received up to
+`UNDATED_WINDOW_DAYS` before when at least half of that issue's titles are in it
+(`undated_correction_of`): it then takes that issue's id and date and replaces it, as a dated
+correction does. Otherwise it is a new issue, even when its file name is the same (newsrooms
+reuse names like 扫描.pdf); a corrected undated file that changes most titles is a new issue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,14 +49,21 @@ from tingbao.audio.plan import issues_with_dropped
 from tingbao.audio.settings import AudioSettings
 from tingbao.chinese.lexicon import Lexicon
 from tingbao.paper.errors import InputError
-from tingbao.paper.model import Issue, short_hash
+from tingbao.paper.model import Issue, is_undated_id, short_hash, with_issue_id
 from tingbao.paper.settings import PaperSettings
-from tingbao.reading.dates import day_of
-from tingbao.reading.reader import read_issue
+from tingbao.reading.dates import day_of, today
+from tingbao.reading.reader import ReadResult, read_issue
 from tingbao.store.assets import Asset, AssetStore
 from tingbao.store.issues import IssueStore
 from tingbao.worker.faults import Faults
-from tingbao.worker.inbox import InboxFile, move_done, move_failed, pending_files
+from tingbao.worker.inbox import (
+    InboxFile,
+    move_done,
+    move_failed,
+    scan_inbox,
+    shown,
+    stat_changed,
+)
 from tingbao.worker.progress import NoProgress, StageProgress
 from tingbao.worker.settings import Settings
 
@@ -44,6 +74,7 @@ STAGE_FEEDS = "feeds"
 STAGE_NOTIFIED = "notified"
 STAGE_SHOWN = "shown"  # the published content the channel was last told about
 SITE = "_site"  # the pseudo-issue whose stages are the site-wide ones (one per paper)
+UNDATED_WINDOW_DAYS = 7  # how far back a corrected undated file finds the issue it corrects
 
 
 class AudioMaker(Protocol):
@@ -85,11 +116,14 @@ class RunReport:
 
     stored: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # file names moved to failed/
+    waiting: list[str] = field(default_factory=list)  # file names left in the inbox for later
     audio: list[str] = field(default_factory=list)
     audio_failed: list[str] = field(default_factory=list)
     site_built: bool = False
+    site_failed: list[str] = field(default_factory=list)  # papers whose site build failed
     notified: dict[str, int] = field(default_factory=dict)
+    stage_failed: list[tuple[str, str]] = field(default_factory=list)  # (issue id, stage)
 
 
 def issue_words(issue: Issue, paper: PaperSettings) -> str:
@@ -123,17 +157,51 @@ def site_stage_owner(settings: Settings, paper: PaperSettings) -> str:
     return f"{SITE}:{paper.slug}" if settings.per_paper else SITE
 
 
-def routed_files(settings: Settings) -> list[tuple[InboxFile, PaperSettings | None]]:
-    """Return the inbox files with the paper each is for: a paper's folder's files are its own;
-    a file at the inbox's top level is the only paper's, or no paper's (None) with several."""
+Routed = list[tuple[InboxFile, PaperSettings | None]]
+
+
+def routed_files(settings: Settings) -> tuple[Routed, list[tuple[Path, str]]]:
+    """Return the inbox files with the paper each is for, and the entries the inbox refuses (a
+    link, a pipe, ...) with why: a paper's folder's files are its own; a file at the inbox's top
+    level is the only paper's, or no paper's (None) with several."""
     papers = settings.papers
     top = None if settings.per_paper and len(papers) > 1 else papers[0]
-    routed: list[tuple[InboxFile, PaperSettings | None]] = []
+    routed: Routed = []
+    refused: list[tuple[Path, str]] = []
+    folders: list[tuple[Path, PaperSettings | None]] = []
     if settings.per_paper:
-        for paper in papers:
-            routed.extend((item, paper) for item in pending_files(settings.paper_inbox(paper)))
-    routed.extend((item, top) for item in pending_files(settings.inbox_dir))
-    return routed
+        folders += [(settings.paper_inbox(paper), paper) for paper in papers]
+    folders.append((settings.inbox_dir, top))
+    for folder, paper in folders:
+        scan = scan_inbox(folder)
+        routed.extend((item, paper) for item in scan.files)
+        refused.extend(scan.refused)
+    return routed, refused
+
+
+def undated_correction_of(issue: Issue, stored: Sequence[Issue]) -> Issue | None:
+    """Return the stored undated issue a newly read undated issue corrects, or None (pure).
+
+    The same id (the same titles) is the same issue. Otherwise it corrects the stored undated
+    issue with which it shares the most titles, when it holds at least half of that issue's
+    titles; file names are not compared (newsrooms reuse names such as 扫描.pdf)."""
+    candidates = [s for s in stored if is_undated_id(s.id) and s.paper == issue.paper]
+    same = next((s for s in candidates if s.id == issue.id), None)
+    if same is not None:
+        return same
+    titles = {a.title for a in issue.articles}
+
+    def shared(other: Issue) -> int:
+        return len(titles & {a.title for a in other.articles})
+
+    best = max(candidates, key=lambda s: (shared(s), s.published, s.id), default=None)
+    if (
+        best is None
+        or not best.articles
+        or 2 * shared(best) < len({a.title for a in best.articles})
+    ):
+        return None
+    return best
 
 
 def site_input_hash(issues: list[Issue], found: Mapping[tuple[str, str], Asset]) -> str:
@@ -195,8 +263,12 @@ class Pipeline:
         faults: Faults | None = None,
         arrived: Callable[[Path], float] = arrival_time,
         lexicon: Callable[[], Lexicon] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock_ns: Callable[[], int] = time.time_ns,
     ) -> None:
         self.settings = settings
+        self.sleep = sleep  # waits for inbox files to settle (in the reading thread)
+        self.clock_ns = clock_ns  # wall clock, compared with the files' times
         self.lexicon = lexicon or Lexicon
         self.arrived = arrived  # when a file reached the inbox (epoch seconds)
         self.issues = issues
@@ -235,56 +307,140 @@ class Pipeline:
             return upgraded
 
     def _ingest(self, report: RunReport) -> None:
+        """Refuse what is not a file, wait for files still being written, then read and store
+        the rest one at a time, each on its own, for at most an inbox interval of reading."""
         settings = self.settings
-        for item, paper in routed_files(settings):
-            path = item.path
-            done_dir, failed_dir = path.parent / "done", path.parent / "failed"
-            if paper is None:
-                slugs = ", ".join(p.slug for p in settings.papers)
-                reason = f"several papers are served: put the file into inbox/<slug>/ ({slugs})"
-                move_failed(path, failed_dir, reason)
-                log.warning("inbox: %s failed: %s", path.name, reason)
-                report.failed.append(path.name)
-                continue
-            try:
-                # An undated file is published on the day it arrived in the inbox.
-                received = day_of(self.arrived(path))
-                result = read_issue(path, paper, settings.reading, received=received)
-            except InputError as exc:
-                target = move_failed(path, failed_dir, str(exc))
-                log.warning("inbox: %s failed: %s (moved to %s)", path.name, exc, target)
-                report.failed.append(path.name)
-                continue
-            except Exception as exc:  # a bug in a reader must not block the files after it
-                log.exception("inbox: %s could not be read (internal error)", path.name)
-                reason = f"internal error while reading ({exc.__class__.__name__}): report it"
-                target = move_failed(path, failed_dir, reason)
-                report.failed.append(path.name)
-                continue
-            for warning in result.warnings:
-                log.warning("inbox: %s: %s", path.name, warning)
-            saved = self.issues.save_issue(result.issue, path.name)
-            self.faults.crash_point("inbox.stored")
-            move_done(path, done_dir)
-            if saved.status == "unchanged":
-                log.info("inbox: %s is %s again, unchanged", path.name, saved.issue.id)
-                report.unchanged.append(saved.issue.id)
-            else:
+        routed, refused = routed_files(settings)
+        for path, reason in refused:
+            self._refuse(path, path.parent / "failed", reason, report)
+        budget = float(settings.inbox_interval_s)
+        started = time.monotonic()
+        taken = 0
+        for item, paper in self._settled(routed, report):
+            # At least one file a pass, so a pass always makes progress.
+            if taken and time.monotonic() - started > budget:
                 log.info(
-                    "inbox: %s %s %s (%d articles)",
-                    path.name,
-                    "stored" if saved.status == "new" else "corrected",
-                    saved.issue.id,
-                    len(saved.issue.articles),
+                    "inbox: read for %.0f s this pass; %s waits for the next",
+                    budget,
+                    shown(item.path.name),
                 )
-                report.stored.append(saved.issue.id)
+                report.waiting.append(item.path.name)
+                continue
+            taken += 1
+            self._ingest_file(item, paper, report)
+
+    def _settled(self, routed: Routed, report: RunReport) -> Routed:
+        """Return the files unchanged for the settle time, waiting (once, at most the settle
+        time) for those that changed more recently; a file that changed meanwhile is still being
+        written and is left in the inbox for the next pass."""
+        settle = self.settings.inbox_settle_s
+        now = self.clock_ns()
+        young = [item for item, _ in routed if item.age(now) < settle]
+        if not young:
+            return routed
+        self.sleep(max(0.0, min(settle, settle - min(item.age(now) for item in young))))
+        settled: Routed = []
+        for item, paper in routed:
+            if item in young and stat_changed(item, item.path):
+                log.info("inbox: %s is still being written; read next time", shown(item.path.name))
+                report.waiting.append(item.path.name)
+                continue
+            settled.append((item, paper))
+        return settled
+
+    def _refuse(self, path: Path, failed_dir: Path, reason: str, report: RunReport) -> None:
+        """Move a file to failed/ with its reason (never lets a failing move stop the pass)."""
+        try:
+            target = move_failed(path, failed_dir, reason)
+        except OSError as exc:
+            log.error(
+                "inbox: %s failed (%s) and could not be moved: %s", shown(path.name), reason, exc
+            )
+            return
+        log.warning(
+            "inbox: %s failed: %s (moved to %s)", shown(path.name), reason, shown(str(target))
+        )
+        report.failed.append(path.name)
+
+    def _ingest_file(self, item: InboxFile, paper: PaperSettings | None, report: RunReport) -> None:
+        """Read, store and move one inbox file; whatever goes wrong stays with this file."""
+        settings = self.settings
+        path = item.path
+        name = shown(path.name)
+        failed_dir = path.parent / "failed"
+        if paper is None:
+            slugs = ", ".join(p.slug for p in settings.papers)
+            reason = f"several papers are served: put the file into inbox/<slug>/ ({slugs})"
+            self._refuse(path, failed_dir, reason, report)
+            return
+        try:
+            # An undated file is published on the day it arrived in the inbox (never later
+            # than today: a file stamped in the future arrived today).
+            received = min(day_of(self.arrived(path)), today())
+            result = read_issue(
+                path,
+                paper,
+                settings.reading,
+                received=received,
+                days_ahead=settings.max_days_ahead,
+            )
+        except InputError as exc:
+            self._refuse(path, failed_dir, str(exc), report)
+            return
+        except Exception as exc:  # a bug in a reader must not block the files after it
+            log.exception("inbox: %s could not be read (internal error)", name)
+            reason = f"internal error while reading ({exc.__class__.__name__}): report it"
+            self._refuse(path, failed_dir, reason, report)
+            return
+        if stat_changed(item, path):
+            # Written to while it was read: what was read may be half of it.
+            log.info("inbox: %s changed while it was read; read again next time", name)
+            report.waiting.append(path.name)
+            return
+        for warning in result.warnings:
+            log.warning("inbox: %s: %s", name, warning)
+        try:
+            issue = self._identified(result)
+            saved = self.issues.save_issue(issue, path.name)
+            self.faults.crash_point("inbox.stored")
+            move_done(path, path.parent / "done")
+        except Exception:  # the store or the disk: the file stays and is read again next pass
+            log.exception("inbox: %s could not be stored; it stays in the inbox", name)
+            report.waiting.append(path.name)
+            return
+        if saved.status == "unchanged":
+            log.info("inbox: %s is %s again, unchanged", name, saved.issue.id)
+            report.unchanged.append(saved.issue.id)
+        else:
+            log.info(
+                "inbox: %s %s %s (%d articles)",
+                name,
+                "stored" if saved.status == "new" else "corrected",
+                saved.issue.id,
+                len(saved.issue.articles),
+            )
+            report.stored.append(saved.issue.id)
+
+    def _identified(self, result: ReadResult) -> Issue:
+        """Return the issue read, under the id of the stored undated issue it corrects, if any."""
+        issue = result.issue
+        if not result.undated:
+            return issue
+        first = issue.published - timedelta(days=UNDATED_WINDOW_DAYS)
+        stored = [i for i, _ in self.issues.published_between(issue.paper, first, issue.published)]
+        corrected = undated_correction_of(issue, stored)
+        if corrected is None or corrected.id == issue.id:
+            return issue
+        log.info("inbox: undated issue corrects %s (most titles the same)", corrected.id)
+        return with_issue_id(issue, corrected)
 
     async def _reconcile(self, report: RunReport) -> None:
         for work in self.papers:
             await self._reconcile_paper(work, report)
 
     async def _reconcile_paper(self, work: PaperWork, report: RunReport) -> None:
-        """Bring one paper's stages up to date: its audio, its site, its notifications."""
+        """Bring one paper's stages up to date: its audio, its site, its notifications; each
+        issue's failure stays with that issue (recorded, retried next pass)."""
         settings = self.settings
         # The single-paper layout keeps showing every stored issue, as it always did.
         issues = self.issues.recent_issues(paper=work.paper.slug if settings.per_paper else None)
@@ -295,34 +451,21 @@ class Pipeline:
             audio_hash = audio_input_hash(issue, settings.audio, work.paper, lexicon)
             done = earlier[issue.id] = self.issues.stages(issue.id)
             due = due_stages(done, audio_hash)
-            if STAGE_AUDIO in due:
-                readings = 2 * len(issue.articles) + 1  # normal and slow each, and the episode
-                try:
-                    with self.progress.task(f"audio {issue.id}", readings):
-                        # Dropped articles' audio goes only once the site no longer links it.
-                        await work.audio.render_issue(issue, remove_dropped=False)
-                except AudioError as exc:  # keep the issue due; the next pass retries
-                    log.error("audio for %s failed, will retry: %s", issue.id, exc)
-                    report.audio_failed.append(issue.id)
-                    continue
-                self.issues.mark_stage(issue.id, STAGE_AUDIO, audio_hash)
-                log.info("audio for %s is ready", issue.id)
-                report.audio.append(issue.id)
+            if STAGE_AUDIO in due and not await self._make_audio(work, issue, audio_hash, report):
+                continue
             if STAGE_NOTIFIED in due:
                 ready.append(issue)
         published = self.assets.for_issues(i.id for i in issues)
-        site_hash = site_input_hash(issues, published)
-        site = site_stage_owner(settings, work.paper)
-        if not self.issues.stage_done(site, STAGE_FEEDS, site_hash):
-            built = await asyncio.to_thread(work.build_site)
-            self.issues.mark_stage(site, STAGE_FEEDS, site_hash)
-            written = len(getattr(built, "written", ()))
-            log.info("%s: feeds and pages built: %d files written", work.paper.slug, written)
-            report.site_built = True
+        if not await self._build_site(work, issues, published, report):
+            return  # nothing is announced or told until the pages that show it are built
         # The site links no dropped article now; their audio can go (every pass, so a crash
         # between the build and this step is made good by the next one).
         for issue in issues_with_dropped(issues, published.values()):
-            removed = work.audio.remove_dropped(issue)
+            try:
+                removed = work.audio.remove_dropped(issue)
+            except Exception:  # this issue's files stay; the next pass removes them
+                log.exception("could not remove the audio dropped from %s", issue.id)
+                continue
             if removed:
                 log.info("removed %d audio files dropped from %s", len(removed), issue.id)
         newest = issues[0].id if issues else None
@@ -333,13 +476,76 @@ class Pipeline:
                 self.issues.mark_stage(issue.id, STAGE_NOTIFIED, "skipped")
                 log.info("back issue %s: no notification", issue.id)
                 continue
-            self.faults.crash_point("notify.before")
-            queued = work.notify(issue.id)
-            self.faults.crash_point("notify.after")
+            try:
+                self.faults.crash_point("notify.before")
+                queued = work.notify(issue.id)
+                self.faults.crash_point("notify.after")
+            except Exception as exc:  # the per-issue boundary: stays due, retried next pass
+                self._failed(issue.id, STAGE_NOTIFIED, exc, report)
+                continue
             self.issues.mark_stage(issue.id, STAGE_NOTIFIED, "1")
             report.notified[issue.id] = queued
             log.info("new issue %s: %d notifications queued", issue.id, queued)
         self._tell_revisions(work.revise, issues, earlier, published, report)
+
+    async def _make_audio(
+        self, work: PaperWork, issue: Issue, audio_hash: str, report: RunReport
+    ) -> bool:
+        """Make an issue's audio; False when it failed (recorded, due again next pass)."""
+        readings = 2 * len(issue.articles) + 1  # normal and slow each, and the episode
+        try:
+            with self.progress.task(f"audio {issue.id}", readings):
+                # Dropped articles' audio goes only once the site no longer links it.
+                await work.audio.render_issue(issue, remove_dropped=False)
+        except AudioError as exc:  # the voice is down: keep the issue due; the next pass retries
+            log.error("audio for %s failed, will retry: %s", issue.id, exc)
+            self.issues.mark_failed(issue.id, STAGE_AUDIO, str(exc))
+            report.audio_failed.append(issue.id)
+            return False
+        except Exception as exc:  # the per-issue boundary: one issue's bug never blocks others
+            self._failed(issue.id, STAGE_AUDIO, exc, report)
+            report.audio_failed.append(issue.id)
+            return False
+        self.issues.mark_stage(issue.id, STAGE_AUDIO, audio_hash)
+        log.info("audio for %s is ready", issue.id)
+        report.audio.append(issue.id)
+        return True
+
+    async def _build_site(
+        self,
+        work: PaperWork,
+        issues: list[Issue],
+        published: Mapping[tuple[str, str], Asset],
+        report: RunReport,
+    ) -> bool:
+        """Build a paper's feeds and pages when what they show changed; False when it failed."""
+        site_hash = site_input_hash(issues, published)
+        site = site_stage_owner(self.settings, work.paper)
+        if self.issues.stage_done(site, STAGE_FEEDS, site_hash):
+            return True
+        try:
+            built = await asyncio.to_thread(work.build_site)
+        except Exception as exc:  # this paper's pages stay as they were; the other papers go on
+            self._failed(site, STAGE_FEEDS, exc, report)
+            report.site_failed.append(work.paper.slug)
+            return False
+        self.issues.mark_stage(site, STAGE_FEEDS, site_hash)
+        written = len(getattr(built, "written", ()))
+        log.info("%s: feeds and pages built: %d files written", work.paper.slug, written)
+        report.site_built = True
+        return True
+
+    def _failed(self, owner: str, stage: str, exc: Exception, report: RunReport) -> None:
+        """Log and record a stage that failed for one issue (or a paper's site); it stays due."""
+        reason = f"{exc.__class__.__name__}: {exc}"
+        log.error("%s for %s failed, will retry next pass: %s", stage, owner, reason, exc_info=exc)
+        try:
+            failure = self.issues.mark_failed(owner, stage, reason)
+        except Exception:  # the database itself is failing: the log line is all there is
+            log.exception("could not record that %s for %s failed", stage, owner)
+        else:
+            log.info("%s for %s has failed %d times in a row", stage, owner, failure.attempts)
+        report.stage_failed.append((owner, stage))
 
     def _tell_revisions(
         self,
@@ -356,9 +562,13 @@ class Pipeline:
         for issue in issues:
             if issue.id in report.audio_failed:
                 continue  # not published whole yet; the pass that makes its audio tells it
-            shown = shown_hash(issue, published)
+            now_shown = shown_hash(issue, published)
             done = earlier[issue.id]
-            if revision_due(done, shown) and revise(issue.id):
-                log.info("issue %s changed: its channel posts will be brought up to date", issue.id)
-            if done.get(STAGE_SHOWN) != shown:
-                self.issues.mark_stage(issue.id, STAGE_SHOWN, shown)
+            try:
+                if revision_due(done, now_shown) and revise(issue.id):
+                    log.info("issue %s changed: its channel posts will be updated", issue.id)
+            except Exception as exc:  # the per-issue boundary: told again next pass
+                self._failed(issue.id, STAGE_SHOWN, exc, report)
+                continue
+            if done.get(STAGE_SHOWN) != now_shown:
+                self.issues.mark_stage(issue.id, STAGE_SHOWN, now_shown)

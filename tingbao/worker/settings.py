@@ -5,7 +5,9 @@ The root `Settings` holds each part's settings, loaded by that part's own loader
 (feeds/settings.py), `bot` (bot/settings.py); and the worker's own: the data dir and its folders
 (TINGBAO_DATA_DIR, TINGBAO_INBOX, TINGBAO_PUBLIC_DIR, or TINGBAO_PUBLISH for object storage), the
 papers it serves (TINGBAO_PAPERS, or the single paper of TINGBAO_PAPER_*), DATABASE_URL, the
-scheduler's intervals (TINGBAO_*_INTERVAL) and the crash tests' TINGBAO_FAULT. The worker decides
+scheduler's intervals (TINGBAO_*_INTERVAL), how long an inbox file must be still before it is read
+(TINGBAO_INBOX_SETTLE), how far ahead a publication date may be (TINGBAO_MAX_DAYS_AHEAD) and the
+crash tests' TINGBAO_FAULT. The worker decides
 where under the data dir each part keeps its files. Only this module and the parts' loaders read
 variables; the CLI hands them the process environment once. See README.md (Configuration) and
 .env.example.
@@ -54,6 +56,8 @@ class Settings:
     inbox_interval_s: int = 60
     reconcile_interval_s: int = 300
     upgrade_interval_s: int = 1800
+    inbox_settle_s: float = 3.0  # an inbox file unchanged this long is whole (not mid-upload)
+    max_days_ahead: int = 31  # a publication date later than today plus this is refused
     fault: str | None = None  # TINGBAO_FAULT="point:n" (crash tests; see faults.py)
     papers_file: Path | None = None  # TINGBAO_PAPERS: each paper has its own folders
     other_papers: tuple[PaperSettings, ...] = ()  # the rest of TINGBAO_PAPERS
@@ -145,6 +149,20 @@ def _fault(raw: str | None) -> str | None:
     return raw
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """Return a duration in seconds (a number, 0 or more; default when unset or blank)."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} must be a number of seconds") from None
+    if not 0 <= value <= 3600:
+        raise SettingsError(f"{name}={raw!r} must be between 0 and 3600 seconds")
+    return value
+
+
 def load_settings(env: Mapping[str, str], *, data_dir: str | Path | None = None) -> Settings:
     """Build the settings from the environment; a CLI --data-dir wins over TINGBAO_DATA_DIR."""
     root = Path(data_dir or env.get("TINGBAO_DATA_DIR") or "data").expanduser().resolve()
@@ -167,6 +185,8 @@ def load_settings(env: Mapping[str, str], *, data_dir: str | Path | None = None)
         inbox_interval_s=env_int(env, "TINGBAO_INBOX_INTERVAL", 60, minimum=1),
         reconcile_interval_s=env_int(env, "TINGBAO_RECONCILE_INTERVAL", 300, minimum=1),
         upgrade_interval_s=env_int(env, "TINGBAO_UPGRADE_INTERVAL", 1800, minimum=1),
+        inbox_settle_s=_seconds(env, "TINGBAO_INBOX_SETTLE", 3.0),
+        max_days_ahead=env_int(env, "TINGBAO_MAX_DAYS_AHEAD", 31, minimum=0),
         fault=_fault(env.get("TINGBAO_FAULT")),
         papers_file=papers_file,
         other_papers=tuple(papers[1:]),
