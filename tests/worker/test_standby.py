@@ -372,7 +372,7 @@ def test_standby_finishes_the_issue_of_a_killed_leader(
 
         # Nothing done twice: the file was stored once (by the leader), every audio file the
         # leader had recorded was kept as it was, and each later stage ran once (by the standby).
-        assert leader.text().count(f"inbox: {FILE} stored {ISSUE}") == 1
+        assert leader.text().count(f"inbox: {FILE!r} stored {ISSUE}") == 1  # names quoted
         assert "inbox:" not in standby.text()
         after = asset_snapshot(db, public)
         assert {key: after[key] for key in before} == before

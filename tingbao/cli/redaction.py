@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 
 from tingbao.bot.logs import install_redaction
-from tingbao.store.urls import database_passwords
 from tingbao.worker.settings import Settings
 
 # Loggers whose DEBUG lines hold credentials or signed requests, and the level they keep.
@@ -43,7 +42,10 @@ def deployment_secrets(settings: Settings) -> list[str]:
     secrets = [secret.get() for secret in held if secret is not None]
     if settings.publish is not None:
         secrets += settings.publish.credentials()
-    secrets += database_passwords(settings.database_url)
+    if "@" in settings.database_url:  # a URL with user info: the embedded SQLite has none
+        from tingbao.store.urls import database_passwords  # parse and --help stay off store/
+
+        secrets += database_passwords(settings.database_url)
     return [secret for secret in secrets if secret]
 
 
