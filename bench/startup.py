@@ -21,12 +21,17 @@ import argparse
 import json
 import statistics
 import subprocess
+import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The spawned worker's script is the one tests/test_startup.py holds to its imports.
+from tests.test_startup import WORKER_SCRIPT  # noqa: E402
+
 PYTHON = ROOT / ".venv" / "bin" / "python"
 TINGBAO = ROOT / ".venv" / "bin" / "tingbao"
 SAMPLE = ROOT / "samples" / "jinhongqiao-2020-07.txt"
@@ -46,27 +51,6 @@ UNWANTED = (
     "tingbao.feeds",
     "tingbao.phone",
     "tingbao.store",
-)
-
-# Started like the console script (which imports tingbao.cli.main at the top, so the spawned
-# worker imports it too), then one worker of the offline engine's own pool reports its modules.
-WORKER_SCRIPT = textwrap.dedent(
-    """
-    import json
-    import sys
-
-    from tingbao.cli.main import main  # noqa: F401  (as .venv/bin/tingbao does)
-
-    if __name__ == "__main__":
-        from tingbao.audio.offline import OfflineSynthesizer
-
-        engine = OfflineSynthesizer(workers=1)
-        try:
-            names = engine._pool().submit(eval, "sorted(__import__('sys').modules)").result()
-        finally:
-            engine.close()
-        json.dump(names, sys.stdout)
-    """
 )
 
 

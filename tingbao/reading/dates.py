@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tingbao.chinese.dates import DATE_IN_TEXT, MONTH_DAY_IN_TEXT, PAPER_TZ, YEAR_IN_TEXT
+from tingbao.paper import notices
 from tingbao.paper.errors import FutureDateError
+from tingbao.paper.notices import ReadingWarning
 
 _NAME_DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})[-_.年]?(?P<m>0[1-9]|1[0-2]|[1-9](?=\D))"
@@ -180,3 +182,34 @@ def resolve_published(
         return PublishedDate(max(taken), "text", impossible=impossible, future_in_text=ahead)
     fallback = min(received or current, current)  # a file stamped in the future arrived today
     return PublishedDate(fallback, "received", impossible=impossible, future_in_text=ahead)
+
+
+def date_warnings(when: PublishedDate, days_ahead: int) -> list[ReadingWarning]:
+    """Return the warnings an editor should read about how the publication date was found."""
+    notes: list[ReadingWarning] = []
+    if when.impossible is not None:
+        impossible = (
+            f"the date {when.impossible!r} in the file name is not a real day: not taken; "
+            "correct it in the file name or give --published YYYY-MM-DD"
+        )
+        notes.append(ReadingWarning(notices.DATE_IMPOSSIBLE, impossible, when.impossible))
+    if when.future_in_text is not None:
+        ahead = (
+            f"the date {when.future_in_text.isoformat()} in the text is more than {days_ahead} "
+            "days after today: not taken as the publication date"
+        )
+        notes.append(ReadingWarning(notices.DATE_FUTURE_IN_TEXT, ahead))
+    if when.source == "received":
+        undated = (
+            f"no publication date in the file name or text: published on "
+            f"{when.value.isoformat()}, the day it was received; give --published YYYY-MM-DD "
+            "or put the date in the file name to change it"
+        )
+        notes.append(ReadingWarning(notices.DATE_RECEIVED, undated))
+    if when.source == "text":
+        guessed = (
+            f"publication date {when.value.isoformat()} guessed from the text: "
+            "give --published or put the date in the file name to be sure"
+        )
+        notes.append(ReadingWarning(notices.DATE_GUESSED, guessed))
+    return notes

@@ -10,14 +10,12 @@ from datetime import date
 from pathlib import Path
 
 from tingbao.chinese.dates import chinese_date, written_month
-from tingbao.paper import notices
 from tingbao.paper.errors import EmptyInputError, InputError, NoArticlesError, TooLargeError
 from tingbao.paper.model import Article, Issue, article_ids, make_issue_id, undated_key
-from tingbao.paper.notices import ReadingWarning
 from tingbao.paper.settings import PaperSettings
 from tingbao.reading import children
 from tingbao.reading.cleanup import compile_patterns
-from tingbao.reading.dates import DEFAULT_DAYS_AHEAD, resolve_published
+from tingbao.reading.dates import DEFAULT_DAYS_AHEAD, date_warnings, resolve_published
 from tingbao.reading.formats import Extracted, InputFormat, accepted_text, format_for
 from tingbao.reading.geometry import PageText, Region
 from tingbao.reading.segment import Segmented, segment
@@ -166,31 +164,7 @@ def read_issue(
         )
     warnings = [*extracted.warnings, *segmented.warnings]
     when = resolve_published(published, path.name, text, received, days_ahead=days_ahead)
-    if when.impossible is not None:
-        impossible = (
-            f"the date {when.impossible!r} in the file name is not a real day: not taken; "
-            "correct it in the file name or give --published YYYY-MM-DD"
-        )
-        warnings.append(ReadingWarning(notices.DATE_IMPOSSIBLE, impossible, when.impossible))
-    if when.future_in_text is not None:
-        ahead = (
-            f"the date {when.future_in_text.isoformat()} in the text is more than {days_ahead} "
-            "days after today: not taken as the publication date"
-        )
-        warnings.append(ReadingWarning(notices.DATE_FUTURE_IN_TEXT, ahead))
-    if when.source == "received":
-        undated = (
-            f"no publication date in the file name or text: published on "
-            f"{when.value.isoformat()}, the day it was received; give --published YYYY-MM-DD "
-            "or put the date in the file name to change it"
-        )
-        warnings.append(ReadingWarning(notices.DATE_RECEIVED, undated))
-    if when.source == "text":
-        guessed = (
-            f"publication date {when.value.isoformat()} guessed from the text: "
-            "give --published or put the date in the file name to be sure"
-        )
-        warnings.append(ReadingWarning(notices.DATE_GUESSED, guessed))
+    warnings += date_warnings(when, days_ahead)
     layout = PagesSeen(fmt.kind, fmt.name, extracted.pages, extracted.regions)
     no_date = when.source == "received"
     issue = build_issue(segmented, paper, when.value, when.day_known, no_date)
