@@ -51,7 +51,7 @@ from tingbao.chinese.lexicon import Lexicon
 from tingbao.paper.errors import InputError
 from tingbao.paper.model import Issue, is_undated_id, short_hash, with_issue_id
 from tingbao.paper.settings import PaperSettings
-from tingbao.reading.dates import day_of, today
+from tingbao.reading.dates import day_of
 from tingbao.reading.reader import ReadResult, read_issue
 from tingbao.store.assets import Asset, AssetStore
 from tingbao.store.issues import IssueStore
@@ -374,9 +374,9 @@ class Pipeline:
             self._refuse(path, failed_dir, reason, report)
             return
         try:
-            # An undated file is published on the day it arrived in the inbox (never later
-            # than today: a file stamped in the future arrived today).
-            received = min(day_of(self.arrived(path)), today())
+            # An undated file is published on the day it arrived in the inbox (the reader
+            # takes today for a file stamped in the future).
+            received = day_of(self.arrived(path))
             result = read_issue(
                 path,
                 paper,
