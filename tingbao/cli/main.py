@@ -390,18 +390,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _database_failures() -> tuple[type[Exception], ...]:
-    """Return the errors of a database that cannot be reached or used (SQLAlchemy's
-    ArgumentError, OperationalError, InterfaceError) where a command meets it outside
-    open_context (the leader's lock of `worker --once` and `build`). Looked up only while an
-    exception is handled, and empty when the command never loaded SQLAlchemy."""
-    if "sqlalchemy" not in sys.modules:
-        return ()
-    from tingbao.store.engine import DATABASE_FAILURES
-
-    return DATABASE_FAILURES
-
-
 def main(
     argv: Sequence[str] | None = None, *, adjust: Callable[[Settings], Settings] | None = None
 ) -> int:
@@ -422,7 +410,6 @@ def main(
     # Alembic, imported only once a command opens the database (after this), announces its
     # plugins at INFO as it loads; imported first, as before, those lines went nowhere.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    database_url = ""
     try:
         # python-telegram-bot reads PTB_TIMEDELTA itself: export it before any bot starts.
         os.environ.update(ptb_environment(os.environ))
@@ -430,7 +417,6 @@ def main(
         if adjust is not None:
             settings = adjust(settings)
         redact_secrets(settings)
-        database_url = settings.database_url
         handler: Command = args.handler
         return handler(args, settings)
     except SettingsError as exc:  # a PaperError, said as a setting
@@ -438,12 +424,6 @@ def main(
         return 1
     except (CliError, LeadershipError, PaperError) as exc:
         print(f"tingbao: {exc}", file=sys.stderr)
-        return 1
-    except _database_failures() as exc:
-        from tingbao.store.engine import failure_line
-
-        log.debug("the database failed", exc_info=True)
-        print(f"tingbao: {failure_line(exc, database_url)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

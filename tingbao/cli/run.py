@@ -27,6 +27,7 @@ from tingbao.cli.phone import serve_phone
 from tingbao.cli.services import build_bot, make_services
 from tingbao.feeds.server import public_server
 from tingbao.reading import children
+from tingbao.store.engine import opening
 from tingbao.worker.errors import LeadershipLostError
 from tingbao.worker.lock import Elector, lead_now, make_elector, wait_to_lead, watch_lead
 from tingbao.worker.pipeline import RunReport
@@ -71,8 +72,9 @@ def _summary(report: RunReport) -> str:
 async def run_once(settings: Settings, *, inbox: bool = True) -> RunReport:
     """Do one full pass (inbox, audio, site, outbox) and return what it did; raise
     AlreadyRunningError while another worker leads."""
-    elector = make_elector(settings.data_dir, settings.database_url)
-    lead_now(elector)
+    with opening(settings.database_url):  # the lock is the first to meet the database
+        elector = make_elector(settings.data_dir, settings.database_url)
+        lead_now(elector)
     try:
         prepare(settings)
         with open_context(settings) as ctx:
@@ -105,7 +107,8 @@ async def run_forever(
     Raises LeadershipLostError when the lock is lost while leading: the process ends rather than
     work beside a new leader (restarted, it stands by).
     """
-    elector = make_elector(settings.data_dir, settings.database_url)
+    with opening(settings.database_url):
+        elector = make_elector(settings.data_dir, settings.database_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -21,16 +21,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from tingbao.paper.errors import DatabaseError
 from tingbao.store.urls import raw_at_in_login, redacted, shown_database_url
 
 log = logging.getLogger(__name__)
-# A database that cannot be reached or used: a URL SQLAlchemy cannot read, a server refusing,
-# unresolvable, refusing the login, gone away.
-DATABASE_FAILURES = (ArgumentError, OperationalError, InterfaceError)
 
 
 class Base(DeclarativeBase):
