@@ -12,6 +12,7 @@ from tingbao.chat import tables as chat_tables
 from tingbao.phone import tables as phone_tables
 from tingbao.store import assets, issues, lexicon
 from tingbao.store.engine import Base
+from tingbao.wechat import tables as wechat_tables
 
 # Every module that declares tables; importing them registers their tables on Base.
 TABLE_MODULES: tuple[ModuleType, ...] = (
@@ -22,5 +23,6 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     channel_store,
     leases,
     phone_tables,
+    wechat_tables,
 )
 metadata: MetaData = Base.metadata
