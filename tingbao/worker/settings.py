@@ -36,8 +36,9 @@ from tingbao.paper.settings import (
 from tingbao.phone.settings import PhoneSettings, load_phone_settings
 from tingbao.publish.s3 import PublishTarget, load_publish_target
 from tingbao.reading.settings import ReadingSettings, load_reading_settings
+from tingbao.wechat.settings import WechatSettings, load_wechat_settings
 
-PARTS = ("paper", "reading", "audio", "feeds", "bot", "phone")
+PARTS = ("paper", "reading", "audio", "feeds", "bot", "phone", "wechat")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Settings:
     other_papers: tuple[PaperSettings, ...] = ()  # the rest of TINGBAO_PAPERS
     publish: PublishTarget | None = None  # TINGBAO_PUBLISH: object storage; None: public_dir
     phone: PhoneSettings = field(default_factory=PhoneSettings)  # TINGBAO_SIP_*: the phone line
+    wechat: WechatSettings = field(default_factory=WechatSettings)  # WECHAT_*: the account
     build_only: str | None = None  # `build --paper SLUG`: the pipeline works on that paper only
 
     @property
@@ -192,4 +194,5 @@ def load_settings(env: Mapping[str, str], *, data_dir: str | Path | None = None)
         other_papers=tuple(papers[1:]),
         publish=load_publish_target(env),
         phone=load_phone_settings(env),
+        wechat=load_wechat_settings(env),
     )
