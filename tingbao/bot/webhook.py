@@ -20,7 +20,6 @@ redaction of bot/logs.py).
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -31,8 +30,7 @@ from typing import Any
 from aiohttp import web
 from telegram import Bot, Update
 
-from tingbao.feeds.http_guard import HEADER_TIMEOUT_S, quiet_resource_errors
-from tingbao.feeds.http_guard import runner as make_runner
+from tingbao.feeds.http_guard import HttpListener, read_capped
 
 log = logging.getLogger(__name__)
 
@@ -111,25 +109,6 @@ class WebhookRoute:
     body_timeout_s: float = BODY_TIMEOUT_S
 
 
-async def read_capped(request: web.Request, limit: int, timeout_s: float) -> bytes | int:
-    """Return the request's body, or the status that refuses it (413 too big, 408 too slow)."""
-    declared = request.content_length
-    if declared is not None and declared > limit:
-        return 413
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async with asyncio.timeout(timeout_s):
-            async for chunk in request.content.iter_any():
-                size += len(chunk)
-                if size > limit:
-                    return 413
-                chunks.append(chunk)
-    except TimeoutError:
-        return 408
-    return b"".join(chunks)
-
-
 def make_webhook_app(
     route: WebhookRoute, bot: Bot, deliver: Callable[[Update], Awaitable[None]]
 ) -> web.Application:
@@ -159,38 +138,5 @@ def make_webhook_app(
     return app
 
 
-class WebhookListener:
-    """The webhook's HTTP listener as an object with an async start and stop."""
-
-    def __init__(
-        self,
-        app: web.Application,
-        host: str,
-        port: int,
-        header_timeout_s: float = HEADER_TIMEOUT_S,
-    ) -> None:
-        self.app = app
-        self.host = host
-        self.port = port
-        self.header_timeout_s = header_timeout_s
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        """Bind and start answering; OSError when the port cannot be used."""
-        quiet_resource_errors()
-        runner = make_runner(self.app, self.header_timeout_s)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.host, self.port).start()
-        except OSError:
-            await runner.cleanup()
-            raise
-        if self.port == 0 and runner.addresses:
-            self.port = int(runner.addresses[0][1])
-        self._runner = runner
-
-    async def stop(self) -> None:
-        """Stop answering and close every connection."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+# The webhook's listener is the guarded HTTP listener every tingbao server uses.
+WebhookListener = HttpListener

@@ -1,7 +1,8 @@
 """Shield an aiohttp server from slow and idle clients, and its log from resource-error floods.
 
-Both of tingbao's HTTP listeners use it: the public server (`tingbao serve`, `run`) and the
-webhook listener (`tingbao bot --webhook`, bot/webhook.py).
+Every tingbao HTTP listener uses it: the public server (`tingbao serve`, `run`), the webhook
+listener (`tingbao bot --webhook`, bot/webhook.py) and the WeChat endpoint (wechat/endpoint.py);
+the last two read bodies with `read_capped` and listen with `HttpListener`.
 
 - A request's headers must be complete within HEADER_TIMEOUT_S of the connection opening (or of
   the previous response on a kept-alive connection), and an idle kept-alive connection is closed
@@ -19,6 +20,7 @@ webhook listener (`tingbao bot --webhook`, bot/webhook.py).
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import threading
@@ -105,3 +107,60 @@ def quiet_resource_errors() -> ResourceErrorFilter:
             for name in GUARDED_LOGGERS:
                 logging.getLogger(name).addFilter(_installed)
         return _installed
+
+
+async def read_capped(request: web.Request, limit: int, timeout_s: float) -> bytes | int:
+    """Return the request's body, or the status that refuses it (413 too big, 408 too slow)."""
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        return 413
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.content.iter_any():
+                size += len(chunk)
+                if size > limit:
+                    return 413
+                chunks.append(chunk)
+    except TimeoutError:
+        return 408
+    return b"".join(chunks)
+
+
+class HttpListener:
+    """A guarded HTTP listener (the webhooks', WeChat's) as an object with an async start and
+    stop."""
+
+    def __init__(
+        self,
+        app: web.Application,
+        host: str,
+        port: int,
+        header_timeout_s: float = HEADER_TIMEOUT_S,
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self.header_timeout_s = header_timeout_s
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        """Bind and start answering; OSError when the port cannot be used."""
+        quiet_resource_errors()
+        started = runner(self.app, self.header_timeout_s)
+        await started.setup()
+        try:
+            await web.TCPSite(started, self.host, self.port).start()
+        except OSError:
+            await started.cleanup()
+            raise
+        if self.port == 0 and started.addresses:
+            self.port = int(started.addresses[0][1])
+        self._runner = started
+
+    async def stop(self) -> None:
+        """Stop answering and close every connection."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
