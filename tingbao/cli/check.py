@@ -2,8 +2,9 @@
 
 Each service is probed for real: the database answers a query (and the outbox is read), edge-tts
 speaks two characters, the offline voice speaks, a small object is written to and deleted from
-the bucket of TINGBAO_PUBLISH (else a file in public/), and the bot's token gets an answer from
-getMe at TELEGRAM_BASE_URL. Without a token the bot is off, which is not a failure.
+the bucket of TINGBAO_PUBLISH (else a file in public/), the bot's token gets an answer from
+getMe at TELEGRAM_BASE_URL, and a verified WeChat account fetches an access token. Without a
+token the bot (or the WeChat endpoint) is off, which is not a failure.
 """
 
 from __future__ import annotations
@@ -130,7 +131,30 @@ async def run_checks(
     checks.append(_writable("inbox", settings.inbox_dir))
     if bot:  # the worker's own health does not hang on Telegram being reachable
         checks.append(await _bot(settings.bot, bot_timeout_s))
+        checks.append(await _wechat(settings))
     return checks
+
+
+async def _wechat(settings: Settings) -> Check:
+    wechat = settings.wechat
+    if not wechat.on:
+        return Check("wechat", True, "off (no WECHAT_TOKEN)", required=False)
+    if wechat.missing():
+        return Check("wechat", False, f"needs {', '.join(wechat.missing())}")
+    mode = "safe mode" if wechat.safe_mode else "plaintext mode"
+    if not wechat.can_call_api:
+        return Check("wechat", True, f"endpoint ready ({mode}; not verified: replies only)")
+    from tingbao.cli.wechat import wechat_api
+    from tingbao.wechat.errors import WechatError
+
+    try:
+        with open_context(settings) as ctx:
+            api = wechat_api(ctx)
+            assert api is not None
+            await asyncio.to_thread(api.access_token)
+    except (WechatError, DatabaseError) as exc:
+        return Check("wechat", False, f"no access token: {exc}")
+    return Check("wechat", True, f"endpoint ready ({mode}); an access token was fetched")
 
 
 def healthy(checks: list[Check]) -> bool:

@@ -296,6 +296,36 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_wechat(args: argparse.Namespace, settings: Settings) -> int:
+    from tingbao.cli.wechat import run_wechat, set_wechat_menu
+    from tingbao.wechat.errors import WechatError
+
+    wechat = settings.wechat
+    if not wechat.on:
+        raise CliError(
+            "wechat is off: set WECHAT_TOKEN to the token entered in 公众平台 → 设置与开发 → "
+            "基本配置 → 服务器配置"
+        )
+    if wechat.missing():
+        raise CliError(f"wechat needs {', '.join(wechat.missing())} (see README, WeChat)")
+    try:
+        if args.menu:
+            set_wechat_menu(settings)
+            print("wechat: menu set (最新一期 · 收听整期 · 新闻热线)")
+            return 0
+        asyncio.run(run_wechat(settings))
+    except ValueError as exc:
+        raise CliError(f"wechat: {exc}") from None
+    except WechatError as exc:
+        raise CliError(f"wechat: {exc}") from None
+    except OSError as exc:
+        raise CliError(
+            f"wechat: cannot listen on {wechat.listen}:{wechat.port} ({exc.strerror}); "
+            "set TINGBAO_WECHAT_PORT to a free port"
+        ) from None
+    return 0
+
+
 PAPER_HELP = "the paper's slug in TINGBAO_PAPERS (needed when several papers are configured)"
 
 
@@ -386,6 +416,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("phone", help="answer the telephone line (TINGBAO_SIP_SERVER)")
     p.set_defaults(handler=cmd_phone)
+
+    p = sub.add_parser("wechat", help="answer the WeChat official account (WECHAT_TOKEN)")
+    p.add_argument(
+        "--menu", action="store_true", help="set the account's menu and exit (verified accounts)"
+    )
+    p.set_defaults(handler=cmd_wechat)
     add_speech_commands(sub.add_parser)
     return parser
 

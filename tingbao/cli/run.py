@@ -1,5 +1,6 @@
 """Long-running modes: `tingbao worker [--once]`, `tingbao build`, and `tingbao run` (everything in
-one process: worker, the HTTP server for public/, and the bot when a token is set).
+one process: worker, the HTTP server for public/, the bot when a token is set, the phone line
+when TINGBAO_SIP_SERVER is set and the WeChat endpoint when WECHAT_TOKEN is set).
 
 Any number of workers may run; one leads (worker/lock.py). `worker` and `run` stand by until they
 lead, then start everything they run, beginning with a full pass (inbox and reconcile), which
@@ -19,12 +20,14 @@ import asyncio
 import logging
 import shutil
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from tingbao.bot.app import start_embedded, stop_embedded
 from tingbao.cli.context import open_context
 from tingbao.cli.phone import serve_phone
 from tingbao.cli.services import build_bot, make_services
+from tingbao.cli.wechat import serve_wechat
 from tingbao.feeds.server import public_server
 from tingbao.reading import children
 from tingbao.store.engine import opening
@@ -165,6 +168,11 @@ async def lead(
         phone = None
         if settings.phone.enabled:  # TINGBAO_SIP_SERVER: the telephone line too
             phone = asyncio.create_task(serve_phone(ctx, services.engines, hang_up))
+            phone.add_done_callback(said_if_failed("the phone line"))
+        wechat = None
+        if settings.wechat.on:  # WECHAT_TOKEN: the official account's endpoint too
+            wechat = asyncio.create_task(serve_wechat(ctx, hang_up))
+            wechat.add_done_callback(said_if_failed("the WeChat endpoint"))
         try:
             if server is not None:
                 await server.start()
@@ -195,13 +203,26 @@ async def lead(
                 )
             scheduler.shutdown(wait=False)
             hang_up.set()
-            if phone is not None:
-                await asyncio.gather(phone, return_exceptions=True)
+            for line in (phone, wechat):
+                if line is not None:
+                    await asyncio.gather(line, return_exceptions=True)
             if app is not None:
                 await stop_embedded(app)
             if server is not None:
                 await server.stop()
             services.close()
+
+
+def said_if_failed(name: str) -> Callable[[asyncio.Task[None]], None]:
+    """Return a done-callback that logs, in one line, why a service of `run` stopped early (a
+    port in use, a registrar that refuses): the rest of `run` goes on without it."""
+
+    def said(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            log.error("%s stopped: %s", name, why)
+
+    return said
 
 
 def copy_samples(samples: Path, settings: Settings) -> int:
