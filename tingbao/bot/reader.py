@@ -34,6 +34,7 @@ from tingbao.bot.keyboards import (
     unsubscribe_keyboard,
 )
 from tingbao.chat import render, texts
+from tingbao.chat.contact import newsroom_contact
 from tingbao.chinese.search_terms import Query, parse_query
 from tingbao.paper.model import Contact
 from tingbao.paper.settings import PaperSettings
@@ -286,15 +287,8 @@ class Reader:
     # Hotline and reminders -----------------------------------------------------------------------
 
     def contact(self, paper: PaperSettings) -> Contact:
-        """Return a paper's newsroom contact: its latest issue's box, settings filling the gaps."""
-        issue = self.deps.store.latest_issue(paper=self.deps.papers.issue_filter(paper))
-        found = issue.contact if issue is not None else Contact()
-        return Contact(
-            hotline=found.hotline or paper.hotline,
-            email=found.email or paper.email,
-            address=found.address,
-            editors=found.editors,
-        )
+        """Return a paper's newsroom contact (chat/contact.py)."""
+        return newsroom_contact(self.deps.store, self.deps.papers, paper)
 
     async def hotline(self, update: Update, context: Context) -> None:
         """Send the hotline, e-mail and address, and the hotline as a tappable contact card."""

@@ -17,12 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tingbao.chat import texts
+from tingbao.chat.contact import newsroom_contact
 from tingbao.chat.papers import Papers
 from tingbao.chat.render import issue_label
 from tingbao.chinese.dates import chinese_date
 from tingbao.chinese.search_terms import parse_query
 from tingbao.feeds.view import COVER_IMAGE
-from tingbao.paper.model import Article, Contact, Issue
+from tingbao.paper.model import Article, Issue
 from tingbao.paper.settings import PaperSettings
 from tingbao.publish.paths import article_page, issue_page
 from tingbao.store.assets import ARTICLE_MP3_SLOW, ISSUE_MP3, AssetStore
@@ -377,19 +378,8 @@ class Conversation:
         foot = [wx.HITS_MORE.format(shown=len(lines))] if result.total > len(lines) else []
         return Text(fitted(head, lines, foot, ""))
 
-    def contact(self, paper: PaperSettings) -> Contact:
-        """Return a paper's newsroom contact: its latest issue's box, settings filling the gaps."""
-        issue = self.deps.store.latest_issue(paper=self.deps.papers.issue_filter(paper))
-        found = issue.contact if issue is not None else Contact()
-        return Contact(
-            hotline=found.hotline or paper.hotline,
-            email=found.email or paper.email,
-            address=found.address,
-            editors=found.editors,
-        )
-
     def _contact_text(self, paper: PaperSettings) -> str:
-        contact = self.contact(paper)
+        contact = newsroom_contact(self.deps.store, self.deps.papers, paper)
         lines = [
             template.format(value=plain(value))
             for template, value in (
