@@ -39,6 +39,9 @@ os.environ.update(ptb_environment(os.environ))
 TESTS = Path(__file__).resolve().parent
 BOTH_DATABASES = frozenset(
     {
+        "wechat/test_api.py",
+        "wechat/test_mass.py",
+        "wechat/test_endpoint.py",
         "bot/test_broadcast.py",
         "bot/test_channel.py",
         "bot/test_conversation.py",

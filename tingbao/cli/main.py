@@ -398,7 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="health check: exit 0 when healthy")
     p.add_argument("--no-voice", action="store_true", help="skip the voice engine probes")
-    p.add_argument("--no-bot", action="store_true", help="skip the Telegram getMe probe")
+    p.add_argument(
+        "--no-bot",
+        action="store_true",
+        help="skip the chat probes (Telegram getMe, the WeChat access token)",
+    )
     p.set_defaults(handler=cmd_check)
 
     p = sub.add_parser("serve", help="serve public/ over HTTP (with Range support)")

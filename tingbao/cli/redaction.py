@@ -1,11 +1,12 @@
 """Keep the deployment's secrets out of the log lines, from start-up on.
 
 Every secret the settings hold is redacted from every log record (bot/logs.py): the bot's token
-and webhook secret, the SIP password, the object storage's keys (AWS_ACCESS_KEY_ID,
-AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, as publish/s3.py reads them) and the database URL's
-password. Keys that boto3 finds by itself (an instance role, ~/.aws) are unknown here, so the
-libraries that log credentials at DEBUG are also kept above it, even under `-v`: botocore logs
-each request's signed headers (`Authorization: … Credential=AKIA…/…`) and what it signs.
+and webhook secret, the SIP password, the WeChat account's token, AppSecret and AES keys, the
+object storage's keys (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, as
+publish/s3.py reads them) and the database URL's password. Keys that boto3 finds by itself (an
+instance role, ~/.aws) are unknown here, so the libraries that log credentials at DEBUG are also
+kept above it, even under `-v`: botocore logs each request's signed headers
+(`Authorization: … Credential=AKIA…/…`) and what it signs.
 
 Its own module so that every command can call it without importing the bot and the services."""
 
@@ -38,6 +39,10 @@ def deployment_secrets(settings: Settings) -> list[str]:
         bot.telegram_token,
         bot.webhook.secret if bot.webhook is not None else None,
         settings.phone.sip_password,
+        settings.wechat.token,
+        settings.wechat.secret,
+        settings.wechat.aes_key,
+        settings.wechat.aes_key_previous,
     ]
     secrets = [secret.get() for secret in held if secret is not None]
     if settings.publish is not None:

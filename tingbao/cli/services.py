@@ -25,6 +25,7 @@ from tingbao.store.assets import AssetStore
 from tingbao.store.engine import Database
 from tingbao.store.issues import IssueStore
 from tingbao.store.lexicon import LexiconStore
+from tingbao.wechat.mass import queue_mass_send
 from tingbao.worker.faults import Faults
 from tingbao.worker.pipeline import Notifier, PaperWork, Pipeline, Reviser, SiteBuilder
 from tingbao.worker.progress import make_progress
@@ -109,7 +110,7 @@ def make_services(ctx: Context) -> Services:
                 paper,
                 audio,
                 _site_builder(ctx, out, paper),
-                _notifier(ctx, settings.bot.channel_for(paper.slug)),
+                _notifier(ctx, paper.slug, settings.bot.channel_for(paper.slug)),
                 _reviser(ctx, settings.bot.channel_for(paper.slug)),
             )
         )
@@ -142,10 +143,16 @@ def _site_builder(ctx: Context, out: Publisher, paper: PaperSettings) -> SiteBui
     return build_site
 
 
-def _notifier(ctx: Context, channel: str | None) -> Notifier:
+def _notifier(ctx: Context, paper: str, channel: str | None) -> Notifier:
+    """Return what announces a new issue: the bot's subscribers, the channel, and (a verified
+    WeChat account) the mass send, each queued once per issue."""
+    wechat = ctx.settings.wechat.can_call_api
+
     def notify(issue_id: str) -> int:
         if channel is not None:
             queue_channel_issue(ctx.db, issue_id, channel)
+        if wechat:
+            queue_mass_send(ctx.db, issue_id, paper)
         return enqueue_new_issue(ctx.db, issue_id)
 
     return notify

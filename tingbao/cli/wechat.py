@@ -30,6 +30,7 @@ from tingbao.wechat.menu import set_menu
 from tingbao.wechat.replies import send_as_message
 from tingbao.wechat.settings import PATH
 from tingbao.wechat.wire import Incoming
+from tingbao.worker.faults import Faults
 from tingbao.worker.settings import Settings
 
 log = logging.getLogger("tingbao.wechat")
@@ -110,6 +111,7 @@ async def serve_wechat(ctx: Context, stop: asyncio.Event) -> None:
             service.papers,
             settings.feeds.url,
             published_cover(ctx.publisher, service.papers),
+            crash_point=Faults(settings.fault).crash_point,
         )
         tasks.append(asyncio.create_task(mass_send_loop(send, stop, settings.inbox_interval_s)))
     tasks.append(asyncio.create_task(_forget_old_answers(AnsweredStore(ctx.db), stop)))

@@ -46,9 +46,12 @@ class MassSendRow(Base):
 
     issue_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     paper: Mapped[str] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(12))  # sending | sent | failed
+    state: Mapped[str] = mapped_column(String(12))  # pending | sending | sent | failed
     msg_id: Mapped[str] = mapped_column(String(40), default="")
     error: Mapped[str] = mapped_column(String(200), default="")
+    # When the row may next be claimed: at once when queued, the end of a sender's lease while
+    # sending (past it, the sender is taken to have crashed), later after a refused try.
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

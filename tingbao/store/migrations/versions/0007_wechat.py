@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=12), nullable=False),
         sa.Column("msg_id", sa.String(length=40), nullable=False),
         sa.Column("error", sa.String(length=200), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("issue_id"),
     )
