@@ -16,14 +16,29 @@ def _clock(seconds: float) -> str:
     return f"{total // 60}:{total % 60:02d}"
 
 
+# What the player's script says when the phone's browser cannot change the playback speed
+# (some in-app browsers, WeChat's among them, ignore playbackRate): it plays the slow reading.
+RATE_TO_SLOW = "这台手机不能调节语速，已换成慢速朗读。"
+RATE_TO_NORMAL = "已换回正常朗读。"
+RATE_UNSUPPORTED = "这台手机不能调节语速。"
+
+
 def player(
     root: str, normal: Media | None, slow: Media | None, vtt: Media | None, what: str
 ) -> str:
-    """Return the audio player: works as a plain <audio> element, enhanced by player.js."""
+    """Return the audio player: a plain <audio> element, enhanced by player.js.
+
+    Nothing loads or plays before the listener taps (preload="none": WeChat's browser never
+    autoplays, and on iOS it fetches nothing before a tap), so the length shown comes from the
+    published file's record, not from the audio. The script reveals a big play button and the
+    speed buttons; "慢一点" falls back to the slow reading where playbackRate does not work.
+    """
     if normal is None:
         return f'<p class="note">{what}的朗读还在制作中，请稍后再来收听。</p>'
     src = esc(root + normal.path)
     data = f' data-normal="{src}"'
+    if normal.duration_s:
+        data += f' data-normal-s="{normal.duration_s:.3f}"'
     if slow is not None:
         data += f' data-slow="{esc(root + slow.path)}"'
     if vtt is not None:
@@ -43,15 +58,26 @@ def player(
             '<button type="button" data-version="normal" aria-pressed="true">正常朗读</button>'
             '<button type="button" data-version="slow" aria-pressed="false">慢速朗读</button></div>'
         )
+    how_long = f'<span class="length">{length}</span>' if length else ""
+    play = (
+        '<div class="start" hidden><button type="button" class="play" data-pause="暂停">'
+        '<span class="icon" aria-hidden="true">▶</span> '
+        f'<span class="label">点这里播放</span>{how_long}</button></div>'
+    )
+    status = (
+        f'<p class="status" role="status" data-to-slow="{esc(RATE_TO_SLOW)}" '
+        f'data-to-normal="{esc(RATE_TO_NORMAL)}" data-unsupported="{esc(RATE_UNSUPPORTED)}"></p>'
+    )
     return (
         f'<section class="player" aria-labelledby="listen-h"><h2 id="listen-h">收听{what}</h2>'
-        f'<audio id="player" controls preload="metadata" src="{src}"{data}>'
+        f'{play}<audio id="player" controls preload="none" src="{src}"{data}>'
         f'<a href="{src}">收听朗读</a></audio>'
         f'<div class="controls" hidden>{versions}'
         '<div class="group" role="group" aria-label="播放速度">'
         '<button type="button" data-rate="0.8" aria-pressed="false">慢一点</button>'
         '<button type="button" data-rate="1" aria-pressed="true">正常速度</button>'
-        '<button type="button" data-rate="1.25" aria-pressed="false">快一点</button></div></div>'
+        '<button type="button" data-rate="1.25" aria-pressed="false">快一点</button></div>'
+        f"{status}</div>"
         f'<ul class="plain downloads">{"".join(downloads)}</ul></section>'
     )
 

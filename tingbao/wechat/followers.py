@@ -12,7 +12,7 @@ within about fifteen seconds, and a retry must get the same reply without doing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,12 @@ from tingbao.wechat.tables import AnsweredRow, FollowerRow
 
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=48)
 ANSWERS_KEPT = timedelta(days=1)
+HEARD_PRECISION = timedelta(minutes=5)  # when a follower last wrote is kept to within this
+
+
+def _utc(moment: datetime) -> datetime:
+    """Return a stored time as UTC: SQLite gives it back without its time zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,10 @@ class FollowerStore:
                 )
                 session.add(row)
             else:
-                row.heard_at = now
-                if following is not None:
+                # Only a stale time is written: a follower's every message need not be a write.
+                if now - _utc(row.heard_at) > HEARD_PRECISION:
+                    row.heard_at = now
+                if following is not None and row.following != following:
                     row.following = following
             return Follower(openid, row.paper, row.issue_id, row.article_id)
 
@@ -83,11 +91,11 @@ class FollowerStore:
             row = session.get(FollowerRow, openid)
             if row is None:
                 return  # `heard` makes the row before anything is shown
-            if paper is not None:
+            if paper is not None and row.paper != paper:
                 row.paper = paper
-            if issue_id is not None:
+            if issue_id is not None and row.issue_id != issue_id:
                 row.issue_id = issue_id
-            if article_id is not None:
+            if article_id is not None and row.article_id != article_id:
                 row.article_id = article_id
 
     def may_message(self, openid: str) -> bool:
@@ -97,10 +105,7 @@ class FollowerStore:
             row = session.get(FollowerRow, openid)
             if row is None or not row.following:
                 return False
-            heard = row.heard_at
-            if heard.tzinfo is None:  # SQLite gives back naive UTC
-                heard = heard.replace(tzinfo=UTC)
-            return self.clock() - heard < CUSTOMER_SERVICE_WINDOW
+            return self.clock() - _utc(row.heard_at) < CUSTOMER_SERVICE_WINDOW - HEARD_PRECISION
 
     def count(self) -> int:
         """Return how many followers the account has heard from and who still follow."""
