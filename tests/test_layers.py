@@ -57,6 +57,9 @@ def test_the_house_keeps_its_layers(tree: Path) -> None:
         ("tingbao.phone.menu", "import tingbao.bot.app", "Parts import only"),
         # the channel-neutral core importing Telegram
         ("tingbao.chat.texts", "import telegram", "has no wire in it"),
+        # the WeChat part importing the Telegram one, and the bot speaking WeChat
+        ("tingbao.wechat.conversation", "import tingbao.bot.reader", "Parts import only"),
+        ("tingbao.bot.reader", "import wechatpy", "Only the WeChat part speaks WeChat"),
     ],
 )
 def test_a_wrong_import_breaks_the_contract(

@@ -208,7 +208,7 @@ def test_everything_at_once_two_workers_two_bot_replicas_and_postgres() -> None:
 def test_every_tingbao_command_in_compose_parses() -> None:
     services = compose()["services"]
     names = [n for n, s in services.items() if s.get("command", [""])[0] == "tingbao"]
-    assert sorted(names) == ["bot", "phone", "worker", "worker-2"]
+    assert sorted(names) == ["bot", "phone", "wechat", "worker", "worker-2"]
     commands = [services[n]["command"] for n in names]
     commands += [services[n]["healthcheck"]["test"][1:] for n in names if n != "phone"]
     commands.append(webhook_compose()["services"]["bot"]["command"])

@@ -320,7 +320,7 @@ def cmd_wechat(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"wechat: {exc}") from None
     except OSError as exc:
         raise CliError(
-            f"wechat: cannot listen on {wechat.listen}:{wechat.port} ({exc.strerror}); "
+            f"wechat: cannot listen on {wechat.listen_host}:{wechat.listen_port} ({exc.strerror}); "
             "set TINGBAO_WECHAT_PORT to a free port"
         ) from None
     return 0

@@ -91,11 +91,11 @@ async def serve_wechat(ctx: Context, stop: asyncio.Event) -> None:
     settings = ctx.settings
     service = build_wechat(ctx)
     wechat = settings.wechat
-    listener = HttpListener(service.endpoint.app(), wechat.listen, wechat.port)
+    listener = HttpListener(service.endpoint.app(), wechat.listen_host, wechat.listen_port)
     await listener.start()
     log.info(
         "wechat: answering at http://%s:%d%s (%s mode%s)",
-        wechat.listen,
+        wechat.listen_host,
         listener.port,
         PATH,
         "safe" if wechat.safe_mode else "plaintext",

@@ -36,8 +36,8 @@ class WechatSettings:
     secret: Secret | None = None  # the AppSecret
     api_base_url: str = WECHAT_API
     verified: bool = False  # may call the API: mass send, menu, customer-service messages
-    listen: str = "127.0.0.1"
-    port: int = 8090
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8090
 
     @property
     def on(self) -> bool:
@@ -98,6 +98,6 @@ def load_wechat_settings(env: Mapping[str, str]) -> WechatSettings:
         secret=_secret(env, "WECHAT_SECRET"),
         api_base_url=base,
         verified=verified in ("1", "true", "yes"),
-        listen=(env.get("TINGBAO_WECHAT_LISTEN") or "127.0.0.1").strip(),
-        port=env_int(env, "TINGBAO_WECHAT_PORT", 8090, minimum=1),
+        listen_host=(env.get("TINGBAO_WECHAT_LISTEN") or "127.0.0.1").strip(),
+        listen_port=env_int(env, "TINGBAO_WECHAT_PORT", 8090, minimum=1),
     )
