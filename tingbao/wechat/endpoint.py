@@ -58,6 +58,15 @@ class Opened:
     key: Secret | None
 
 
+@dataclass(frozen=True)
+class Worked:
+    """A message answered: the answer (None: a kept reply), its XML, and whether it is new."""
+
+    answer: Answer
+    reply: str
+    fresh: bool
+
+
 class Endpoint:
     """Answer WeChat's calls; one instance per process."""
 
@@ -161,8 +170,7 @@ class Endpoint:
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._working[key] = future  # before any await: a retry arriving now waits for it
         try:
-            kept = await asyncio.to_thread(self.answered.reply_to, key)
-            reply = kept if kept is not None else await self._answer(message)
+            reply = await self._answer(message)
             future.set_result(reply)
             return reply
         finally:
@@ -171,14 +179,15 @@ class Endpoint:
             del self._working[key]
 
     async def _answer(self, message: Incoming) -> str:
-        """Return the conversation's reply as XML within the deadline, kept for retries."""
-        task = asyncio.create_task(self._answer_and_keep(message))
+        """Return the reply as XML within the deadline: the one kept for this message, or the
+        conversation's (then kept for retries)."""
+        task = asyncio.create_task(asyncio.to_thread(self._work, message))
         try:
-            _answer, reply = await asyncio.wait_for(asyncio.shield(task), self.deadline_s)
-            return reply
+            worked = await asyncio.wait_for(asyncio.shield(task), self.deadline_s)
+            return worked.reply
         except TimeoutError:
             pass
-        except Exception:  # the conversation failed (logged below): apologise, never a 500
+        except Exception:  # the conversation failed (logged in _work): apologise, never a 500
             return reply_xml(Text(wx.BUSY), message, int(time.time()))
         if self.late is None:
             log.warning("wechat: no answer within %.1f s; asked to send again", self.deadline_s)
@@ -189,21 +198,26 @@ class Endpoint:
         late.add_done_callback(self._late_tasks.discard)
         return ""
 
-    async def _answer_and_keep(self, message: Incoming) -> tuple[Answer, str]:
+    def _work(self, message: Incoming) -> Worked:
+        """Answer a message and keep the reply, in one trip to a worker thread."""
+        key = message.key_for_retries
         try:
-            answer = await asyncio.to_thread(self.conversation.answer, message)
-            reply = reply_xml(answer, message, int(time.time()))
-            kept = await asyncio.to_thread(self.answered.keep, message.key_for_retries, reply)
-            return answer, kept
+            kept = self.answered.reply_to(key)
+            if kept is not None:
+                return Worked(None, kept, fresh=False)
+            answer = self.conversation.answer(message)
+            reply = self.answered.keep(key, reply_xml(answer, message, int(time.time())))
+            return Worked(answer, reply, fresh=True)
         except Exception:
             log.exception("wechat: could not answer a %s message", message.kind)
             raise
 
-    async def _send_late(self, message: Incoming, task: asyncio.Task[tuple[Answer, str]]) -> None:
+    async def _send_late(self, message: Incoming, task: asyncio.Task[Worked]) -> None:
         """Send the answer that missed the deadline as a customer-service message."""
         assert self.late is not None
         try:
-            answer, _reply = await task
-            await self.late(message, answer)
+            worked = await task
+            if worked.fresh:  # a kept reply was sent when it was first made
+                await self.late(message, worked.answer)
         except Exception:  # logged; the follower can ask again
             log.exception("wechat: the late answer to %s did not go", message.kind)
