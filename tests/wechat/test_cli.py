@@ -166,3 +166,29 @@ def _state(db: Database, issue_id: str) -> str:
     with db.session() as session:
         row = session.get(MassSendRow, issue_id)
         return row.state if row is not None else ""
+
+
+def test_run_answers_wechat_when_a_token_is_set(
+    settings: Settings, child_log: Path, started: list[subprocess.Popen[bytes]]
+) -> None:
+    """`tingbao run` (plaintext mode, not verified) answers /wechat beside the worker."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "TINGBAO_TTS": "offline",
+        "WECHAT_TOKEN": TOKEN,
+        "TINGBAO_WECHAT_PORT": str(port),
+        "TINGBAO_HTTP_PORT": str(free_port()),
+    }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    with child_log.open("ab") as err:
+        child = subprocess.Popen(
+            tingbao(settings.data_dir, "run"), env=env, stdout=subprocess.DEVNULL, stderr=err
+        )
+    started.append(child)
+    wait(lambda: listening(port), timeout=60, what="tingbao run's WeChat endpoint")
+    server = WechatServer(f"http://127.0.0.1:{port}/wechat", TOKEN)
+    assert asyncio.run(ask(server, "最新")) == "还没有报纸发布，请过几天再来看看。"
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=30) == 0, child_log.read_text()
+    assert "plaintext mode" in child_log.read_text() and TOKEN not in child_log.read_text()
