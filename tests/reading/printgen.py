@@ -95,11 +95,15 @@ class Composer:
         font: str,
         size: float,
         spacing: float = 0.0,
+        colour: tuple[float, float, float] = (0.0, 0.0, 0.0),
     ) -> None:
-        self.ops.append(Op(page, "text", (x, top, text, font, size, spacing)))
+        self.ops.append(Op(page, "text", (x, top, text, font, size, spacing, colour)))
 
-    def rect(self, page: int, box: tuple[float, float, float, float], fill: bool) -> None:
-        self.ops.append(Op(page, "rect", (*box, fill)))
+    def rect(
+        self, page: int, box: tuple[float, float, float, float], fill: bool, under: bool = False
+    ) -> None:
+        """Draw a frame, or a grey block (fill); `under`: beneath the text (a shaded box)."""
+        self.ops.append(Op(page, "under" if under else "rect", (*box, fill)))
 
     def rule(self, page: int, x0: float, x1: float, y: float) -> None:
         self.ops.append(Op(page, "line", (x0, x1, y)))
@@ -149,18 +153,21 @@ class Composer:
     def render(self, path: Path) -> Path:
         pdf = canvas.Canvas(str(path), pagesize=(self.width, self.height))
         for page in range(1, self.pages + 1):
-            for op in (o for o in self.ops if o.page == page):
+            ops = [o for o in self.ops if o.page == page]
+            for op in sorted(ops, key=lambda o: o.kind != "under"):
                 if op.kind == "text":
-                    x, top, text, font, size, spacing = op.args
+                    x, top, text, font, size, spacing, colour = op.args
+                    pdf.setFillColorRGB(*colour)  # type: ignore[misc]
                     baseline = self.height - float(top) - float(size) * 0.88  # type: ignore[arg-type]
                     obj = pdf.beginText(float(x), baseline)  # type: ignore[arg-type]
                     obj.setFont(str(font), float(size))  # type: ignore[arg-type]
                     obj.setCharSpace(float(spacing))  # type: ignore[arg-type]
                     obj.textOut(str(text))
                     pdf.drawText(obj)
-                elif op.kind == "rect":
+                    pdf.setFillGray(0)
+                elif op.kind in ("rect", "under"):
                     x0, top, x1, bottom, fill = op.args
-                    pdf.setFillGray(0.85)
+                    pdf.setFillGray(0.9 if op.kind == "under" else 0.85)
                     pdf.rect(
                         float(x0),
                         self.height - float(bottom),

@@ -300,3 +300,102 @@ def test_bad_docx_errors_are_input_errors(
 ) -> None:
     with pytest.raises(error):
         read_issue(make_bad_docx(kind, tmp_path), settings.paper, settings.reading)
+
+
+BRIEF_ITEMS = [
+    ("社区开展消夏纳凉晚会", "8月30日晚，虹储居民区在小区广场举办消夏纳凉晚会，二百余名居民参加。"),
+    ("反诈宣传走进菜市场", "9月2日，镇派出所民警走进吴中路菜市场，向摊主和居民讲解常见骗局。"),
+]
+BEFORE = [
+    para("老年助餐点开张", "Heading 1"),
+    para("9月5日上午，龙柏社区老年助餐点正式开张。"),
+]
+AFTER = [para("家庭医生进社区", "Heading 1"), para("9月7日上午，家庭医生来到古北新区义诊。")]
+
+
+def _shape_xml(paragraphs: Sequence[tuple[str, bool]]) -> str:
+    """Return a run holding a text box as Word saves one: a DrawingML shape, and the same box
+    again as a VML fallback (read once)."""
+    body = "".join(
+        f"<w:p><w:r>{'<w:rPr><w:b/></w:rPr>' if bold else ''}<w:t>{text}</w:t></w:r></w:p>"
+        for text, bold in paragraphs
+    )
+    return (
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+        'xmlns:v="urn:schemas-microsoft-com:vml">'
+        '<mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/'
+        f'wordprocessingShape"><wps:wsp><wps:txbx><w:txbxContent>{body}</w:txbxContent>'
+        "</wps:txbx></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>{body}</w:txbxContent>"
+        "</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
+    )
+
+
+def _with_text_box(path: Path, after: int, paragraphs: Sequence[tuple[str, bool]]) -> Path:
+    """Anchor a text box holding the paragraphs in the document's paragraph `after`."""
+    from docx.oxml import parse_xml
+
+    document = docx.Document(str(path))
+    document.paragraphs[after]._p.append(parse_xml(_shape_xml(paragraphs)))
+    document.save(str(path))
+    return path
+
+
+def _brief_items(title_style: str | None, bold: bool) -> list[Item]:
+    items: list[Item] = []
+    for title, text in BRIEF_ITEMS:
+        items += [para(title, title_style, bold), para(text)]
+    return items
+
+
+@pytest.mark.parametrize(
+    ("label", "title_style", "bold"),
+    [("简讯", "Heading 1", True), ("社区动态", "Heading 1", False), ("要闻简报", None, True)],
+    ids=["heading-2-bold", "heading-2", "bold"],
+)
+def test_brief_box_items_are_briefs(
+    label: str, title_style: str | None, bold: bool, settings: Settings, tmp_path: Path
+) -> None:
+    items = [para(label, title_style), *_brief_items("Heading 2" if title_style else None, bold)]
+    path = write_docx(tmp_path / "jinhongqiao-2024-09-10.docx", [*BEFORE, *items, *AFTER])
+    issue = read_issue(path, settings.paper, settings.reading).issue
+    assert [(a.kind, a.title, a.paragraphs) for a in issue.articles] == [
+        ("article", "老年助餐点开张", ("9月5日上午，龙柏社区老年助餐点正式开张。",)),
+        *(("brief", title, (text,)) for title, text in BRIEF_ITEMS),
+        ("article", "家庭医生进社区", ("9月7日上午，家庭医生来到古北新区义诊。",)),
+    ]
+    assert all(label not in a.title for a in issue.articles)
+
+
+def test_text_boxes_are_read_once_where_anchored(settings: Settings, tmp_path: Path) -> None:
+    path = write_docx(tmp_path / "jinhongqiao-2024-09-10.docx", [*BEFORE, *AFTER])
+    box = [("简讯", True)] + [
+        piece for title, text in BRIEF_ITEMS for piece in ((title, True), (text, False))
+    ]
+    _with_text_box(path, 1, box)  # anchored in the first article's paragraph
+    issue = read_issue(path, settings.paper, settings.reading).issue
+    assert [(a.kind, a.title) for a in issue.articles] == [
+        ("article", "老年助餐点开张"),
+        *(("brief", title) for title, _ in BRIEF_ITEMS),
+        ("article", "家庭医生进社区"),
+    ]
+    assert [a.paragraphs for a in issue.articles[1:3]] == [(text,) for _, text in BRIEF_ITEMS]
+
+
+def test_footnotes_comments_and_margins_stay_out(settings: Settings, tmp_path: Path) -> None:
+    path = write_docx(
+        tmp_path / "jinhongqiao-2024-09-10.docx", [*BEFORE, *AFTER], header="页眉里的刊名"
+    )
+    document = docx.Document(str(path))
+    document.sections[0].footer.paragraphs[0].text = "页脚里的话"
+    document.add_comment(document.paragraphs[1].runs, text="批注不是新闻", author="编辑")
+    document.save(str(path))
+    issue = read_issue(path, settings.paper, settings.reading).issue
+    text = "".join(a.title + a.body_text for a in issue.articles)
+    for margin in ("页眉", "页脚", "批注"):
+        assert margin not in text

@@ -200,3 +200,55 @@ def test_resolve_published_order() -> None:
     assert empty_month is not None and empty_month.value == date(2020, 7, 1)
     by_text = resolve_published(None, "x.txt", "2019年1月1日")
     assert by_text is not None and (by_text.value, by_text.source) == (date(2019, 1, 1), "text")
+
+
+@pytest.mark.parametrize(
+    ("lines", "editors", "email"),
+    [
+        # Two names a line over two lines: four names.
+        (["本报编审团：刘芬 汤美红", "李家齐 肖婉", "投稿邮箱：a@b.cn"], 4, "a@b.cn"),
+        # A label run into the name before it.
+        (["本报编审团：刘芬 汤美红 李家齐 肖婉投稿邮箱：a@b.cn"], 4, "a@b.cn"),
+        (["编审团：", "刘芬、汤美红", "李家齐、肖婉新闻热线：021-64059791"], 4, None),
+    ],
+)
+def test_closing_box_lines_are_never_glued(
+    lines: list[str], editors: int, email: str | None
+) -> None:
+    contact = parse_contact(lines)
+    assert contact.editors == ("刘芬", "汤美红", "李家齐", "肖婉")[:editors]
+    assert contact.email == email
+
+
+@pytest.mark.parametrize(
+    "label", ["简讯", "要闻简报", "社区动态", "一句话新闻", "图片新闻", "【简讯】"]
+)
+@pytest.mark.parametrize("glued", [False, True], ids=["own-line", "glued-to-title"])
+def test_every_brief_label_opens_briefs(label: str, glued: bool) -> None:
+    items = ["社区开展消夏活动", "居民们一起唱歌跳舞。", "老年食堂开张", "食堂每天供应午餐。"]
+    head = [label + items[0]] if glued else [label, items[0]]
+    result = segment(
+        [
+            Block("大会召开", "title"),
+            Block("7月30日，镇里召开大会。", "para"),
+            *(Block(t, "heading") for t in head),
+            *(Block(t, "heading" if n % 2 == 0 else "para") for n, t in enumerate(items) if n),
+        ]
+    )
+    assert [(a.title, a.kind, a.paragraphs) for a in result.articles] == [
+        ("大会召开", "article", ("7月30日，镇里召开大会。",)),
+        ("社区开展消夏活动", "brief", ("居民们一起唱歌跳舞。",)),
+        ("老年食堂开张", "brief", ("食堂每天供应午餐。",)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "address"),
+    [
+        ("地址：闵行区吴中路1136号608室", "闵行区吴中路1136号608室"),
+        ("地址 闵行区吴中路1136号608室", "闵行区吴中路1136号608室"),  # the colon lost in a scan
+        ("联系地址：吴中路1号", "吴中路1号"),
+    ],
+)
+def test_address_as_printed(line: str, address: str) -> None:
+    assert parse_contact(["本报编审团：刘芬", line, "新闻热线：021-64059791"]).address == address

@@ -134,7 +134,7 @@ async def test_two_papers_end_to_end(settings: Settings) -> None:
     # A new issue of one paper rebuilds that paper's files only.
     b_before, index_before = files_of(public / B), files_of(public)["index.html"]
     a_feed_before = (public / A / "feed.xml").read_bytes()
-    drop(settings, A, "news-2021-08-06.txt")
+    drop(settings, A, "news-2021-08-06.txt", town="虹桥地区")  # a new issue: new content
     again = await run_pass(settings)
     assert again.stored == [f"{A}-2021-08-06"] and again.notified == {f"{A}-2021-08-06": 2}
     assert files_of(public / B) == b_before

@@ -142,13 +142,13 @@ async def test_sample_through_the_pipeline(world: World) -> None:
 async def test_back_issues_are_not_announced(world: World) -> None:
     inbox = world.settings.inbox_dir
     write_small_issue(inbox, name="news-2021-07-02.txt")
-    write_small_issue(inbox, name="news-2021-06-02.txt")
-    write_small_issue(inbox, name="news-2021-05-02.txt")
+    write_small_issue(inbox, name="news-2021-06-02.txt", extra="六月。")
+    write_small_issue(inbox, name="news-2021-05-02.txt", extra="五月。")
     report = await world.pipeline.run_inbox()
     assert len(report.stored) == 3
     assert world.notified == ["jinhongqiao-2021-07-02"]
     assert {issue for _, issue in world.outbox_rows()} == {"jinhongqiao-2021-07-02"}
-    write_small_issue(inbox, name="news-2021-04-02.txt")  # an old one imported later
+    write_small_issue(inbox, name="news-2021-04-02.txt", extra="四月。")  # an old one, later
     await world.pipeline.run_inbox()
     assert world.notified == ["jinhongqiao-2021-07-02"]
 

@@ -44,6 +44,8 @@ _WARNINGS: dict[str, str] = {
     notices.OCR_BLANK_PAGE: "有一页没有认出文字（空白页或只有图片）。",
     notices.TEXT_AT_AN_ANGLE: "有竖排或斜排的文字没有收录，请核对。",
     notices.JUMP_UNMATCHED: "有篇文章“下转”到别的版，但没找到“上接”的部分，请核对。",
+    notices.CONTACT_UNSURE: "报尾的邮箱或电话认得不准，没有采用，请核对后补上：",
+    notices.CORRECTS_STORED: "这份文件没有日期，内容和已发布的一期大体相同，已当作这一期的更正：",
 }
 GENERIC_WARNING = "有内容需要核对。"
 

@@ -21,6 +21,8 @@ OCR_UNSURE: Final = "ocr-unsure"  # lines read with low confidence (detail: the 
 OCR_BLANK_PAGE: Final = "ocr-blank-page"  # a page without any text, even by OCR
 TEXT_AT_AN_ANGLE: Final = "text-at-an-angle"  # vertical or rotated text left out of a PDF
 JUMP_UNMATCHED: Final = "jump-unmatched"  # 下转 with no 上接 part to continue it
+CONTACT_UNSURE: Final = "contact-unsure"  # an e-mail or phone read doubtfully, left out (detail)
+CORRECTS_STORED: Final = "corrects-stored"  # an undated file taken as a stored issue's correction
 
 CODES: Final = (
     DATE_RECEIVED,
@@ -33,6 +35,8 @@ CODES: Final = (
     OCR_BLANK_PAGE,
     TEXT_AT_AN_ANGLE,
     JUMP_UNMATCHED,
+    CONTACT_UNSURE,
+    CORRECTS_STORED,
 )
 
 

@@ -6,6 +6,11 @@ a short line styled apart (Subtitle, a deeper heading, bold) right above a title
 a line opened by "——" right below it its subtitle. A document set all in "Normal" leaves the roles
 to be inferred, as for plain text. Each table row becomes one paragraph, in document order.
 
+Text boxes (w:txbxContent, in DrawingML shapes and in VML) often hold a 简讯 box or a sidebar: their
+paragraphs are read right after the paragraph they are anchored in, once each (Word saves a shape
+twice, as DrawingML and as a VML fallback; the fallback is passed over). Footnotes, comments, and
+headers and footers are not the news (the margins are only searched for the date).
+
 A .docx is a zip, so before python-docx opens one its declared sizes and packing ratio are checked
 (zip bombs); Python's zipfile never inflates an entry past its declared size. A .docx saved with a
 password is an OLE compound file instead, and is refused with what to do.
@@ -178,14 +183,33 @@ def _cell_paragraphs(cell: Any) -> Iterator[Any]:
             yield item
 
 
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+# Text box content not inside a VML fallback of a DrawingML shape, and not nested in another box
+# (the outer box's paragraphs hold it).
+_TEXT_BOXES = ".//w:txbxContent[not(ancestor::mc:Fallback)][not(ancestor::w:txbxContent)]"
+
+
+def _text_box_paragraphs(paragraph: Any) -> Iterator[Paragraph]:
+    """Yield the paragraphs of the text boxes anchored in a paragraph, in document order."""
+    from docx.text.paragraph import Paragraph as DocxParagraph
+    from lxml import etree
+
+    element = paragraph._p
+    for box in etree.ElementBase.xpath(element, _TEXT_BOXES, namespaces={"w": _W, "mc": _MC}):
+        for inner in box.iterchildren(f"{{{_W}}}p"):
+            yield _paragraph(DocxParagraph(inner, paragraph._parent))
+
+
 def document_paragraphs(document: Any) -> list[Paragraph]:
-    """Return the body's paragraphs and table rows in document order."""
+    """Return the body's paragraphs, table rows and text boxes in document order."""
     found: list[Paragraph] = []
     for item in document.iter_inner_content():
         if hasattr(item, "rows"):
             found.extend(_table_rows(item))
         else:
             found.append(_paragraph(item))
+            found.extend(_text_box_paragraphs(item))
     return found
 
 

@@ -62,6 +62,15 @@ class Box:
         """Return how far the two boxes overlap side to side (0 when they stand apart)."""
         return max(0.0, min(self.x1, other.x1) - max(self.x0, other.x0))
 
+    def holds(self, other: Box, slack: float = 1.0) -> bool:
+        """Return whether the other box lies inside this one (within slack)."""
+        return (
+            other.x0 >= self.x0 - slack
+            and other.x1 <= self.x1 + slack
+            and other.top >= self.top - slack
+            and other.bottom <= self.bottom + slack
+        )
+
     def shares_column(self, other: Box, share: float = 0.5) -> bool:
         """Return whether the boxes overlap side to side by `share` of the narrower one."""
         return self.overlap_x(other) >= share * min(self.width, other.width)
@@ -92,6 +101,7 @@ class PageText:
     height: float
     fragments: tuple[Fragment, ...]
     source: Literal["text", "ocr"] = "text"
+    frames: tuple[Box, ...] = ()  # rectangles drawn on the page (a framed or shaded box)
 
 
 @dataclass(frozen=True)

@@ -220,7 +220,10 @@ def page_text(raw: dict[str, Any]) -> PageText:
         Fragment(text, Box(x0, top, x1, bottom), size, confidence=score)
         for x0, top, x1, bottom, size, text, score in raw["lines"]
     )
-    return PageText(raw["number"], raw["width"], raw["height"], fragments, source="ocr")
+    frames = tuple(Box(*frame) for frame in raw.get("frames", ()))
+    return PageText(
+        raw["number"], raw["width"], raw["height"], fragments, source="ocr", frames=frames
+    )
 
 
 def unsure_lines(page: PageText, where: str = "") -> ReadingWarning | None:

@@ -1,7 +1,9 @@
 """Child process: read scanned PDF pages or one page image by OCR, as JSON on stdout.
 
 OCR is RapidOCR 1.4 (PP-OCRv4 Chinese models shipped inside the wheel, run by onnxruntime on the
-CPU; nothing is downloaded, and onnxruntime's telemetry is switched off). Decoders of images and
+CPU; nothing is downloaded, and onnxruntime's telemetry is switched off). Short lines of small
+print (a 7-8 pt closing box) are read a second time from their regions cut out and enlarged, and
+a blank between two names is put back as a space. Decoders of images and
 PDFs have had CVEs and OCR is heavy, so this runs in its own process under a memory and CPU limit
 set before anything heavy is imported; the parent kills it when it takes too long. Progress goes
 to stderr as lines "page DONE/TOTAL" (first "page 0/TOTAL" once the file is open), so the parent
@@ -11,14 +13,16 @@ Usage: python -m tingbao.reading.ocr_extract pdf|image FILE MEMORY_MB BASE_SECON
        MAX_PAGES [PAGES]   (PAGES: 1-based page numbers, comma-separated; all pages when absent;
        more than MAX_PAGES to read is refused before any page is rendered)
 Output: {"ok": true, "page_count": N, "pages": [{"number", "width", "height", "lines":
-[[x0, top, x1, bottom, size, text, score], ...]}]} with pixel coordinates (origin top left) of
-the rendered page or of the upright image; or {"ok": false, "error": KIND, "detail": ...} with
-KIND one of encrypted, corrupt, not_image, damaged, too_large, memory, pages (no such page),
-too_many_pages (detail: the count).
+[[x0, top, x1, bottom, size, text, score], ...], "frames": [[x0, top, x1, bottom], ...]}]} with
+pixel coordinates (origin top left) of the rendered page or of the upright image (frames: the
+drawn or shaded boxes of a scanned page, none for a photo); or {"ok": false, "error": KIND,
+"detail": ...} with KIND one of encrypted, corrupt, not_image, damaged, too_large, memory,
+pages (no such page), too_many_pages (detail: the count).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -34,6 +38,15 @@ GAP_EM = 0.8  # a wider gap inside a detected line separates two columns (type s
 INK_TO_EM = 1.1  # Chinese glyphs' ink is about 0.9 of the font size (measured on the test scans)
 MAX_SKEW = math.radians(10)  # a page turned further is not levelled (and rarely read well)
 THREADS = 2  # onnxruntime threads: both cores of a small server; more only adds contention
+# Small print (a closing box set at 7-8 pt, under 0.85 of the page's usual size) is read again
+# from its region cut out and enlarged: at scan resolution an e-mail's @ or a name's gap is lost.
+SMALL_SIZE = 0.85
+SMALL_CHARS = 40  # only lines this short: the closing box's, not a caption's running text
+REREAD_SCALE = 2
+MAX_REREADS = 40  # per page: a page of small print is not read twice over
+DETECT_SIDE = 736  # RapidOCR's detector enlarges an image until its shorter side is this long
+STRIP_GAP = 24  # white pixels between the rows stacked for the second reading
+SPACE_EMS = 0.4  # a blank this wide (of a character) inside a line of names is a space
 # OCR sees at most MAX_SIDE pixels a side (detection's buffers grow with the pixels); an image
 # decodes at full size first, which Pillow's decompression-bomb limit bounds (89 million pixels).
 
@@ -167,31 +180,266 @@ def level(points: Any, angle: float, centre: tuple[float, float]) -> list[tuple[
     ]
 
 
+def _quad_size(quad: Any) -> tuple[float, float]:
+    """Return a quad's length along its line and its height across it."""
+    (ax, ay), (bx, by), (cx, cy), (dx, dy) = quad
+    across = (math.dist((ax, ay), (dx, dy)) + math.dist((bx, by), (cx, cy))) / 2
+    along = (math.dist((ax, ay), (bx, by)) + math.dist((dx, dy), (cx, cy))) / 2
+    return along, across
+
+
+def small_lines(heights: Sequence[float], texts: Sequence[str]) -> list[int]:
+    """Return the indexes of short lines set smaller than most (SMALL_SIZE of the median size),
+    the ones worth reading again enlarged; at most MAX_REREADS, the smallest first."""
+    if len(heights) < 3:
+        return []
+    usual = sorted(heights)[len(heights) // 2]
+    small = [
+        n
+        for n, (height, text) in enumerate(zip(heights, texts, strict=True))
+        if height < SMALL_SIZE * usual and len(text) <= SMALL_CHARS
+    ]
+    return sorted(sorted(small, key=lambda n: heights[n])[:MAX_REREADS])
+
+
+def _bounds(quads: Sequence[Any]) -> tuple[float, float, float, float]:
+    xs = [x for quad in quads for x, _ in quad]
+    ys = [y for quad in quads for _, y in quad]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def rows(items: Sequence[Sequence[Any]], chosen: Sequence[int]) -> list[list[int]]:
+    """Group the chosen items ([quad, text, score]) into rows: side by side on one baseline,
+    less than two line heights apart (a closing box's "李家齐" and "肖婉")."""
+    groups: list[list[int]] = []
+    for n in sorted(chosen, key=lambda n: _bounds([items[n][0]])[0]):
+        x0, top, _, bottom = _bounds([items[n][0]])
+        height, centre = bottom - top, (top + bottom) / 2
+        for group in groups:
+            _, gtop, gx1, gbottom = _bounds([items[m][0] for m in group])
+            if abs((gtop + gbottom) / 2 - centre) <= 0.5 * height and x0 - gx1 <= 2 * height:
+                group.append(n)
+                break
+        else:
+            groups.append([n])
+    return groups
+
+
+def _row_box(image: Any, row: Sequence[Sequence[Any]]) -> tuple[int, int, int, int]:
+    """Return the region of the page a row of small print is read again from."""
+    x0, y0, x1, y1 = _bounds([item[0] for item in row])
+    margin = 0.5 * (y1 - y0)
+    return (
+        max(0, int(x0 - margin)),
+        max(0, int(y0 - margin)),
+        min(image.size[0], int(x1 + margin) + 1),
+        min(image.size[1], int(y1 + margin) + 1),
+    )
+
+
+def reread_rows(engine: Any, image: Any, rows: Sequence[Sequence[Sequence[Any]]]) -> list[Any]:
+    """Read rows of small print again, each from its region cut out and enlarged REREAD_SCALE
+    times, all stacked on one white sheet read at once (the detector enlarges whatever is under
+    DETECT_SIDE pixels a side, so a sheet that size costs least); return for each row its
+    pieces [quad, text, score] in the page's pixels."""
+    from PIL import Image
+
+    k = REREAD_SCALE
+    strips: list[tuple[tuple[int, int, int, int], int]] = []  # region, top on the sheet
+    height = STRIP_GAP
+    for row in rows:
+        box = _row_box(image, row)
+        strips.append((box, height))
+        height += (box[3] - box[1]) * k + STRIP_GAP
+    width = max((b[2] - b[0]) * k for b, _ in strips) + 2 * STRIP_GAP
+    sheet = Image.new("RGB", (max(width, DETECT_SIDE), max(height, DETECT_SIDE)), "white")
+    for (left, top, right, bottom), at in strips:
+        crop = image.crop((left, top, right, bottom))
+        crop = crop.resize(((right - left) * k, (bottom - top) * k), Image.Resampling.LANCZOS)
+        sheet.paste(crop, (STRIP_GAP, at))
+    found, _ = engine(sheet)
+    pieces: list[list[Any]] = [[] for _ in rows]
+    for points, text, score in found or ():
+        middle = sum(y for _, y in points) / len(points)
+        for n, ((left, top, _, bottom), at) in enumerate(strips):
+            if at <= middle <= at + (bottom - top) * k and text.strip():
+                quad = [((x - STRIP_GAP) / k + left, (y - at) / k + top) for x, y in points]
+                pieces[n].append([quad, text.strip(), float(score)])
+    return pieces
+
+
+def accept(row: Sequence[Sequence[Any]], pieces: Sequence[Sequence[Any]]) -> list[Any] | None:
+    """Return a row read again as one line [quad, text, score] (the pieces the enlarged reading
+    found apart joined by spaces: the gap between two names), or None to keep the first reading:
+    nothing found on the row, or other characters read less surely."""
+    _, y0, _, y1 = _bounds([item[0] for item in row])
+    # Only what stands on the row itself, not the edge of the line above or below.
+    on_row = [p for p in pieces if y0 <= sum(y for _, y in p[0]) / len(p[0]) <= y1]
+    if not on_row:
+        return None
+    on_row.sort(key=lambda p: _bounds([p[0]])[0])
+    text = " ".join(p[1] for p in on_row)
+    first = "".join(item[1] for item in sorted(row, key=lambda i: _bounds([i[0]])[0]))
+    score, before = min(p[2] for p in on_row), min(item[2] for item in row)
+    # The same characters, only spaced: the enlarged view saw the gaps (a space lowers the
+    # score a little). Other characters must be read at least as surely.
+    same = _unspaced(text) == _unspaced(first)
+    if not same and score < before - 0.05:
+        return None
+    bx0, by0, bx1, by1 = _bounds([p[0] for p in on_row])
+    quad = [(bx0, by0), (bx1, by0), (bx1, by1), (bx0, by1)]
+    return [quad, text, max(score, before) if same else score]
+
+
+def _unspaced(text: str) -> str:
+    return "".join(text.split())
+
+
+def name_gaps(ink: Any) -> list[int]:
+    """Return how many characters stand before each wide blank in a line of Chinese characters
+    (ink: a boolean image of the line, True where there is ink): a gap of SPACE_EMS of the line's
+    height or more is a space between two names, which OCR reads as nothing ("刘芬汤美红")."""
+    import numpy as np
+
+    columns = np.flatnonzero(ink.any(axis=0))
+    rows = np.flatnonzero(ink.any(axis=1))
+    if len(columns) < 2 or len(rows) < 2:
+        return []
+    em = (rows[-1] - rows[0] + 1) * INK_TO_EM
+    pieces: list[list[int]] = [[int(columns[0]), int(columns[0])]]
+    for x in columns[1:]:
+        if x - pieces[-1][1] - 1 >= SPACE_EMS * em:
+            pieces.append([int(x), int(x)])
+        else:
+            pieces[-1][1] = int(x)
+    counts = [max(1, round((b - a + 1) / em)) for a, b in pieces]
+    return list(np.cumsum(counts[:-1]).tolist()) if len(pieces) > 1 else []
+
+
+def spaced(gray: Any, item: list[Any]) -> list[Any]:
+    """Return a line of names with the spaces that stand between them on the page put back."""
+    import numpy as np
+
+    quad, text, score = item
+    if " " in text or len(text) < 4 or not all("\u4e00" <= c <= "\u9fff" for c in text):
+        return item
+    x0, y0, x1, y1 = (int(v) for v in _bounds([quad]))
+    crop = gray[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1]
+    if crop.size == 0:
+        return item
+    low, high = np.percentile(crop, (2, 98))
+    if high - low < 40:
+        return item
+    cuts = name_gaps(crop < (low + high) / 2)
+    if not cuts or cuts[-1] >= len(text):
+        return item
+    names = [text[a:b] for a, b in itertools.pairwise([0, *cuts, len(text)])]
+    return [quad, " ".join(names), score]
+
+
+def read_small_print(engine: Any, image: Any, gray: Any, items: list[list[Any]]) -> list[list[Any]]:
+    """Return the page's items with each row of short small-print lines read again enlarged;
+    small by the height of their ink (the detector's boxes vary too much)."""
+    heights = [_font_size(gray, quad, _quad_size(quad)[1]) for quad, _, _ in items]
+    chosen = rows(items, small_lines(heights, [text for _, text, _ in items]))
+    if not chosen:
+        return items
+    found = reread_rows(engine, image, [[items[n] for n in row] for row in chosen])
+    replaced: dict[int, list[Any] | None] = {}
+    for row, pieces in zip(chosen, found, strict=True):
+        again = accept([items[n] for n in row], pieces)
+        if again is not None:
+            replaced[min(row)] = again
+            replaced.update({n: None for n in row if n != min(row)})
+    small = {n for row in chosen for n in row}
+    out: list[list[Any]] = []
+    for n, item in enumerate(items):
+        if n not in replaced:
+            out.append(spaced(gray, item) if n in small else item)
+        elif (line := replaced[n]) is not None:
+            out.append(spaced(gray, line))
+    return out
+
+
 def _lines(engine: Any, image: Any, scale: float) -> list[list[Any]]:
-    """OCR one page image; return its lines levelled (skew removed), coordinates times scale."""
+    """OCR one page image; return its lines levelled (skew removed), coordinates times scale.
+
+    Short lines of small print are read a second time, enlarged (reread)."""
     import numpy as np
 
     found, _ = engine(image, return_word_box=True)
     gray = np.ascontiguousarray(np.asarray(image.convert("L")))
     angle = skew([points for points, *_ in found or ()])
     centre = (image.size[0] / 2, image.size[1] / 2)
+    items = [
+        [quad, piece.strip(), score]
+        for points, raw_text, raw_score, *chars in found or ()
+        for quad, piece, score in split_line(points, raw_text, raw_score, chars[:3])
+        if piece.strip()
+    ]
+    items = read_small_print(engine, image, gray, items)
     lines: list[list[Any]] = []
-    for points, raw_text, raw_score, *chars in found or ():
-        for quad, piece, score in split_line(points, raw_text, raw_score, chars[:3]):
-            text = piece.strip()
-            if not text:
-                continue
-            flat = level(quad, angle, centre)
-            xs = [p[0] for p in flat]
-            ys = [p[1] for p in flat]
-            # The box's own height (it may be turned a little), if the ink cannot be measured.
-            (ax, ay), (bx, by), (cx, cy), (dx, dy) = quad
-            across = (math.dist((ax, ay), (dx, dy)) + math.dist((bx, by), (cx, cy))) / 2
-            along = (math.dist((ax, ay), (bx, by)) + math.dist((dx, dy), (cx, cy))) / 2
-            size = _font_size(gray, quad, min(across, along))
-            box = [min(xs), min(ys), max(xs), max(ys), size]
-            lines.append([*(round(v * scale, 1) for v in box), text, round(float(score), 3)])
+    for quad, text, score in items:
+        flat = level(quad, angle, centre)
+        xs = [p[0] for p in flat]
+        ys = [p[1] for p in flat]
+        # The box's own height (it may be turned a little), if the ink cannot be measured.
+        along, across = _quad_size(quad)
+        size = _font_size(gray, quad, min(across, along))
+        box = [min(xs), min(ys), max(xs), max(ys), size]
+        lines.append([*(round(v * scale, 1) for v in box), text, round(float(score), 3)])
     return lines
+
+
+FRAME_SIDE = 0.04  # of the page's shorter side: a frame at least this wide and tall
+SHADE = (170, 242)  # grey levels of a shaded block on white paper (a scan's paper is ~255)
+
+
+def _rectangles(mask: Any, side: int, filled: bool) -> list[list[int]]:
+    """Return the bounding boxes of the rectangle-shaped outlines (or blocks) in a mask."""
+    import cv2
+
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    found: list[list[int]] = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if w < side or h < side:
+            continue
+        approx = cv2.approxPolyDP(contour, 0.02 * cv2.arcLength(contour, True), True)
+        if len(approx) != 4:
+            continue
+        if filled and cv2.contourArea(contour) < 0.85 * w * h:
+            continue
+        found.append([x, y, x + w, y + h])
+    return found
+
+
+def image_frames(gray: Any) -> list[list[int]]:
+    """Return the frames drawn on a scanned page (long dark rules closing a rectangle) and its
+    shaded blocks (light grey, the text inside closed over), as [x0, top, x1, bottom] pixels.
+
+    Only for scans, whose paper is flat white: a phone photo's uneven light would look shaded.
+    """
+    import cv2
+    import numpy as np
+
+    height, width = gray.shape
+    side = max(20, int(FRAME_SIDE * min(height, width)))
+    dark = (gray < 128).astype(np.uint8)
+    across = cv2.getStructuringElement(cv2.MORPH_RECT, (side, 1))
+    down = cv2.getStructuringElement(cv2.MORPH_RECT, (1, side))
+    rules = cv2.bitwise_or(
+        cv2.morphologyEx(dark, cv2.MORPH_OPEN, across),
+        cv2.morphologyEx(dark, cv2.MORPH_OPEN, down),
+    )
+    rules = cv2.dilate(rules, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
+    shade = ((gray >= SHADE[0]) & (gray <= SHADE[1])).astype(np.uint8)
+    shade = cv2.morphologyEx(
+        shade, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (side // 2, side // 2))
+    )
+    frames = _rectangles(rules, side, filled=False) + _rectangles(shade, side, filled=True)
+    whole = [f for f in frames if f[2] - f[0] > 0.95 * width and f[3] - f[1] > 0.95 * height]
+    return [f for f in frames if f not in whole]
 
 
 def _upright(image: Any) -> Any:
@@ -261,6 +509,7 @@ def read_pdf(
     max_pages: int,
 ) -> dict[str, Any]:
     """Render the wanted pages of a PDF at PDF_DPI (at most MAX_SIDE) and OCR each."""
+    import numpy as np
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
@@ -285,8 +534,15 @@ def read_pdf(
             page.close()
             ocr = ocr or engine()
             lines = _lines(ocr, image, 1.0)
+            gray = np.ascontiguousarray(np.asarray(image.convert("L")))
             pages.append(
-                {"number": number, "width": image.width, "height": image.height, "lines": lines}
+                {
+                    "number": number,
+                    "width": image.width,
+                    "height": image.height,
+                    "lines": lines,
+                    "frames": image_frames(gray),
+                }
             )
             _progress(done, len(numbers))
         return {"ok": True, "page_count": len(document), "pages": pages}

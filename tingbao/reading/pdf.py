@@ -40,7 +40,8 @@ def _page(number: int, raw: dict[str, Any]) -> PageText:
         Fragment(text, Box(x0, top, x1, bottom), size, is_bold_font(font) or weight >= BOLD_WEIGHT)
         for text, x0, top, x1, bottom, size, font, weight in raw["words"]
     )
-    return PageText(number, raw["width"], raw["height"], fragments)
+    frames = tuple(Box(*frame) for frame in raw.get("frames", ()))
+    return PageText(number, raw["width"], raw["height"], fragments, frames=frames)
 
 
 def too_many_pages(count: int, limit: int) -> TooManyPagesError:
@@ -113,7 +114,8 @@ def _scaled(ocr: PageText, like: PageText) -> PageText:
         )
         for f in ocr.fragments
     )
-    return PageText(like.number, like.width, like.height, fragments, "ocr")
+    frames = tuple(Box(b.x0 * k, b.top * k, b.x1 * k, b.bottom * k) for b in ocr.frames)
+    return PageText(like.number, like.width, like.height, fragments, "ocr", frames)
 
 
 def _unreadable(page: PageText) -> bool:

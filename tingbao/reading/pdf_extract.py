@@ -1,7 +1,8 @@
 """Child process: extract the positioned words of a PDF with sizes and font names, as JSON.
 
-Read with PDFium (pypdfium2), about fifteen times faster than pdfminer on print pages. PDF parsers
-have had hangs and CVEs, so this runs in its own process under a memory and CPU limit
+Read with PDFium (pypdfium2), about fifteen times faster than pdfminer on print pages. The
+rectangles drawn on a page come too: a frame or shading round a box says what belongs to it.
+PDF parsers have had hangs and CVEs, so this runs in its own process under a memory and CPU limit
 set before the parser is imported; the parent kills it when it takes too long. A document of
 more than MAX_PAGES pages is refused before any page is read (PDFium counts them from the page
 tree, without loading a page).
@@ -118,6 +119,32 @@ def page_words(page: Any) -> tuple[list[list[Any]], int]:
     return [w for w in words if w[0]], rotated
 
 
+FRAME_MIN = 30.0  # points: a drawn box this wide and tall may frame text (a rule is thinner)
+FRAME_SEGMENTS = 6  # a rectangle's path: a move, three or four lines, a close
+MAX_FRAMES = 100
+
+
+def page_frames(page: Any) -> list[list[float]]:
+    """Return the rectangles drawn on a page (frames and shaded blocks round a 简讯 box or a
+    sidebar) as [x0, top, x1, bottom], top-left origin, in points; not the page-sized ones."""
+    import pypdfium2.raw as raw
+
+    width, height = page.get_size()
+    frames: list[list[float]] = []
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH]):
+        if raw.FPDFPath_CountSegments(obj.raw) > FRAME_SEGMENTS:
+            continue
+        left, bottom, right, top = obj.get_bounds()
+        if right - left < FRAME_MIN or top - bottom < FRAME_MIN:
+            continue
+        if right - left > 0.9 * width and top - bottom > 0.9 * height:
+            continue  # a page border or background
+        frames.append([round(v, 2) for v in (left, height - top, right, height - bottom)])
+        if len(frames) >= MAX_FRAMES:
+            break
+    return frames
+
+
 def extract(path: str, max_pages: int) -> dict[str, Any]:
     """Return the fragments of every page, or an error kind: encrypted, corrupt, memory, or
     pages (more than max_pages; the detail is the count)."""
@@ -134,7 +161,16 @@ def extract(path: str, max_pages: int) -> dict[str, Any]:
             page = document[index]
             width, height = page.get_size()
             words, rotated = page_words(page)
-            pages.append({"width": width, "height": height, "words": words, "rotated": rotated})
+            frames = page_frames(page)
+            pages.append(
+                {
+                    "width": width,
+                    "height": height,
+                    "words": words,
+                    "rotated": rotated,
+                    "frames": frames,
+                }
+            )
             page.close()
         document.close()
     except MemoryError:

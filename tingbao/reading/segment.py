@@ -4,8 +4,10 @@ An article is an optional kicker (引题), a title (主题), an optional subtitl
 "——") and sections with optional headings (小标题). In plain text, a run of short heading-like lines
 opens a new article when it comes first, when it has two or more lines (kicker and title), or when
 the paragraph after it reads as a news lead (opens with a date or 近日, or a purpose clause 为…，
-followed by a date); otherwise it is a section heading. After a "简讯" line, each title line opens a
-brief of its own. The closing box becomes the issue's contact and never appears in a body.
+followed by a date); otherwise it is a section heading. After a 简讯 label (简讯, 要闻简报,
+社区动态, 一句话新闻, 图片新闻, …: BRIEF_LABELS), each title line opens a brief of its own, however
+it is set; a label run into the first title is split off it, and is never an article nor part of a
+title. The closing box becomes the issue's contact and never appears in a body.
 
 Length limits (TextLimits, from TINGBAO_MAX_PARAGRAPH_CHARS and TINGBAO_MAX_ARTICLE_CHARS) refuse
 a file whose paragraph or article is too long to be read aloud and kept: a paragraph is refused
@@ -30,9 +32,15 @@ from tingbao.reading.settings import TextLimits
 
 _DATE = r"(?:\d{4}年)?\d{1,2}月\d{1,2}日|近日|日前|昨天|昨日|今天|今日|本周|上周|\d{1,2}日"
 LEAD = re.compile(rf"^(?:{_DATE})|^为.{{1,120}}?[，,]\s*(?:{_DATE})")
-BRIEF_MARKER = re.compile(
-    r"^[【\[]?\s*(简讯|快讯|短讯|新闻简讯|简讯速递|信息快递|一句话新闻)\s*[】\]]?$"
+# The label of a box of short news items: each item under it is a brief.
+BRIEF_LABELS = (
+    "简讯|快讯|短讯|新闻简讯|简讯速递|信息快递|一句话新闻|要闻简报|新闻简报|社区动态|社区简讯"
+    "|图片新闻|新闻速递|动态速递|资讯速递"
 )
+_LABELS = "|".join(sorted(BRIEF_LABELS.split("|"), key=len, reverse=True))  # longest first
+BRIEF_MARKER = re.compile(rf"^[【\[■●◆]?\s*({_LABELS})\s*[】\]]?$")
+# A label run into the first item's title on one line (OCR, or a title set beside the label).
+GLUED_LABEL = re.compile(rf"^[【\[■●◆]?\s*({_LABELS})\s*[】\]]?[\s:：]*(\S.{{3,}})$")
 SUBTITLE = re.compile(r"^[—–-]{1,2}\s*")
 
 
@@ -86,8 +94,21 @@ def is_lead(text: str | None) -> bool:
     return text is not None and bool(LEAD.match(text))
 
 
+def split_labels(blocks: Sequence[Block]) -> list[Block]:
+    """Split a 简讯 label off the title it was run into ("简讯虹桥镇…" -> "简讯", "虹桥镇…"):
+    the label is never part of a title."""
+    out: list[Block] = []
+    for block in blocks:
+        match = GLUED_LABEL.match(block.text) if block.role not in ("para", "caption") else None
+        if match and looks_like_heading(block.text):
+            out += [Block(match.group(1), "heading"), Block(match.group(2), block.role)]
+        else:
+            out.append(block)
+    return out
+
+
 def _is_heading_block(block: Block) -> bool:
-    if block.role is None:
+    if block.role is None or BRIEF_MARKER.match(block.text):  # a 简讯 label, however it is set
         return looks_like_heading(block.text)
     return block.role != "para"
 
@@ -154,11 +175,11 @@ def check_lengths(articles: Sequence[DraftArticle], limits: TextLimits) -> None:
 def _opens_article(
     run: Sequence[Block], following: str | None, current: DraftArticle | None, in_briefs: bool
 ) -> bool:
-    if any(b.role in HEADLINE_ROLES for b in run):
-        return True
+    if any(b.role in HEADLINE_ROLES for b in run) or in_briefs:
+        return True  # under a 简讯 label, each item's title opens a brief, however it is set
     if all(b.role == "heading" for b in run):
         return current is None
-    return current is None or in_briefs or len(run) >= 2 or is_lead(following)
+    return current is None or len(run) >= 2 or is_lead(following)
 
 
 def _headline_to_article(run: Sequence[Block], kind: ArticleKind) -> tuple[DraftArticle, list[str]]:
@@ -220,7 +241,7 @@ def segment(
     """Split cleaned blocks into articles and the contact box; raise TooLongError for a
     paragraph or article over its limit."""
     body, contact = split_contact(blocks)
-    body = rejoin_blocks(drop_masthead(body, masthead), limits.paragraph_chars)
+    body = rejoin_blocks(split_labels(drop_masthead(body, masthead)), limits.paragraph_chars)
     articles: list[DraftArticle] = []
     current: DraftArticle | None = None
     in_briefs = False

@@ -24,12 +24,13 @@ stage_failures), leaves that stage due so the next pass retries it, and the pass
 other issues and with the feeds and pages. A paper's failing site build is recorded the same way
 and does not stop the other papers.
 
-An undated issue (published on the day received; its id carries a key from its titles, see
-paper/model.py) is a correction of a stored undated issue of the same paper received up to
-`UNDATED_WINDOW_DAYS` before when at least half of that issue's titles are in it
-(`undated_correction_of`): it then takes that issue's id and date and replaces it, as a dated
-correction does. Otherwise it is a new issue, even when its file name is the same (newsrooms
-reuse names like 扫描.pdf); a corrected undated file that changes most titles is a new issue.
+Nothing is published twice (duplicates.py compares content, never file names): a drop whose
+articles are the same as one of the paper's `COMPARED_ISSUES` latest stored issues is that issue,
+renamed or undated (one log line, moved to done/, nothing stored, made or announced). An undated
+issue (published on the day received; its id carries a key from its titles, see paper/model.py)
+whose articles mostly match a stored issue's is its correction: it takes that issue's id and date
+and replaces it, with a warning naming it. Otherwise it is a new issue, even when its file name is
+the same (newsrooms reuse names like 扫描.pdf). A dated correction replaces its date's issue.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,13 +48,16 @@ from tingbao.audio.master import MASTER_VERSION
 from tingbao.audio.plan import issues_with_dropped
 from tingbao.audio.settings import AudioSettings
 from tingbao.chinese.lexicon import Lexicon
+from tingbao.paper import notices
 from tingbao.paper.errors import InputError
-from tingbao.paper.model import Issue, is_undated_id, short_hash, with_issue_id
+from tingbao.paper.model import Issue, short_hash, with_issue_id
+from tingbao.paper.notices import ReadingWarning
 from tingbao.paper.settings import PaperSettings
 from tingbao.reading.dates import day_of
 from tingbao.reading.reader import ReadResult, read_issue
 from tingbao.store.assets import Asset, AssetStore
 from tingbao.store.issues import IssueStore
+from tingbao.worker.duplicates import Verdict, judge
 from tingbao.worker.faults import Faults
 from tingbao.worker.inbox import (
     InboxFile,
@@ -74,7 +77,7 @@ STAGE_FEEDS = "feeds"
 STAGE_NOTIFIED = "notified"
 STAGE_SHOWN = "shown"  # the published content the channel was last told about
 SITE = "_site"  # the pseudo-issue whose stages are the site-wide ones (one per paper)
-UNDATED_WINDOW_DAYS = 7  # how far back a corrected undated file finds the issue it corrects
+COMPARED_ISSUES = 60  # a drop is compared with this many of its paper's latest stored issues
 
 
 class AudioMaker(Protocol):
@@ -99,6 +102,10 @@ def _not_carried(_issue_id: str) -> bool:
     return False
 
 
+def _nothing_after(_issue: Issue) -> None:
+    return None
+
+
 @dataclass
 class PaperWork:
     """What the pipeline drives for one paper: its audio, its site, its notifications."""
@@ -108,6 +115,9 @@ class PaperWork:
     build_site: SiteBuilder
     notify: Notifier
     revise: Reviser = _not_carried
+    # Told each pass the paper's newest issue once its site is built, for work that must never
+    # delay publishing: it only starts that work (the voice notes, made in the background).
+    after_publish: Callable[[Issue], None] = _nothing_after
 
 
 @dataclass
@@ -177,31 +187,6 @@ def routed_files(settings: Settings) -> tuple[Routed, list[tuple[Path, str]]]:
         routed.extend((item, paper) for item in scan.files)
         refused.extend(scan.refused)
     return routed, refused
-
-
-def undated_correction_of(issue: Issue, stored: Sequence[Issue]) -> Issue | None:
-    """Return the stored undated issue a newly read undated issue corrects, or None (pure).
-
-    The same id (the same titles) is the same issue. Otherwise it corrects the stored undated
-    issue with which it shares the most titles, when it holds at least half of that issue's
-    titles; file names are not compared (newsrooms reuse names such as 扫描.pdf)."""
-    candidates = [s for s in stored if is_undated_id(s.id) and s.paper == issue.paper]
-    same = next((s for s in candidates if s.id == issue.id), None)
-    if same is not None:
-        return same
-    titles = {a.title for a in issue.articles}
-
-    def shared(other: Issue) -> int:
-        return len(titles & {a.title for a in other.articles})
-
-    best = max(candidates, key=lambda s: (shared(s), s.published, s.id), default=None)
-    if (
-        best is None
-        or not best.articles
-        or 2 * shared(best) < len({a.title for a in best.articles})
-    ):
-        return None
-    return best
 
 
 def site_input_hash(issues: list[Issue], found: Mapping[tuple[str, str], Asset]) -> str:
@@ -397,10 +382,20 @@ class Pipeline:
             log.info("inbox: %s changed while it was read; read again next time", name)
             report.waiting.append(path.name)
             return
-        for warning in result.warnings:
-            log.warning("inbox: %s: %s", name, warning)
         try:
-            issue = self._identified(result)
+            verdict = self._judged(result)
+            if verdict.kind == "same" and verdict.stored is not None:
+                move_done(path, path.parent / "done")
+                log.info(
+                    "inbox: %s holds the same articles as %s: nothing stored or announced",
+                    name,
+                    verdict.stored.id,
+                )
+                report.unchanged.append(verdict.stored.id)
+                return
+            for warning in result.warnings:  # of a file stored: a copy's guesses are moot
+                log.warning("inbox: %s: %s", name, warning)
+            issue = self._identified(result.issue, verdict, name)
             saved = self.issues.save_issue(issue, path.name)
             self.faults.crash_point("inbox.stored")
             move_done(path, path.parent / "done")
@@ -421,17 +416,27 @@ class Pipeline:
             )
             report.stored.append(saved.issue.id)
 
-    def _identified(self, result: ReadResult) -> Issue:
-        """Return the issue read, under the id of the stored undated issue it corrects, if any."""
+    def _judged(self, result: ReadResult) -> Verdict:
+        """Compare the issue read with its paper's latest stored issues (duplicates.py)."""
         issue = result.issue
-        if not result.undated:
+        stored = self.issues.recent_issues(limit=COMPARED_ISSUES, paper=issue.paper)
+        if all(s.id != issue.id for s in stored):
+            own = self.issues.find_issue(issue.id)
+            stored += [own] if own is not None else []
+        return judge(issue, result.undated, stored)
+
+    def _identified(self, issue: Issue, verdict: Verdict, name: str) -> Issue:
+        """Return the issue read, under the id of the stored issue it corrects, if any."""
+        if verdict.kind != "correction" or verdict.stored is None:
             return issue
-        first = issue.published - timedelta(days=UNDATED_WINDOW_DAYS)
-        stored = [i for i, _ in self.issues.published_between(issue.paper, first, issue.published)]
-        corrected = undated_correction_of(issue, stored)
-        if corrected is None or corrected.id == issue.id:
-            return issue
-        log.info("inbox: undated issue corrects %s (most titles the same)", corrected.id)
+        corrected = verdict.stored
+        warning = ReadingWarning(
+            notices.CORRECTS_STORED,
+            f"an undated file whose articles mostly match {corrected.id} ({corrected.title}, "
+            f"{verdict.share:.0%} of its articles): stored as its correction",
+            corrected.title,
+        )
+        log.warning("inbox: %s: %s", name, warning)
         return with_issue_id(issue, corrected)
 
     async def _reconcile(self, report: RunReport) -> None:
@@ -487,6 +492,8 @@ class Pipeline:
             report.notified[issue.id] = queued
             log.info("new issue %s: %d notifications queued", issue.id, queued)
         self._tell_revisions(work.revise, issues, earlier, published, report)
+        if issues:
+            work.after_publish(issues[0])
 
     async def _make_audio(
         self, work: PaperWork, issue: Issue, audio_hash: str, report: RunReport

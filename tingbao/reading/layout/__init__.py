@@ -4,6 +4,8 @@ lines -> chunks (lines stacked in one column) -> roles (furniture, headlines, ki
 小标题, captions, the closing box) -> regions (the area under a headline across the columns it
 spans) -> reading order (regions top to bottom and left to right, a region's columns left to right,
 pages in order) -> articles continued on another page stitched at their jump lines -> Blocks.
+A rectangle drawn on the page (a frame or a shaded block) fences what it holds: lines inside and
+outside never make one chunk, and chunks inside belong only to headlines inside.
 Pure: geometry in, blocks out; a text PDF and its scan take the same road.
 """
 
@@ -16,7 +18,7 @@ from tingbao.paper.settings import PaperSettings
 from tingbao.reading.cleanup import compile_patterns, looks_like_heading
 from tingbao.reading.contact import find_contact_start
 from tingbao.reading.formats import Extracted
-from tingbao.reading.geometry import LayoutRole, PageText
+from tingbao.reading.geometry import Box, LayoutRole, PageText, bounding
 from tingbao.reading.layout.assemble import assemble
 from tingbao.reading.layout.furniture import (
     caption_role,
@@ -35,7 +37,7 @@ from tingbao.reading.layout.lines import (
 )
 from tingbao.reading.layout.merge import absorb
 from tingbao.reading.layout.model import Layout, OrderedPage, PageParts
-from tingbao.reading.layout.regions import TitleUnit, assign, xy_order
+from tingbao.reading.layout.regions import PageRegion, TitleUnit, assign, xy_order
 from tingbao.reading.layout.units import attach, split_headline
 from tingbao.reading.settings import ReadingSettings
 
@@ -123,6 +125,39 @@ def _page_parts(
     return PageParts(page.number, units, kept, furniture_lines)
 
 
+def framed_regions(
+    page: int, units: Sequence[TitleUnit], chunks: Sequence[Chunk], body: float
+) -> list[PageRegion]:
+    """Give chunks to title units frame by frame: what a drawn frame or shading holds belongs
+    to the units inside it, and nothing outside does (a 简讯 box beside or under an article)."""
+    frames = sorted({c.lines[0].frame for c in chunks} | {u.title[0].frame for u in units})
+    regions: list[PageRegion] = []
+    for frame in frames:
+        inside = [u for u in units if u.title[0].frame == frame]
+        held = [c for c in chunks if c.lines[0].frame == frame]
+        # A box standing in an article's column is a hole in it: the article's text goes on
+        # below the box, so the box counts where the article's columns start.
+        holes = [
+            _hole(
+                page,
+                [c.box for c in chunks if c.lines[0].frame == other]
+                + [u.box for u in units if u.title[0].frame == other],
+            )
+            for other in frames
+            if other not in (-1, frame)
+        ]
+        for region in assign(page, inside, [*held, *holes], body):
+            region.chunks = [c for c in region.chunks if c not in holes]
+            if region.chunks or region.unit is not None:
+                regions.append(region)
+    return regions
+
+
+def _hole(page: int, boxes: Sequence[Box]) -> Chunk:
+    """Return a stand-in chunk as large as what a frame holds, holding no text."""
+    return Chunk(page, [Line(page, bounding(boxes), "", 0.0, False, 1.0)])
+
+
 def analyse(
     pages: Sequence[PageText],
     boilerplate: Sequence[re.Pattern[str]] = (),
@@ -152,7 +187,7 @@ def analyse(
     for part in parts:
         boxes = [c for c in part.chunks if c.role == "box"]
         flow = [c for c in part.chunks if c.role != "box"]
-        regions = assign(part.number, part.units, flow, body)
+        regions = framed_regions(part.number, part.units, flow, body)
         order = xy_order([r.box for r in regions], tolerance=body * 0.5)
         ordered.append(OrderedPage([regions[i] for i in order], boxes, part))
     # With one larger size only, a line set in it may be a title or a 小标题: segmentation decides

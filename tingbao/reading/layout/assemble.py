@@ -17,6 +17,7 @@ from tingbao.paper import notices
 from tingbao.paper.notices import ReadingWarning
 from tingbao.reading.blocks import Block, Role
 from tingbao.reading.cleanup import is_boilerplate, looks_like_heading
+from tingbao.reading.contact import doubtful_contact
 from tingbao.reading.geometry import Box, LayoutRole, Region, bounding
 from tingbao.reading.layout.furniture import find_jump
 from tingbao.reading.layout.lines import Chunk, Line
@@ -248,10 +249,13 @@ def assemble(
         briefs = _write_unit(out, part, briefs)
         for chunk in order_chunks(part.region.chunks):
             briefs = _write_chunk(out, chunk, chunk.role, part, briefs, boilerplate)
+    doubts: list[str] = []
     for page in pages:
         for chunk in page.boxes:
             for line in chunk.lines:
-                if line.text and not is_boilerplate(line.text, boilerplate):
+                if line.ocr and doubtful_contact(line.text, line.confidence):
+                    doubts.append(unsure_contact(line))
+                elif line.text and not is_boilerplate(line.text, boilerplate):
                     out.block(line.text, "para")
             out.region(chunk.page, chunk.box, "box", _text(chunk.lines))
     for page in pages:
@@ -262,4 +266,14 @@ def assemble(
         for item in out.items
         if item.text
     ]
-    return Layout(blocks, tuple(out.regions), tuple(unmatched_jumps(ordered)))
+    return Layout(blocks, tuple(out.regions), (*unmatched_jumps(ordered), *doubts))
+
+
+def unsure_contact(line: Line) -> ReadingWarning:
+    """Return the warning for a closing-box line left out: its e-mail or number is in doubt."""
+    text = (
+        f"page {line.page}: the closing box line 「{line.text}」 was read with doubt "
+        f"(OCR score {line.confidence:.2f}) and left out: check the e-mail address or phone "
+        "number and add it by hand"
+    )
+    return ReadingWarning(notices.CONTACT_UNSURE, text, f"「{line.text}」")

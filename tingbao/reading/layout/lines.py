@@ -29,6 +29,7 @@ LINE_GAP = 0.6  # largest gap inside a line, in characters (a CJK space is half 
 OCR_LINE_GAP = 0.25
 PITCH_MIN_EMS = 4  # an OCR line this many characters wide gives its size by character pitch
 CHUNK_GAP = 1.0  # largest gap between two lines of a chunk, in line heights
+INDENT_EMS = 2.5  # a paragraph's first line is indented by about two characters
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Line:
     confidence: float
     style: StyleClass = "body"
     ocr: bool = False  # read by OCR: sizes are box heights, so they vary more
+    frame: int = -1  # the drawn frame (PageText.frames) the line stands in; -1: none
 
     @property
     def chars(self) -> int:
@@ -99,6 +101,12 @@ def _make_line(page: int, frags: Sequence[Fragment], ocr: bool) -> Line:
     return Line(page, box, clean_line(text), size, bold, confidence, ocr=ocr)
 
 
+def frame_of(box: Box, frames: Sequence[Box]) -> int:
+    """Return the index of the smallest frame holding a box, or -1 when none does."""
+    holding = [n for n, frame in enumerate(frames) if frame.holds(box)]
+    return min(holding, key=lambda n: frames[n].width * frames[n].height, default=-1)
+
+
 def page_lines(page: PageText) -> list[Line]:
     """Group a page's fragments into lines, top to bottom, left to right."""
     rows: dict[int, list[list[Fragment]]] = defaultdict(list)
@@ -132,6 +140,8 @@ def page_lines(page: PageText) -> list[Line]:
     ocr = page.source == "ocr"
     lines = [_make_line(page.number, run, ocr) for runs in rows.values() for run in runs]
     lines = [line for line in lines if line.text]
+    for line in lines:
+        line.frame = frame_of(line.box, page.frames)
     if ocr:
         measure_ocr_sizes(lines)
     lines.sort(key=lambda ln: (ln.box.top, ln.box.x0))
@@ -219,6 +229,13 @@ def _same_style(chunk: Chunk, line: Line) -> bool:
     return loose_size(line) and line.style != "headline"
 
 
+def _flush(chunk: Chunk, line: Line) -> bool:
+    """Return whether a line starts where the chunk's lines start, or an indent from there (a
+    paragraph's short last line under its indented first one)."""
+    left = min(ln.box.x0 for ln in chunk.lines)
+    return abs(line.box.x0 - left) <= INDENT_EMS * line.size
+
+
 def chunk_lines(lines: Sequence[Line], breaks_before: set[int]) -> list[Chunk]:
     """Stack lines into chunks; a line whose index is in breaks_before always opens one."""
     chunks: list[Chunk] = []
@@ -230,13 +247,17 @@ def chunk_lines(lines: Sequence[Line], breaks_before: set[int]) -> list[Chunk]:
                 last = chunk.lines[-1]
                 if chunk.page != line.page or not _same_style(chunk, line):
                     continue
+                if last.frame != line.frame:  # a frame's edge: inside and outside never join
+                    continue
                 if last.bold != line.bold and line.style == "body":
                     continue
                 height = max(last.box.height, line.box.height, line.size)
                 gap = line.box.top - last.box.bottom
                 if gap < -0.5 * height or gap > CHUNK_GAP * height:
                     continue
-                if chunk.box.overlap_x(line.box) > 0 and chunk.box.shares_column(line.box, 0.6):
+                if chunk.box.overlap_x(line.box) > 0 and (
+                    chunk.box.shares_column(line.box, 0.6) or _flush(chunk, line)
+                ):
                     home = chunk
                     break
         if home is None:
