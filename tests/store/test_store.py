@@ -101,7 +101,7 @@ def test_parse_json_shape_and_stores_nothing(
 
 
 def test_ingest_issues_show(
-    settings: Settings, store: IssueStore, capsys: pytest.CaptureFixture[str]
+    settings: Settings, store: IssueStore, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """The commands on the test's database (DATABASE_URL names it when it is PostgreSQL)."""
     data_dir = str(settings.data_dir)
@@ -109,9 +109,17 @@ def test_ingest_issues_show(
     assert "stored (2 articles)" in capsys.readouterr().out
     assert main(["--data-dir", data_dir, "ingest", str(SAMPLE_TXT)]) == 0
     assert "unchanged" in capsys.readouterr().out
+    # The same articles under another date are the issue stored: content, not names or dates.
     assert (
         main(["--data-dir", data_dir, "ingest", str(SAMPLE_TXT), "--published", "2020-08-15"]) == 0
     )
+    assert "jinhongqiao-2020-07-30: the same articles are stored already" in (
+        capsys.readouterr().out
+    )
+    text = SAMPLE_TXT.read_text(encoding="utf-8").replace("年中工作会议", "八月工作会议")
+    august = tmp_path / "august.txt"
+    august.write_text(text, encoding="utf-8")
+    assert main(["--data-dir", data_dir, "ingest", str(august), "--published", "2020-08-15"]) == 0
     assert main(["--data-dir", data_dir, "issues"]) == 0
     listing = capsys.readouterr().out
     assert listing.index("jinhongqiao-2020-08-15") < listing.index("jinhongqiao-2020-07-30")

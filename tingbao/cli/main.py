@@ -127,11 +127,21 @@ def _write_layout(path: Path, result: ReadResult, out: Path) -> None:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tingbao.cli.context import open_context
+    from tingbao.paper.model import with_issue_id
+    from tingbao.worker.pipeline import correction_warning, judged
 
     path = Path(args.file)
     result = _read(path, settings, args.published, args.paper)
     with open_context(settings) as ctx:
-        saved = ctx.issues.save_issue(result.issue, path.name)
+        verdict = judged(ctx.issues, result)  # content, not names: nothing stored twice
+        if verdict.kind == "same" and verdict.stored is not None:
+            print(f"{verdict.stored.id}: the same articles are stored already; nothing stored")
+            return 0
+        issue = result.issue
+        if verdict.kind == "correction" and verdict.stored is not None:
+            print(f"warning: {path.name}: {correction_warning(verdict)}", file=sys.stderr)
+            issue = with_issue_id(issue, verdict.stored)
+        saved = ctx.issues.save_issue(issue, path.name)
     words = {"new": "stored", "unchanged": "unchanged", "updated": "updated"}
     print(f"{saved.issue.id}: {words[saved.status]} ({len(saved.issue.articles)} articles)")
     return 0

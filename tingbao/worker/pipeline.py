@@ -189,6 +189,29 @@ def routed_files(settings: Settings) -> tuple[Routed, list[tuple[Path, str]]]:
     return routed, refused
 
 
+def judged(issues: IssueStore, result: ReadResult) -> Verdict:
+    """Compare an issue read with its paper's latest stored issues (duplicates.py): the inbox
+    and `tingbao ingest` ask the same question."""
+    issue = result.issue
+    stored = issues.recent_issues(limit=COMPARED_ISSUES, paper=issue.paper)
+    if all(s.id != issue.id for s in stored):
+        own = issues.find_issue(issue.id)
+        stored += [own] if own is not None else []
+    return judge(issue, result.undated, stored)
+
+
+def correction_warning(verdict: Verdict) -> ReadingWarning:
+    """Return the warning that names the stored issue an undated file is taken to correct."""
+    assert verdict.stored is not None
+    corrected = verdict.stored
+    return ReadingWarning(
+        notices.CORRECTS_STORED,
+        f"an undated file whose articles mostly match {corrected.id} ({corrected.title}, "
+        f"{verdict.share:.0%} of its articles): stored as its correction",
+        corrected.title,
+    )
+
+
 def site_input_hash(issues: list[Issue], found: Mapping[tuple[str, str], Asset]) -> str:
     """Return what the site depends on: every issue's content and every published file."""
     signature = sorted(
@@ -418,26 +441,14 @@ class Pipeline:
 
     def _judged(self, result: ReadResult) -> Verdict:
         """Compare the issue read with its paper's latest stored issues (duplicates.py)."""
-        issue = result.issue
-        stored = self.issues.recent_issues(limit=COMPARED_ISSUES, paper=issue.paper)
-        if all(s.id != issue.id for s in stored):
-            own = self.issues.find_issue(issue.id)
-            stored += [own] if own is not None else []
-        return judge(issue, result.undated, stored)
+        return judged(self.issues, result)
 
     def _identified(self, issue: Issue, verdict: Verdict, name: str) -> Issue:
         """Return the issue read, under the id of the stored issue it corrects, if any."""
         if verdict.kind != "correction" or verdict.stored is None:
             return issue
-        corrected = verdict.stored
-        warning = ReadingWarning(
-            notices.CORRECTS_STORED,
-            f"an undated file whose articles mostly match {corrected.id} ({corrected.title}, "
-            f"{verdict.share:.0%} of its articles): stored as its correction",
-            corrected.title,
-        )
-        log.warning("inbox: %s: %s", name, warning)
-        return with_issue_id(issue, corrected)
+        log.warning("inbox: %s: %s", name, correction_warning(verdict))
+        return with_issue_id(issue, verdict.stored)
 
     async def _reconcile(self, report: RunReport) -> None:
         for work in self.papers:
