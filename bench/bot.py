@@ -2,7 +2,10 @@
 
 Prints: updates handled per second and p50/p95 latency for 最新一期 (one user at a time, and many
 users at once), and the outbox broadcast rate to N subscribers as a fraction of Telegram's 30/s
-(with a simulated Telegram latency), plus the unthrottled rate to show the headroom; then search
+(with a simulated Telegram latency), plus the unthrottled rate to show the headroom; the first
+listener: 收听 on each article of an issue whose voice notes are not made (the bot makes each on
+the tap) and of one whose notes the worker made in the background (NotesAhead) once it was
+published, and how long that background work took; then search
 latency over a 500-issue archive (bench/bot_search.py), the time to post an issue to a channel
 (bench/bot_channel.py) and outbox throughput with one and two replica processes
 (bench/bot_replicas.py).
@@ -27,8 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bot_channel import measure_channel_posting
 from bench.bot_replicas import measure_replicas
 from bench.bot_search import measure_search
+from tests.bot.data import put_real_mp3
 from tests.bot.fake_api import FakeBotApi
 from tests.conftest import build_issue
+from tingbao.audio.voice_notes import NotesAhead, VoiceNotes
 from tingbao.bot.app import BotOptions, build_application, start_embedded, stop_embedded
 from tingbao.bot.outbox import drain_outbox
 from tingbao.bot.settings import ptb_environment
@@ -37,10 +42,11 @@ from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.cli.services import bot_neighbours, bot_stores
 from tingbao.paper.settings import Secret
 from tingbao.publish.publisher import LocalPublisher
+from tingbao.store.assets import AssetStore
 from tingbao.store.engine import Database
 from tingbao.store.issues import IssueStore
 from tingbao.store.schema import create_schema
-from tingbao.worker.settings import load_settings
+from tingbao.worker.settings import Settings, load_settings
 
 os.environ.update(ptb_environment(os.environ))  # as the CLI does at start-up
 
@@ -157,9 +163,71 @@ async def main() -> None:
         store.save_issue(second)
         await broadcast(db, api, api.token, second.id, n, 0.0, args.latency)
         await broadcast(db, api, api.token, issue.id, n, 30.0, args.latency)
+        api.latency_s = 0.0
+        await first_listener(api, settings, db, 3 if args.quick else 8)
         db.dispose()
     await api.stop()
     await issue_ten(args.quick)
+
+
+READING_S = (60.0, 150.0, 300.0)  # stand-in article readings: short, typical, long
+
+
+async def tap_listen(api: FakeBotApi, chat: int, article_id: str) -> float:
+    """Press 收听 under an article and return the seconds until its audio arrives."""
+    start_calls = len(api.calls)
+    t0 = time.perf_counter()
+    api.push_callback(chat, f"say:{article_id}")
+    while not [c for c in api.sends(chat, start_calls) if c.method in ("sendVoice", "sendAudio")]:
+        await asyncio.sleep(0.001)
+    return time.perf_counter() - t0
+
+
+async def first_listener(api: FakeBotApi, settings: Settings, db: Database, articles: int) -> None:
+    """Measure 收听 on the latest issue's articles without and with notes made ahead."""
+    from datetime import date
+
+    store, assets = IssueStore(db), AssetStore(db)
+    publisher = LocalPublisher(settings.public_dir)
+    titles = tuple(f"第{n + 1}篇 虹桥镇社区新闻" for n in range(articles))
+    issues = {}
+    for label, day in (("made on the tap", date(2021, 1, 7)), ("made ahead", date(2021, 1, 14))):
+        issues[label] = build_issue(published=day, titles=titles)
+        store.save_issue(issues[label])
+        for n, article in enumerate(issues[label].articles):
+            seconds = READING_S[n % len(READING_S)]
+            put_real_mp3(publisher, assets, article.id, issues[label].id, seconds)
+    ahead = NotesAhead(VoiceNotes(assets, publisher))
+    app = build_application(
+        settings.bot,
+        bot_stores(settings, db),
+        bot_neighbours(settings, publisher, db),
+        options=BotOptions(outbox_interval_s=3600),
+    )
+    assert app is not None
+    api.resume_polls()
+    await start_embedded(app, poll_timeout_s=1)
+    try:
+        for label, issue in issues.items():
+            if label == "made ahead":
+                t0 = time.perf_counter()
+                ahead.start([a.id for a in issue.articles])
+                await ahead.wait()
+                print(
+                    f"-- voice notes made ahead in the background: {len(issue.articles)} in "
+                    f"{time.perf_counter() - t0:.1f} s (low-priority thread)"
+                )
+            waits = [await tap_listen(api, 700_000, a.id) for a in issue.articles]
+            print(
+                f"-- 收听, first listener, notes {label}: n={len(waits)} "
+                f"p50={statistics.median(waits) * 1000:.0f} ms "
+                f"p95={percentile(waits, 95) * 1000:.0f} ms (readings of "
+                f"{', '.join(f'{s:.0f}' for s in READING_S)} s)"
+            )
+    finally:
+        ahead.close()
+        api.release_polls()
+        await stop_embedded(app)
 
 
 async def issue_ten(quick: bool) -> None:

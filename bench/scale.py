@@ -207,13 +207,24 @@ class SizedPool(Database):
 
 
 def database_sizes(db: Database) -> dict[str, int]:
-    """Return the database's size and its biggest tables' (with indexes and TOAST), in bytes."""
+    """Return the database's size, its biggest tables' (with indexes and TOAST), the search
+    index's (PostgreSQL: the GIN indexes on articles, search_index.py) and the size of the text
+    it indexes (the articles' text and titles), in bytes."""
     with db.engine.connect() as connection:
         sizes = {"database": connection.scalar(text("SELECT pg_database_size(current_database())"))}
-        for table in ("issues", "articles", "article_search", "assets"):
+        for table in ("issues", "articles", "assets"):
             sizes[table] = connection.scalar(
                 text("SELECT pg_total_relation_size(CAST(:t AS regclass))"), {"t": table}
             )
+        sizes["search index"] = connection.scalar(
+            text(
+                "SELECT coalesce(sum(pg_relation_size(indexrelid)), 0) FROM pg_index "
+                "WHERE indexrelid::regclass::text LIKE 'article\\_search%'"
+            )
+        )
+        sizes["text indexed"] = connection.scalar(
+            text("SELECT sum(octet_length(text) + octet_length(title)) FROM articles")
+        )
     return {k: int(v or 0) for k, v in sizes.items()}
 
 
@@ -230,9 +241,17 @@ class Load:
     wall_s: float = 0.0
 
 
-def user_load(db: Database, slugs: Sequence[str], users: int, rounds: int, seconds: float) -> Load:
+def user_load(
+    db: Database,
+    slugs: Sequence[str],
+    users: int,
+    rounds: int,
+    seconds: float,
+    every_paper: bool = False,
+) -> Load:
     """Run `users` threads, each asking 最新一期 of a random paper then a search in a random
-    paper (as the bot searches the paper a chat chose), back to
+    paper (as the bot searches the paper a chat chose; every_paper: in all papers' articles,
+    a random page of the first three), back to
     back (no think time: the worst case), `rounds` times or until `seconds` have passed; a
     request that waits too long for a pooled connection or runs past the database's
     statement_timeout counts as a failure."""
@@ -249,10 +268,11 @@ def user_load(db: Database, slugs: Sequence[str], users: int, rounds: int, secon
         for _ in range(rounds):
             if time.perf_counter() > deadline:
                 return
-            for kind, request in (
+            requests: tuple[tuple[str, Callable[[], object]], ...] = (
                 ("latest", lambda: store.latest_issue(paper=rng.choice(slugs))),
-                ("search", lambda: store.search(rng.choice(queries), paper=rng.choice(slugs))),
-            ):
+                ("search", lambda: search_once(store, rng, queries, slugs, every_paper)),
+            )
+            for kind, request in requests:
                 t0 = time.perf_counter()
                 try:
                     request()
@@ -274,16 +294,35 @@ def user_load(db: Database, slugs: Sequence[str], users: int, rounds: int, secon
     return load
 
 
+def search_once(
+    store: IssueStore,
+    rng: random.Random,
+    queries: Sequence[str],
+    slugs: Sequence[str],
+    every_paper: bool,
+) -> None:
+    """One simulated user's search: a random query in a random paper, or in every paper's
+    articles on a random one of the first three pages."""
+    if every_paper:
+        store.search(rng.choice(queries), limit=10, offset=10 * rng.randrange(3))
+    else:
+        store.search(rng.choice(queries), paper=rng.choice(slugs))
+
+
+PAGES = {"first page": 0, "page 3": 20}
+
+
 def search_alone(store: IssueStore, paper: str | None) -> dict[str, list[float]]:
     """Return the latency of each query of bench/bot_search.py in one paper's articles (None:
-    every paper's), one at a time, per kind."""
+    every paper's), one at a time, per kind and page (the first, and the third)."""
     found: dict[str, list[float]] = {}
-    for kind, queries in QUERIES.items():
-        for query in queries:
-            t0 = time.perf_counter()
-            with contextlib.suppress(OperationalError):  # past statement_timeout: that long
-                store.search(query, limit=10, paper=paper)
-            found.setdefault(kind, []).append(time.perf_counter() - t0)
+    for page, offset in PAGES.items():
+        for kind, queries in QUERIES.items():
+            for query in queries:
+                t0 = time.perf_counter()
+                with contextlib.suppress(OperationalError):  # past statement_timeout: that long
+                    store.search(query, limit=10, offset=offset, paper=paper)
+                found.setdefault(f"{kind}, {page}", []).append(time.perf_counter() - t0)
     return found
 
 
@@ -426,20 +465,28 @@ def run(args: argparse.Namespace) -> list[Row]:
         latest = [timed(lambda: store.latest_issue(paper=one.slug)) for _ in range(20)]
         add("1 user: latest issue", f"p50 {ms(latest, 50)}, p95 {ms(latest, 95)}")
         for scope, paper_slug in (("one paper", one.slug), ("all papers", None)):
-            for kind, latencies in search_alone(store, paper_slug).items():
+            alone = search_alone(store, paper_slug)
+            for kind, latencies in alone.items():
                 each = ", ".join(f"{x * 1000:.0f}" for x in latencies)
-                add(f"1 user: search {scope}, {kind}", f"{each} ms ({', '.join(QUERIES[kind])})")
+                words = ", ".join(QUERIES[kind.split(",")[0]])
+                add(f"1 user: search {scope}, {kind}", f"{each} ms ({words})")
+            every = [x for latencies in alone.values() for x in latencies]
+            add(f"1 user: search {scope}, every query", f"p50 {ms(every, 50)}, p95 {ms(every, 95)}")
         slugs = [p.slug for p in papers]
-        for label, users_db in (
-            ("default pool 5+10", db),
-            (f"pool {args.users}", SizedPool(url, args.users)),
+        for label, users_db, every_paper in (
+            ("default pool 5+10", db, False),
+            (f"pool {args.users}", SizedPool(url, args.users), False),
+            (f"pool {args.users}", SizedPool(url, args.users), True),
         ):
-            load = user_load(users_db, slugs, args.users, args.rounds, args.load_seconds)
+            load = user_load(
+                users_db, slugs, args.users, args.rounds, args.load_seconds, every_paper
+            )
             done = len(load.latest) + len(load.search)
             head = f"{args.users} users, {label}"
+            scope = "all papers, pages 1-3" if every_paper else "a paper"
             add(f"{head}: latest issue", f"p50 {ms(load.latest, 50)}, p95 {ms(load.latest, 95)}")
             add(
-                f"{head}: search in a paper",
+                f"{head}: search in {scope}",
                 f"p50 {ms(load.search, 50)}, p95 {ms(load.search, 95)} ({len(load.search)} done)",
             )
             failed = ", ".join(f"{n} {what}" for what, n in load.failures.items()) or "none"

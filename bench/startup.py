@@ -13,6 +13,12 @@ N runs, 5 by default):
 Then it starts one real worker the way the offline engine does (OfflineSynthesizer's spawn pool,
 from a script that starts like the `tingbao` console script), and prints the modules the worker
 has imported that it should not need.
+
+Last, the whole command as a person runs it (issue 25): `tingbao build` of the sample issue with
+the offline voice (TINGBAO_TTS=offline, TINGBAO_OFFLINE_VOICE=espeak; the issue stored first by
+`tingbao ingest`, not timed), start-up included, beside the same spoken text through espeak-ng,
+lame and opusenc scripted by hand (bench/audio.py's shell pipeline), alternating, `--builds`
+rounds (2 by default); the ratio is the build's wall time over the pipeline's.
 """
 
 from __future__ import annotations
@@ -85,10 +91,48 @@ def worker_modules() -> list[str]:
     return names
 
 
+def timed_build(env: dict[str, str]) -> float:
+    """Store the sample in a fresh data folder (not timed), then time `tingbao build` there."""
+    with tempfile.TemporaryDirectory() as folder:
+        data = ["--data-dir", folder]
+        ingest = [str(TINGBAO), *data, "ingest", str(SAMPLE)]
+        subprocess.run(ingest, check=True, env=env, capture_output=True, cwd=ROOT)
+        start = time.perf_counter()
+        subprocess.run([str(TINGBAO), *data, "build"], check=True, env=env, capture_output=True)
+        return time.perf_counter() - start
+
+
+def whole_build(rounds: int) -> None:
+    """Print `tingbao build` of the sample (whole command) beside the hand-made pipeline."""
+    import os
+
+    from bench.audio import SAMPLE as AUDIO_SAMPLE
+    from bench.audio import shell_pipeline
+    from tingbao.reading.reader import read_issue
+    from tingbao.worker.settings import load_settings
+
+    env = {**os.environ, "TINGBAO_TTS": "offline", "TINGBAO_OFFLINE_VOICE": "espeak"}
+    env.pop("DATABASE_URL", None)
+    settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=Path(tempfile.mkdtemp()))
+    issue = read_issue(AUDIO_SAMPLE, settings.paper, settings.reading).issue
+    for n in range(1, rounds + 1):
+        script = shell_pipeline(issue, settings)
+        build = timed_build(env)
+        if script is None:
+            print(f"round {n}: tingbao build (whole command) {build:.2f} s; no pipeline to compare")
+            continue
+        print(
+            f"round {n}: tingbao build (whole command, offline voice espeak) {build:.2f} s; "
+            f"espeak-ng | lame | opusenc by hand {script:.2f} s; ratio {build / script:.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of each case (default 5)")
-    runs = parser.parse_args().runs
+    parser.add_argument("--builds", type=int, default=2, help="rounds of the whole build")
+    args = parser.parse_args()
+    runs = args.runs
     cases = [
         ("tingbao --help", [str(TINGBAO), "--help"]),
         ("tingbao parse SAMPLE --json", [str(TINGBAO), "parse", str(SAMPLE), "--json"]),
@@ -107,6 +151,8 @@ def main() -> None:
     print(f"spawned audio worker: {len(names)} modules, tingbao parts: {', '.join(tingbao)}")
     extra = unwanted(names)
     print(f"imported but not needed by audio: {', '.join(extra) if extra else 'none'}")
+    if args.builds:
+        whole_build(args.builds)
 
 
 if __name__ == "__main__":

@@ -116,3 +116,11 @@ def test_a_spawned_audio_worker_imports_only_what_audio_needs(tmp_path: Path) ->
     names: list[str] = json.loads(done.stdout)
     assert "tingbao.audio.offline" in names  # the worker's initializer lives there
     assert among(names, NOT_FOR_AUDIO) == []
+
+
+def test_build_and_the_worker_start_without_the_bot_phone_or_wechat() -> None:
+    """`tingbao build` (and `worker`) import the long-running modes' module, not the bot, the
+    phone line, WeChat or the web server: those are imported only where they are started."""
+    names = child_modules("import tingbao.cli.run")
+    unwanted = ("telegram", "wechatpy", "tingbao.bot.app", "tingbao.cli.phone")
+    assert among(names, (*unwanted, "tingbao.cli.wechat", "tingbao.feeds.server")) == []

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ from telegram import Bot
 
 from tests.bot.data import FakeClock, put_audio, put_chapters, save_issues
 from tests.bot.fake_api import FakeBotApi
-from tingbao.bot.channel import CHANNEL_LEASE, ChannelJob, ChannelReport, sync_channel
+from tests.conftest import build_issue
+from tingbao.bot.channel import ChannelJob, ChannelReport, channel_lease, sync_channel
 from tingbao.bot.files import AudioSender, FileIdCache
 from tingbao.chat.channel_store import issues_behind, posts_of, queue_channel_issue, record_sending
 from tingbao.chat.channel_store import revise_channel_issue as revise
@@ -298,9 +300,41 @@ async def test_two_replicas_post_each_issue_once(channel: Channel) -> None:
 
 
 async def test_a_dead_replicas_lease_is_taken_over_once_it_lapses(channel: Channel) -> None:
-    take_lease(channel.db, CHANNEL_LEASE, "dead-replica", 300)
+    take_lease(channel.db, channel_lease(CHANNEL), "dead-replica", 300)
     waiting = await channel.sync()
     assert waiting.changed == 0 and channel.live() == []  # it might still be posting
-    take_lease(channel.db, CHANNEL_LEASE, "dead-replica", -1)  # its lease lapsed
+    take_lease(channel.db, channel_lease(CHANNEL), "dead-replica", -1)  # its lease lapsed
     resumed = await channel.sync()
     assert resumed.posted == len(channel.live()) == 2 + 2 * len(channel.issue.articles)
+
+
+OTHER = "@tingbao_other"
+
+
+def second_channel_issue(channel: Channel) -> Issue:
+    """Store a later issue with its audio and queue it for another channel (another paper's)."""
+    issue = build_issue(published=date(2020, 8, 6), titles=("七宝镇新闻", "七宝镇通知"))
+    channel.store.save_issue(issue)
+    channel.publish_audio(issue)
+    queue_channel_issue(channel.db, issue.id, OTHER)
+    return issue
+
+
+async def test_each_channel_has_its_own_lease(channel: Channel) -> None:
+    """A replica holding one paper's channel does not hold up another paper's."""
+    other = second_channel_issue(channel)
+    take_lease(channel.db, channel_lease(CHANNEL), "other-replica", 300)
+    report = await channel.sync()
+    expected = 2 + 2 * len(other.articles)
+    assert report.busy and report.posted == len(channel.api.live(OTHER)) == expected
+    assert channel.live() == [] and issues_behind(channel.db) == [(channel.issue.id, CHANNEL, 1)]
+
+
+async def test_channels_post_in_parallel(channel: Channel) -> None:
+    """Two papers' channels are posted at the same time, each in its own reading order."""
+    second_channel_issue(channel)
+    channel.api.latency_s = 0.01
+    report = await channel.job(pacer=None).sync(channel.bot)
+    order = [c.chat_id for c in channel.api.calls if c.chat_id in (CHANNEL, OTHER)]
+    assert report.posted == len(channel.live()) + len(channel.api.live(OTHER))
+    assert order.index(OTHER) < len(order) - 1 - order[::-1].index(CHANNEL)  # interleaved

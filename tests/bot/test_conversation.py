@@ -7,6 +7,7 @@ import pytest
 from tests.bot.conftest import READER, StartBot
 from tests.bot.data import put_audio, put_chapters, put_real_mp3, save_issues
 from tests.bot.fake_api import Call, FakeBotApi
+from tingbao.audio.voice_notes import NotesAhead, VoiceNotes
 from tingbao.bot.app import stop_embedded
 from tingbao.chat import texts
 from tingbao.chat.subscribers import SubscriberStore
@@ -92,6 +93,35 @@ async def test_the_first_listener_gets_a_voice_note_made_from_the_mp3(
     assert assets.get(article.id, "ogg") == note
     actions = [c.params.get("action") for c in api.calls if c.method == "sendChatAction"]
     assert actions == ["record_voice"]
+
+
+async def test_the_newest_issues_notes_are_made_ahead_so_no_listener_waits(
+    start_bot: StartBot,
+    api: FakeBotApi,
+    store: IssueStore,
+    assets: AssetStore,
+    publisher: LocalPublisher,
+) -> None:
+    """The worker queues a published issue's notes (NotesAhead): each listener's 收听 then
+    finds its note made; the bot makes none and shows no "recording" meanwhile."""
+    issue = save_issues(store)[0]
+    for article in issue.articles:
+        put_real_mp3(publisher, assets, article.id, issue.id, seconds=1.0)
+    ahead = NotesAhead(VoiceNotes(assets, publisher))
+    try:
+        ahead.start([a.id for a in issue.articles])
+        ahead.start([a.id for a in issue.articles])  # the next pass: queued once
+        await ahead.wait()
+    finally:
+        ahead.close()
+    made = {a.id: assets.get(a.id, "ogg") for a in issue.articles}
+    assert all(note is not None for note in made.values())
+    chat = (await start_bot()).chat()
+    for article in issue.articles:
+        [voice] = await chat.press(f"say:{article.id}")
+        assert voice.method == "sendVoice" and voice.files["voice"][:4] == b"OggS"
+    assert not [c for c in api.calls if c.method == "sendChatAction"]
+    assert {a.id: assets.get(a.id, "ogg") for a in issue.articles} == made  # none made again
 
 
 async def test_slow_listening_sends_slow_mp3_with_title_and_performer(

@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy import delete, text
 
 from tests.conftest import build_issue
-from tingbao.chinese.search_terms import fts5_match, index_tokens, parse_query, tsquery, tsvector
+from tingbao.chinese.search_terms import (
+    CJK_ESCAPES,
+    document_tsquery,
+    fts5_match,
+    index_tokens,
+    long_words,
+    parse_query,
+)
 from tingbao.paper.model import Issue
 from tingbao.store.engine import Database
 from tingbao.store.issues import ArticleHit, IssueRow, IssueStore
@@ -74,26 +81,28 @@ def test_long_queries_are_bounded() -> None:
 
 
 @pytest.mark.parametrize(
-    ("words", "title_only", "expected"),
+    ("words", "paper", "expected", "checked"),
     [
-        ("电梯", "", "('电梯')"),
-        ("电", "", "'电':*"),
-        ("垃圾分类", "", "('垃圾' <-> '圾分' <-> '分类')"),
-        ("电梯 加装", "A", "('电梯':A) & ('加装':A)"),
-        ("电 wifi", "A", "'电':*A & ('wifi':A)"),
-        ("它's", "", "'它':* & ('s')"),  # an apostrophe separates words: no quote reaches SQL
+        ("电梯", None, "'电梯':*", []),
+        ("电", None, "'电':*", []),
+        ("垃圾分类", "xinzhuang", "'垃圾分类':* & '#xinzhuang-':*", []),
+        ("文明城区创建", None, "'文明城区' & '明城区创' & '城区创建'", ["文明城区创建"]),
+        ("哈哈哈哈哈", None, "'哈哈哈哈'", ["哈哈哈哈哈"]),  # a window once
+        ("电 WiFi", None, "'电':* & '~wifi'", []),
+        ("它's", None, "'它':* & '~s'", []),  # an apostrophe separates words: no quote reaches SQL
     ],
 )
-def test_tsquery(words: str, title_only: str, expected: str) -> None:
+def test_document_tsquery(words: str, paper: str | None, expected: str, checked: list[str]) -> None:
     query = parse_query(words)
-    assert query is not None and tsquery(query, title_only) == expected
+    assert query is not None
+    assert document_tsquery(query, paper) == expected and long_words(query) == checked
 
 
-def test_tsvector_positions_weights_and_a_gap_between_title_and_body() -> None:
-    assert tsvector("电梯", "加装电梯") == "'电梯':1A,6 '梯':2A,7 '加装':4 '装电':5"
-    assert tsvector("", "") == ""
-    many = tsvector("", "好 " * 300)
-    assert many.count(",") == 255  # PostgreSQL keeps at most 256 positions of a lexeme
+def test_the_sql_character_class_is_the_python_one() -> None:
+    """PostgreSQL's documents split runs on the same characters as search_terms (escaped)."""
+    from tingbao.chinese.search_terms import _CJK
+
+    assert CJK_ESCAPES.encode().decode("unicode_escape") == _CJK
 
 
 def test_title_match_is_one_column() -> None:
@@ -107,8 +116,10 @@ def issue_on(day: date, titles: tuple[str, ...], paragraphs: tuple[str, ...]) ->
 
 
 def index_rows(db: Database) -> int:
+    """Return the rows of SQLite's index; PostgreSQL's indexes the articles' own rows."""
+    table = SEARCH_TABLE if db.engine.dialect.name == "sqlite" else "articles"
     with db.engine.connect() as connection:
-        return int(connection.scalar(text(f"SELECT count(*) FROM {SEARCH_TABLE}")) or 0)
+        return int(connection.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
 
 
 PARAGRAPHS = ("居民区里加装电梯，方便老人上下楼。", "垃圾分类做得好，小区更干净。")
@@ -142,11 +153,30 @@ def test_search_finds_every_word_as_written(searchable: IssueStore) -> None:
     assert hit.issue_title == issue.title and hit.article == issue.articles[1]
 
 
+def test_long_words_match_as_written(searchable: IssueStore) -> None:
+    """A word longer than PostgreSQL's grams is found where it stands, not where its pieces do."""
+    titles = ("文明城区创建", "文明城区创，明城区创建", "城区创建文明城区")
+    searchable.save_issue(issue_on(date(2020, 7, 30), titles, PARAGRAPHS))
+    assert [h.article.title for h in found(searchable, "文明城区创建")] == ["文明城区创建"]
+    assert [h.article.title for h in found(searchable, "区创建文明城")] == ["城区创建文明城区"]
+    assert len(found(searchable, "明城区创")) == 2
+
+
 def test_latin_words_match_in_any_case(searchable: IssueStore) -> None:
     paragraphs = ("小区里通了 WiFi，老人用手机看新闻。",)
     searchable.save_issue(issue_on(date(2020, 7, 30), ("免费上网",), paragraphs))
     assert [h.article.title for h in found(searchable, "wifi")] == ["免费上网"]
     assert [h.article.title for h in found(searchable, "WIFI 手机")] == ["免费上网"]
+
+
+def test_words_are_split_as_the_index_splits_them(searchable: IssueStore) -> None:
+    """Latin words beside Chinese, digits, an underscore, any case: found alike everywhere."""
+    paragraphs = ("5G网络覆盖全镇，café_bar开业。",)
+    searchable.save_issue(issue_on(date(2020, 7, 30), ("新闻",), paragraphs))
+    for words in ("5g", "5G网络", "café", "bar", "网络 CAFÉ"):
+        assert len(found(searchable, words)) == 1, words
+    for words in ("网络 bars", "4g"):
+        assert found(searchable, words) == [], words
 
 
 def test_search_one_papers_issues(searchable: IssueStore) -> None:

@@ -1,19 +1,30 @@
-"""Voice notes, made on a listener's first request instead of with every build.
+"""Voice notes: the latest issue's made in the background once it is published, any other on a
+listener's first request.
 
 A voice note (OGG/Opus: what Telegram plays inline) is heard only by someone who asks the bot
 for an article, and making one costs about as much as the article's MP3 (decode, encode, then
-decode and measure what a player hears). So the build publishes MP3s only, and the bot asks
-here when a listener wants the note: it is made from the published MP3, measured, published
-next to it and recorded; every later request finds it current. Its key is derived from the
-MP3's row, so a corrected or upgraded reading makes the old note stale, and the service deletes
-a stale note as soon as the new MP3 is published.
+decode and measure what a player hears). So the build publishes MP3s only. The long-running
+worker hands each paper's newest issue, once its readings, pages and feeds are published, to
+`NotesAhead`, which makes its notes one at a time on a low-priority thread: nothing is published
+later for it, and the first listener of the new issue finds the note made (a few milliseconds
+instead of seconds). The bot asks here when a listener wants a note that is not made (an older
+issue, or one asked for before the background got to it): it is made from the published MP3,
+measured, published next to it and recorded; every later request finds it current. Its key is
+derived from the MP3's row, so a corrected or upgraded reading makes the old note stale, and the
+service deletes a stale note as soon as the new MP3 is published.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import TypeVar
 
 from tingbao.audio.errors import AudioFormatError
 from tingbao.audio.master import voice_note_measured
@@ -24,6 +35,7 @@ from tingbao.store import assets as roles
 from tingbao.store.assets import Asset, AssetStore
 
 log = logging.getLogger("tingbao.audio")
+T = TypeVar("T")
 
 MIME_OGG = "audio/ogg"
 # Bump when the voice note's encoding or mastering changes: notes made before are made again.
@@ -66,20 +78,25 @@ class VoiceNotes:
             return None
         return note
 
-    async def make(self, article_id: str) -> Asset | None:
-        """Return the article's voice note, made now if it is missing or stale.
+    async def make(self, article_id: str, executor: Executor | None = None) -> Asset | None:
+        """Return the article's voice note, made now if it is missing or stale (on executor's
+        thread if given, else a default one).
 
         None when the article has no MP3 yet, or the note could not be made (logged): the
         caller sends the MP3 instead. Listeners asking at once wait for one making."""
+
+        async def off_loop(work: Callable[[], T]) -> T:
+            return await asyncio.get_running_loop().run_in_executor(executor, work)
+
         async with self._making.setdefault(article_id, asyncio.Lock()):
-            note = await asyncio.to_thread(self.current, article_id)
+            note = await off_loop(lambda: self.current(article_id))
             if note is not None:
                 return note
-            mp3 = self.assets.get(article_id, roles.ARTICLE_MP3)
+            mp3 = await off_loop(lambda: self.assets.get(article_id, roles.ARTICLE_MP3))
             if mp3 is None:
                 return None
             try:
-                return await asyncio.to_thread(self._make, mp3)
+                return await off_loop(lambda: self._make(mp3))
             except (PublishError, AudioFormatError) as exc:  # storage down, file gone or bad
                 log.warning("could not make the voice note of %s: %s", mp3.path, exc)
                 return None
@@ -104,6 +121,57 @@ class VoiceNotes:
         )
         self.assets.put(asset)
         return asset
+
+
+def _lower_priority() -> None:
+    """Give the calling thread (and what it starts) the lowest CPU share but one: on Linux a
+    thread has its own nice value. Elsewhere, or where refused, it stays as it is."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
+
+
+class NotesAhead:
+    """Make published issues' voice notes in the background, one at a time, at low priority.
+
+    `start` only queues (the pipeline's pass goes on at once); a task on the running event loop
+    makes each queued article's note on one low-priority thread, skipping those already made.
+    A listener asking meanwhile waits for the same making (VoiceNotes' lock), not a second one.
+    """
+
+    def __init__(self, notes: VoiceNotes) -> None:
+        self.notes = notes
+        self.executor = ThreadPoolExecutor(
+            1, thread_name_prefix="voice-notes", initializer=_lower_priority
+        )
+        self.waiting: list[str] = []
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self, article_ids: Sequence[str]) -> None:
+        """Queue these articles' notes (in this order) and make sure the maker runs."""
+        self.waiting += [a for a in article_ids if a not in self.waiting]
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while self.waiting:
+            article_id = self.waiting[0]
+            try:
+                await self.notes.make(article_id, self.executor)
+            except Exception:  # a bug in one note must not stop the others
+                log.exception("voice note of %s failed in the background", article_id)
+            self.waiting.remove(article_id)
+
+    async def wait(self) -> None:
+        """Wait until every queued note is made (benchmarks and tests)."""
+        if self.task is not None:
+            await self.task
+
+    def close(self) -> None:
+        """Stop: the note being made is finished or abandoned, the queued ones are dropped."""
+        self.waiting.clear()
+        if self.task is not None:
+            self.task.cancel()
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
 
 def drop_stale_note(assets: AssetStore, publisher: Publisher, mp3: Asset) -> None:

@@ -22,12 +22,15 @@ AT LEAST ONCE per planned post, in reading order: a crash can cost one duplicate
  - An issue is marked shown (its revision) only once every post is done. A refusal that is not a
    429 (chat not found, not an admin) stops the sync; it is reported, and `ChannelJob` waits
    `error_pause_s` before trying again and logs the same refusal only once.
- - One process posts at a time: the sync holds the database lease "channel" (leases.py), kept
-   renewed while it works and checked before each post, so bot replicas sharing a database never
-   post the same issue twice; when the holder dies, another replica takes over once the lease
-   lapses (TINGBAO_CHANNEL_LEASE, 30 s) and resumes as after any crash.
-Pacing: `ChannelPacer` keeps to 20 requests per minute and one per second into the channel, and
-waits out every 429's retry_after before retrying that request.
+ - One process posts to a channel at a time: the sync holds that channel's database lease
+   (`channel_lease`, leases.py), kept renewed while it works and checked before each post, so bot
+   replicas sharing a database never post the same issue twice; when the holder dies, another
+   replica takes over once the lease lapses (TINGBAO_CHANNEL_LEASE, 30 s) and resumes as after
+   any crash. Each paper's channel has its own lease and its own pace, so papers post in
+   parallel (one replica may hold one channel while another holds the next).
+Pacing: `ChannelPacer` keeps to 20 requests per minute and one per second into a channel, and
+waits out every 429's retry_after before retrying that request; `PerChannel` gives each channel
+its own.
 """
 
 from __future__ import annotations
@@ -71,7 +74,26 @@ from tingbao.store.issues import IssueStore
 
 log = logging.getLogger(__name__)
 
-CHANNEL_LEASE = "channel"
+
+def channel_lease(channel: str) -> str:
+    """Return the name of the lease a process holds while it posts to channel."""
+    return f"channel:{channel}"
+
+
+class PerChannel:
+    """One pacer per channel: Telegram's limit is per chat, so two channels do not share it."""
+
+    def __init__(self, make: Callable[[], ChannelPacer] = ChannelPacer) -> None:
+        self.make = make
+        self.pacers: dict[str, ChannelPacer] = {}
+
+    def __call__(self, channel: str) -> ChannelPacer:
+        if channel not in self.pacers:
+            self.pacers[channel] = self.make()
+        return self.pacers[channel]
+
+
+Pacing = ChannelPacer | PerChannel  # one pace for every channel (tests), or one each
 
 
 @dataclass
@@ -82,7 +104,7 @@ class ChannelReport:
     edited: int = 0
     withdrawn: int = 0
     errors: list[str] = field(default_factory=list)
-    busy: bool = False  # another bot process holds the channel lease: nothing was done here
+    busy: bool = False  # another bot process holds a channel's lease: nothing was done there
 
     @property
     def changed(self) -> int:
@@ -230,35 +252,76 @@ async def sync_channel(
     public_url: Callable[[str], str],
     audio: AudioSender,
     should_stop: Callable[[], bool] = lambda: False,
-    pacer: ChannelPacer | None = None,
+    pacer: Pacing | None = None,
     clock: Clock = utc_now,
     owner: str | None = None,
     lease_s: float = 30.0,
 ) -> ChannelReport:
-    """Bring the channel up to date with every issue it carries that it does not yet show.
+    """Bring every channel up to date with each issue it carries that it does not yet show.
 
-    Issues go oldest first, and the sync stops at the first post it cannot make, so the channel
-    never shows a later post before an earlier one. Only the holder of the channel lease posts;
-    the sync stops before the next post if the lease was lost.
+    The channels are synced at the same time, each under its own lease and pace. In a channel,
+    issues go oldest first, and the sync stops at the first post it cannot make, so the channel
+    never shows a later post before an earlier one. Only the holder of a channel's lease posts
+    there; its sync stops before the next post if the lease was lost.
     """
     report = ChannelReport()
-    behind = issues_behind(db)
-    if not behind:
-        return report
-    async with hold_lease(db, CHANNEL_LEASE, owner or new_owner(), lease_s, clock) as lease:
+    by_channel: dict[str, list[tuple[str, str, int]]] = {}
+    for row in issues_behind(db):
+        by_channel.setdefault(row[1], []).append(row)
+    pacing = pacer or PerChannel()
+    holder = owner or new_owner()
+    await asyncio.gather(
+        *(
+            _sync_one_channel(
+                bot,
+                db,
+                channel,
+                behind,
+                report,
+                papers,
+                public_url,
+                audio,
+                pacing if isinstance(pacing, ChannelPacer) else pacing(channel),
+                clock,
+                should_stop,
+                holder,
+                lease_s,
+            )
+            for channel, behind in by_channel.items()
+        )
+    )
+    return report
+
+
+async def _sync_one_channel(
+    bot: Bot,
+    db: Database,
+    channel: str,
+    behind: list[tuple[str, str, int]],
+    report: ChannelReport,
+    papers: Papers,
+    public_url: Callable[[str], str],
+    audio: AudioSender,
+    pacer: ChannelPacer,
+    clock: Clock,
+    should_stop: Callable[[], bool],
+    owner: str,
+    lease_s: float,
+) -> None:
+    """Sync one channel's issues behind while holding its lease (see sync_channel)."""
+    async with hold_lease(db, channel_lease(channel), owner, lease_s, clock) as lease:
         if lease is None:
             report.busy = True
-            return report
+            return
 
         def stop() -> bool:
             if lease.held and not should_stop():
                 return False
             if not lease.held:
-                log.warning("channel: the channel lease was lost; stopping here")
+                log.warning("channel %s: the channel lease was lost; stopping here", channel)
             return True
 
         await _sync_issues(bot, db, behind, report, papers, public_url, audio, pacer, clock, stop)
-    return report
 
 
 async def _sync_issues(
@@ -269,18 +332,17 @@ async def _sync_issues(
     papers: Papers,
     public_url: Callable[[str], str],
     audio: AudioSender,
-    pacer: ChannelPacer | None,
+    pacer: ChannelPacer,
     clock: Clock,
     should_stop: Callable[[], bool],
 ) -> None:
-    """Sync each issue behind, oldest first, while the lease holds (see sync_channel); each
-    issue's posts name its own paper and link its paper's pages (the row names its channel)."""
-    pacer = pacer or ChannelPacer()
+    """Sync each issue behind in one channel, oldest first, while the lease holds (see
+    sync_channel); each issue's posts name its own paper and link its paper's pages."""
     store = IssueStore(db)
     for issue_id, channel, revision in behind:
         if should_stop():
             break
-        issue = store.find_issue(issue_id)
+        issue = await asyncio.to_thread(store.find_issue, issue_id)
         if issue is None:  # removed from the store: nothing left to show
             log.warning("channel: issue %s is gone from the store; not posting it", issue_id)
             mark_shown(db, issue_id, revision, clock)
@@ -308,7 +370,7 @@ class ChannelJob:
         papers: Papers,
         public_url: Callable[[str], str],
         audio: AudioSender,
-        pacer: ChannelPacer | None = None,
+        pacer: Pacing | None = None,
         error_pause_s: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
         lease_s: float = 30.0,
@@ -317,14 +379,15 @@ class ChannelJob:
         self.papers = papers
         self.public_url = public_url
         self.audio = audio
-        self.pacer = pacer or ChannelPacer()  # kept across syncs: the per-minute window spans them
+        # Kept across syncs: the per-minute window spans them.
+        self.pacer: Pacing = pacer or PerChannel()
         self.error_pause_s = error_pause_s
         self.monotonic = monotonic
         self.quiet_until = 0.0
         self.last_error = ""
         self.lock = asyncio.Lock()
         self.last: ChannelReport | None = None
-        self.owner = new_owner()  # this process, as the channel lease's holder
+        self.owner = new_owner()  # this process, as the holder of the channels' leases
         self.lease_s = lease_s
 
     async def __call__(self, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tingbao.chat.tables import GROWING_ID
 from tingbao.store.clock import Clock, utc_now
 from tingbao.store.engine import Base, Database
 
@@ -54,7 +55,7 @@ class ChannelPostRow(Base):
     __tablename__ = "bot_channel_posts"
     __table_args__ = (UniqueConstraint("issue_id", "key", name="uq_bot_channel_post"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(GROWING_ID, primary_key=True, autoincrement=True)
     issue_id: Mapped[str] = mapped_column(String(80), index=True)
     key: Mapped[str] = mapped_column(String(120))  # what the post is, stable across corrections
     position: Mapped[int] = mapped_column(Integer)  # reading order within the issue

@@ -55,11 +55,17 @@ class ChatPaperRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+# An id that grows with every send: 64 bits (200 papers x 100,000 subscribers would use up 32 bits
+# within years); on SQLite an INTEGER PRIMARY KEY is already 64 bits and the only autoincrementing
+# type, hence the variant.
+GROWING_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
 class OutboxRow(Base):
     __tablename__ = "bot_outbox"
     __table_args__ = (UniqueConstraint("chat_id", "issue_id", "kind", name="uq_bot_outbox_once"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(GROWING_ID, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     issue_id: Mapped[str] = mapped_column(String(80), index=True)
     kind: Mapped[str] = mapped_column(String(20))

@@ -10,10 +10,15 @@ separates words and is dropped, and tokens are always quoted, so nothing a user 
 the index as query syntax.
 
 Pure: strings in, strings out. search_index.py keeps the index: on SQLite an FTS5 table over these
-tokens (`fts5_match` builds its MATCH expression); on PostgreSQL a tsvector of the same tokens
-with their positions, the title's at weight A (`tsvector`), matched by a tsquery of the same
-`Query` terms (`tsquery`: a phrase is `'电梯' <-> '梯坏'`, a prefix `'电':*`, AND is `&`). Both are
-written in PostgreSQL's input syntax, so no text-search parser or dictionary touches the tokens.
+tokens (`fts5_match` builds its MATCH expression).
+
+PostgreSQL's index is a document of grams made in SQL from the stored text (search_index.py):
+each character of a Chinese run starts one lexeme of up to GRAM characters, each Latin word is a
+lexeme marked LATIN_MARK, and the issue id one marked ISSUE_MARK. `document_tsquery` asks it for
+a query: a word of up to GRAM characters is a prefix (exact: it stands where a lexeme starts), a
+longer one the AND of its GRAM-character windows, which `long_words` lists for an exact check.
+The tsquery is written in PostgreSQL's input syntax with every lexeme quoted, so no parser,
+dictionary or query syntax touches what a user typed.
 """
 
 from __future__ import annotations
@@ -28,6 +33,12 @@ _CJK = (
     "\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
 )
 _RUN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>(?:(?![{_CJK}])[^\W_])+)")
+_CHINESE = re.compile(rf"[{_CJK}]")
+# The same characters as escapes, for PostgreSQL's regular expressions (search_index.py).
+CJK_ESCAPES = (
+    r"\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    r"\U00020000-\U0003ffff"
+)
 
 MAX_TERMS = 8  # words of a query; more narrows nothing a reader needs
 MAX_TERM_CHARS = 24  # a longer run is cut: a pasted sentence still searches its start
@@ -127,42 +138,39 @@ def fts5_match(query: Query, column: str | None = None) -> str:
     return f"{{{column}}} : ({expression})" if column else expression
 
 
-# PostgreSQL's limits: positions above 16383 are stored as 16383, at most 256 positions per
-# lexeme are kept, and a lexeme over 2047 bytes is refused.
-MAX_POSITION = 16383
-MAX_POSITIONS = 256
-MAX_LEXEME_BYTES = 2047
-
-
 def _lexeme(token: str) -> str:
-    """Return a tsvector/tsquery lexeme: tokens hold no quotes or backslashes, but escape any."""
+    """Return a tsquery lexeme: tokens hold no quotes or backslashes, but escape any."""
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector(title: str, body: str) -> str:
-    """Return an article's tsvector in PostgreSQL's input syntax: the index tokens of title (at
-    weight A) and body with their positions; a gap between the two keeps a phrase inside one."""
-    positions: dict[str, list[str]] = {}
-    title_tokens = index_tokens(title)
-    numbered = [(n, token, "A") for n, token in enumerate(title_tokens, 1)]
-    start = len(title_tokens) + 2
-    numbered += [(n, token, "") for n, token in enumerate(index_tokens(body), start)]
-    for n, token, weight in numbered:
-        if len(token.encode()) >= MAX_LEXEME_BYTES:
-            continue
-        found = positions.setdefault(token, [])
-        if len(found) < MAX_POSITIONS:
-            found.append(f"{min(n, MAX_POSITION)}{weight}")
-    return " ".join(f"{_lexeme(token)}:{','.join(p)}" for token, p in positions.items())
+# PostgreSQL's gram documents (search_index.py makes them in SQL from the same rules).
+GRAM = 4  # characters of a Chinese lexeme: each position of a run starts one
+LATIN_MARK = "~"  # a Latin word's lexeme: never confused with a Chinese one
+ISSUE_MARK = "#"  # the issue id's lexeme: "#<paper>-<date>", so a paper is a prefix
 
 
-def _tsquery_term(term: Term, weight: str) -> str:
-    if term.prefix:
-        return f"{_lexeme(term.tokens[0])}:*{weight}"
-    label = f":{weight}" if weight else ""
-    return "(" + " <-> ".join(f"{_lexeme(token)}{label}" for token in term.tokens) + ")"
+def is_chinese(term: Term) -> bool:
+    """Return whether a query term is a run of Chinese (or other unspaced script)."""
+    return _CHINESE.match(term.word) is not None
 
 
-def tsquery(query: Query, weight: str = "") -> str:
-    """Return query as a tsquery in PostgreSQL's input syntax; weight "A": in the title only."""
-    return " & ".join(_tsquery_term(term, weight) for term in query.terms)
+def long_words(query: Query) -> list[str]:
+    """Return the Chinese words longer than GRAM: the grams find a superset, checked as written."""
+    return [t.word for t in query.terms if is_chinese(t) and len(t.word) > GRAM]
+
+
+def document_tsquery(query: Query, paper: str | None = None) -> str:
+    """Return the tsquery of query over gram documents, within one paper's issues or all."""
+    parts = []
+    for term in query.terms:
+        word = term.word
+        if not is_chinese(term):
+            parts.append(_lexeme(LATIN_MARK + word))
+        elif len(word) <= GRAM:
+            parts.append(f"{_lexeme(word)}:*")
+        else:
+            windows = dict.fromkeys(word[i : i + GRAM] for i in range(len(word) - GRAM + 1))
+            parts.append(" & ".join(_lexeme(window) for window in windows))
+    if paper is not None:
+        parts.append(f"{_lexeme(f'{ISSUE_MARK}{paper}-')}:*")
+    return " & ".join(parts)

@@ -23,12 +23,8 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from tingbao.bot.app import start_embedded, stop_embedded
 from tingbao.cli.context import open_context
-from tingbao.cli.phone import serve_phone
-from tingbao.cli.services import build_bot, make_services
-from tingbao.cli.wechat import serve_wechat
-from tingbao.feeds.server import public_server
+from tingbao.cli.services import make_services
 from tingbao.reading import children
 from tingbao.store.engine import opening
 from tingbao.worker.errors import LeadershipLostError
@@ -138,12 +134,21 @@ async def lead(
     bot: bool,
     demo_samples: Path | None,
 ) -> LeadershipLostError | None:
-    """Run everything as the leader until `stop` is set (None) or the lock is lost (the error)."""
+    """Run everything as the leader until `stop` is set (None) or the lock is lost (the error).
+
+    The bot, the phone line, WeChat and the web server are imported here, not by the module:
+    `tingbao build` and `worker --once` start without their libraries."""
+    from tingbao.bot.app import start_embedded, stop_embedded
+    from tingbao.cli.phone import serve_phone
+    from tingbao.cli.services import build_bot
+    from tingbao.cli.wechat import serve_wechat
+    from tingbao.feeds.server import public_server
+
     prepare(settings)
     if demo_samples is not None:
         copy_samples(demo_samples, settings)
     with open_context(settings) as ctx:
-        services = make_services(ctx)
+        services = make_services(ctx, notes_ahead=True)
         pipeline = services.pipeline
         server = public_server(settings.feeds, settings.public_dir) if serve else None
         app = build_bot(settings, ctx.db, ctx.publisher) if bot else None

@@ -1,25 +1,24 @@
 """Wiring: each paper's audio service, site builder and notifier, the pipeline over them, and
-the bot."""
+the bot (imported only by the functions that build it: `tingbao build` and the worker never
+pay for the bot's libraries at start-up)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tingbao.audio.engines import Engines, make_synthesizers
 from tingbao.audio.service import AudioService
-from tingbao.audio.voice_notes import VoiceNotes
-from tingbao.bot.admin import InboxDrop, paper_reader
-from tingbao.bot.app import BotApp, BotStores, Neighbours, build_application
-from tingbao.bot.files import FileIdCache
-from tingbao.bot.updates import SeenUpdates
+from tingbao.audio.voice_notes import NotesAhead, VoiceNotes
 from tingbao.chat.channel_store import queue_channel_issue, revise_channel_issue
 from tingbao.chat.papers import ChatPapers, Papers
 from tingbao.chat.subscribers import SubscriberStore, enqueue_new_issue
 from tingbao.cli.context import Context
 from tingbao.feeds.build import BuildReport, build_papers_index, build_public
+from tingbao.paper.model import Issue
 from tingbao.paper.settings import PaperSettings
-from tingbao.phone.stats import phone_stats, stats_lines
 from tingbao.publish.publisher import Publisher
 from tingbao.store.assets import AssetStore
 from tingbao.store.engine import Database
@@ -30,6 +29,9 @@ from tingbao.worker.faults import Faults
 from tingbao.worker.pipeline import Notifier, PaperWork, Pipeline, Reviser, SiteBuilder
 from tingbao.worker.progress import make_progress
 from tingbao.worker.settings import Settings
+
+if TYPE_CHECKING:
+    from tingbao.bot.app import BotApp, BotStores, Neighbours
 
 
 class FaultPublisher:
@@ -71,6 +73,7 @@ class Services:
 
     pipeline: Pipeline
     audio: tuple[AudioService, ...]  # one per paper, sharing one set of engines
+    notes_ahead: NotesAhead | None = None  # the newest issues' voice notes, in the background
 
     @property
     def engines(self) -> Engines:
@@ -78,12 +81,15 @@ class Services:
         return self.audio[0].engines
 
     def close(self) -> None:
+        if self.notes_ahead is not None:
+            self.notes_ahead.close()
         self.audio[0].close()
 
 
-def make_services(ctx: Context) -> Services:
+def make_services(ctx: Context, *, notes_ahead: bool = False) -> Services:
     """Build each paper's audio service and site builder, and the pipeline over them (with the
-    crash point armed)."""
+    crash point armed); notes_ahead (a long-running worker): each paper's newest issue gets its
+    voice notes made in the background once it is published."""
     settings = ctx.settings
     faults = Faults(settings.fault)
     out: Publisher = FaultPublisher(ctx.publisher, faults) if faults.armed else ctx.publisher
@@ -91,6 +97,7 @@ def make_services(ctx: Context) -> Services:
     engines = make_synthesizers(settings.audio)
     services: list[AudioService] = []
     works: list[PaperWork] = []
+    ahead = NotesAhead(VoiceNotes(ctx.assets, out)) if notes_ahead else None
     for paper in settings.working_papers:
         folder = settings.public_folder(paper)
         audio = AudioService(
@@ -112,6 +119,7 @@ def make_services(ctx: Context) -> Services:
                 _site_builder(ctx, out, paper),
                 _notifier(ctx, paper.slug, settings.bot.channel_for(paper.slug)),
                 _reviser(ctx, settings.bot.channel_for(paper.slug)),
+                _ahead(ahead),
             )
         )
     pipeline = Pipeline(
@@ -123,7 +131,17 @@ def make_services(ctx: Context) -> Services:
         faults=faults,
         lexicon=ctx.lexicon.lexicon,
     )
-    return Services(pipeline, tuple(services))
+    return Services(pipeline, tuple(services), ahead)
+
+
+def _ahead(notes: NotesAhead | None) -> Callable[[Issue], None]:
+    """Return what the pipeline tells of a newly published issue: its voice notes, queued."""
+
+    def after_publish(issue: Issue) -> None:
+        if notes is not None:
+            notes.start([article.id for article in issue.articles])
+
+    return after_publish
 
 
 def _site_builder(ctx: Context, out: Publisher, paper: PaperSettings) -> SiteBuilder:
@@ -176,6 +194,9 @@ def bot_neighbours(
     """Return what the bot uses of this deployment: the papers, their reader and inboxes,
     public/, and (given the database) the telephone line's calls for /stats, which the line
     records there whichever process answers it, and the voice notes, made on first request."""
+    from tingbao.bot.admin import InboxDrop, paper_reader
+    from tingbao.bot.app import Neighbours
+    from tingbao.phone.stats import phone_stats, stats_lines
 
     def more_stats() -> list[str]:
         return stats_lines(phone_stats(db)) if db is not None else []
@@ -193,6 +214,10 @@ def bot_neighbours(
 
 def bot_stores(settings: Settings, db: Database) -> BotStores:
     """Return the stores the bot reads and writes, on this deployment's database."""
+    from tingbao.bot.app import BotStores
+    from tingbao.bot.files import FileIdCache
+    from tingbao.bot.updates import SeenUpdates
+
     papers = bot_papers(settings)
     return BotStores(
         db=db,
@@ -208,5 +233,7 @@ def bot_stores(settings: Settings, db: Database) -> BotStores:
 
 def build_bot(settings: Settings, db: Database, publisher: Publisher) -> BotApp | None:
     """Build the bot of this deployment, or None (said once) when it has no token."""
+    from tingbao.bot.app import build_application
+
     neighbours = bot_neighbours(settings, publisher, db)
     return build_application(settings.bot, bot_stores(settings, db), neighbours)

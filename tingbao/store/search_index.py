@@ -1,23 +1,29 @@
-"""The article search index: an FTS5 table on SQLite, a tsvector table with a GIN index on
-PostgreSQL, both over search.py's tokens.
+"""The article search index: an FTS5 table on SQLite, GIN indexes of gram documents on
+PostgreSQL, both over search_terms.py's rules.
 
 Ranking: title hits first (every word in the title), then the newest issue, then reading order.
 A community paper's reader looks for the recent news on a subject, and an issue holds only about
-ten articles, so bm25 (or ts_rank) would only reorder within an issue: it is not used.
+ten articles, so bm25 (or ts_rank) would only reorder within an issue: it is not used. Issues of
+the same day (several papers) follow each other by storage order on SQLite, by issue id elsewhere.
 
-Each indexed article has a sort key that says where it stands: the issue's date in the high bits,
-and below it a slot that falls with each article stored that day (one issue's articles in reading
-order), so larger means newer. On SQLite the key is the FTS5 rowid and a small key table maps key
-<-> article id; searching reads only keys from the index (no join, no sort in SQL; a word found in
-every article of a 500-issue archive costs a few milliseconds) and looks up the page it returns.
-On PostgreSQL one table holds (key, article id, tsvector); a search ranks and pages in SQL.
+On SQLite each indexed article has a sort key that says where it stands: the issue's date in the
+high bits, and below it a slot that falls with each article stored that day (one issue's articles
+in reading order), so larger means newer. The key is the FTS5 rowid and a small key table maps
+key <-> article id; searching reads only keys from the index (no join, no sort in SQL; a word
+found in every article of a 500-issue archive costs a few milliseconds) and looks up the page it
+returns. `IssueStore.save_issue` adds an issue's rows in the transaction that stores its
+articles; an article row that goes takes its index row with it (a trigger), so no stale row is
+ever left.
 
-`IssueStore.save_issue` adds an issue's rows in the transaction that stores its articles. An
-article row that goes (a correction replaces the rows, a deleted issue cascades) takes its index
-row with it: a trigger on SQLite, a foreign key ON DELETE CASCADE on PostgreSQL, so no stale row
-is ever left. The index is made by a migration (tingbao/store/migrations, revision 0002) through
-`create`, which fills it from the stored articles; a later change of its layout is a migration
-that calls `drop` and `create`. SQLAlchemy cannot declare either layout, hence plain SQL.
+On PostgreSQL (`PostgresIndex`, revision 0008) the index is two GIN expression indexes on the
+articles table itself, over a gram document the database makes from each row: it follows the
+articles with no code and no rows of its own, and is about half the size of the text it indexes.
+(Revision 0002's tsvector table with positions was larger than the whole text and had to read
+every match's document to check a phrase: seconds for a common word across 200 papers.)
+
+The index is made by migrations (0002 on SQLite, 0008 on PostgreSQL) in frozen SQL, and by
+`create`, which fills it from the stored articles; a later change of its layout is a migration.
+SQLAlchemy cannot declare either layout, hence plain SQL.
 
 `search_index_for` is the one place a database picks its index. Any other database gets
 `ScanIndex`: the same query, ranking and paging by a portable scan of the articles (LIKE per
@@ -36,17 +42,45 @@ from sqlalchemy.orm import Session
 
 from tingbao.chinese.search_terms import (
     BODY_COLUMN,
+    CJK_ESCAPES,
+    GRAM,
+    ISSUE_MARK,
+    LATIN_MARK,
     TITLE_COLUMN,
     Query,
+    document_tsquery,
     fts5_match,
     index_text,
-    tsquery,
-    tsvector,
+    long_words,
 )
 from tingbao.store.engine import Database
 
-SEARCH_TABLE = "article_search"
+SEARCH_TABLE = "article_search"  # SQLite's FTS5 table (and PostgreSQL's before revision 0008)
 KEYS_TABLE = "article_search_keys"  # SQLite only
+DOCUMENT_FUNCTION = "article_search_document"  # PostgreSQL: text, issue id -> gram tsvector
+DOCUMENT_INDEX = "article_search_text"  # PostgreSQL: GIN on the articles' text documents
+TITLE_INDEX = "article_search_title"  # PostgreSQL: GIN on their titles' documents
+# The document in SQL: NFKC as search_terms.normalize, then the grams of each Chinese run, each
+# Latin word (split where search_terms splits it, lowercased) and the issue id, as lexemes.
+POSTGRES_LAYOUT = (
+    f"CREATE FUNCTION {DOCUMENT_FUNCTION}(body text, issue_id text) RETURNS tsvector "
+    "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
+    "SELECT array_to_tsvector(ARRAY("
+    f"SELECT substr(run, i, {GRAM}) "
+    f"FROM regexp_split_to_table(normalize(body, NFKC), '[^{CJK_ESCAPES}]+') AS run, "
+    "generate_series(1, length(run)) AS i "
+    f"UNION ALL SELECT '{LATIN_MARK}' || left(word, 200) FROM regexp_split_to_table(lower("
+    f"regexp_replace(normalize(body, NFKC), '[{CJK_ESCAPES}]', ' ', 'g')), '(\\W|_)+') AS word "
+    f"WHERE word <> '' UNION ALL SELECT '{ISSUE_MARK}' || issue_id)) $$",
+    f"CREATE INDEX {DOCUMENT_INDEX} ON articles USING GIN ({DOCUMENT_FUNCTION}(text, issue_id))",
+    f"CREATE INDEX {TITLE_INDEX} ON articles USING GIN ({DOCUMENT_FUNCTION}(title, issue_id))",
+)
+POSTGRES_DROP = (
+    f"DROP INDEX IF EXISTS {DOCUMENT_INDEX}",
+    f"DROP INDEX IF EXISTS {TITLE_INDEX}",
+    f"DROP FUNCTION IF EXISTS {DOCUMENT_FUNCTION}(text, text)",
+    f"DROP TABLE IF EXISTS {SEARCH_TABLE}",
+)
 DAY_SLOTS = 1 << 20  # sort keys per day: articles stored that day, corrections included
 _ARTICLES = (
     "SELECT a.id, a.title, a.text, i.published FROM articles AS a "
@@ -180,88 +214,88 @@ class Fts5Index:
 
 
 class PostgresIndex:
-    """The search index on PostgreSQL: (sort key, article id, tsvector) rows with a GIN index.
+    """The search index on PostgreSQL: GIN indexes on a gram document the database makes from
+    each article's own text and title (no table or column of its own).
 
-    The tsvector holds search.py's tokens with their positions, the title's at weight A, written
-    in tsvector syntax (no parser or dictionary changes a token); a query is the tsquery of the
-    same terms, and a title hit is the same tsquery restricted to weight A.
+    `DOCUMENT_FUNCTION` (SQL, immutable) turns a text and its issue id into a tsvector without
+    positions: each character of a Chinese run starts a lexeme of up to GRAM characters, each
+    Latin word (lowercased) is a lexeme marked LATIN_MARK, and the issue id one marked ISSUE_MARK
+    (search_terms.py). A Chinese word of up to GRAM characters is then one prefix lexeme, and a
+    paper's issues one prefix: GIN answers exactly, with no recheck and without reading any
+    document, so a word found in every article costs its posting lists and the heap rows of
+    the matches, not their text. A longer word is the AND of its windows, checked as written
+    (strpos on the normalized text) in the few articles that have them all.
+
+    Ranking and paging are done by the database on the matches' keys (title hit, issue date,
+    issue id, reading order) before any issue is read; only the page's articles are decoded.
+    The index follows the articles by itself: an article stored, replaced or deleted is indexed
+    or forgotten with its row. Non-ASCII Latin words need a UTF-8 collation (lower() and
+    [[:alnum:]] follow it); Debian's initdb default is one.
     """
 
     def create(self, connection: Connection) -> None:
-        """Create the table and its GIN index; fill them from the stored articles."""
-        for statement in (
-            f"CREATE TABLE {SEARCH_TABLE} (key BIGINT PRIMARY KEY, "
-            "article_id VARCHAR(40) NOT NULL UNIQUE REFERENCES articles(id) ON DELETE CASCADE, "
-            "document TSVECTOR NOT NULL, paper VARCHAR(40))",
-            f"CREATE INDEX {SEARCH_TABLE}_document ON {SEARCH_TABLE} USING GIN (document)",
-            # One paper's search (the bot's, with several papers) reads that paper's rows only.
-            f"CREATE INDEX {SEARCH_TABLE}_paper ON {SEARCH_TABLE} (paper)",
-        ):
-            connection.execute(text(statement))
-        self.fill(connection)
+        """Create the document function and the two GIN indexes (they index the stored
+        articles as they are made)."""
+        for statement in POSTGRES_LAYOUT:
+            connection.exec_driver_sql(statement)
 
     def fill(self, connection: Connection) -> None:
-        """Index every stored article (the index must be empty)."""
-        self._add(connection, connection.execute(text(_ALL_ARTICLES)).all())
+        """Nothing to fill: the indexes follow the articles table."""
 
     def drop(self, connection: Connection) -> None:
-        """Drop the table (and its index)."""
-        connection.execute(text(f"DROP TABLE IF EXISTS {SEARCH_TABLE}"))
+        """Drop the indexes and the function (and the table an older layout kept)."""
+        for statement in POSTGRES_DROP:
+            connection.exec_driver_sql(statement)
 
     def add_issue(self, session: Session, issue_id: str) -> None:
-        """Index the stored articles of one issue (its old rows went with its old articles)."""
-        rows = session.execute(text(_ISSUE_ARTICLES), {"issue_id": issue_id}).all()
-        self._add(session.connection(), rows)
-
-    def _add(self, connection: Connection, rows: Sequence[Any]) -> None:
-        if not rows:
-            return
-        # Keys are given out by reading the lowest one of a day: one writer at a time, until
-        # this transaction ends (two processes storing an issue the same day would collide).
-        connection.execute(text(f"SELECT pg_advisory_xact_lock(hashtext('{SEARCH_TABLE}'))"))
-        connection.execute(
-            text(
-                f"INSERT INTO {SEARCH_TABLE}(key, article_id, document) "
-                "VALUES (:key, :article_id, CAST(:document AS tsvector))"
-            ),
-            [
-                {"key": key, "article_id": article_id, "document": tsvector(title, body)}
-                for key, article_id, title, body in give_keys(connection, SEARCH_TABLE, rows)
-            ],
-        )
-        connection.execute(
-            text(
-                f"UPDATE {SEARCH_TABLE} AS s SET paper = i.paper FROM articles AS a "
-                "JOIN issues AS i ON i.id = a.issue_id "
-                "WHERE s.paper IS NULL AND a.id = s.article_id"
-            )
-        )
+        """Nothing to add: the articles' rows are indexed as they are stored."""
 
     def search(
         self, session: Session, query: Query, limit: int, offset: int, paper: str | None = None
     ) -> tuple[list[dict[str, Any]], int]:
         """Return a page of matches in rank order (as Fts5Index.search), and the total."""
-        match: dict[str, Any] = {"match": tsquery(query)}
+        params: dict[str, Any] = {"match": document_tsquery(query, paper)}
+        body_checks, title_checks = "", ""
+        for n, word in enumerate(long_words(query)):
+            params[f"w{n}"] = word
+            body_checks += f"AND strpos(normalize(a.text, NFKC), :w{n}) > 0 "
+            title_checks += f"AND strpos(normalize(a.title, NFKC), :w{n}) > 0 "
         one_paper = ""
-        if paper is not None:  # the paper's index narrows the matches before they are read
-            match["paper"] = paper
-            one_paper = "AND s.paper = :paper "
-        joined = (
-            f"FROM {SEARCH_TABLE} AS s "
-            "JOIN articles AS a ON a.id = s.article_id JOIN issues AS i ON i.id = a.issue_id "
-            f"WHERE s.document @@ CAST(:match AS tsquery) {one_paper}"
+        if paper is not None:  # the issue lexeme's prefix narrows; the paper itself decides
+            params["paper"] = paper
+            one_paper = "AND i.paper = :paper "
+        # The document function is costly per row (about a millisecond an article): the plan
+        # must take the matches from the GIN index (a bitmap scan, no recheck) and never
+        # evaluate it as a filter row by row. The cost model charges a bitmap's recheck as if
+        # it always ran, so with statistics saying "nearly every article" it may prefer a scan
+        # plus filter: every path to articles but the bitmap is turned off for this search
+        # (and JIT, which those paths' disabled costs would otherwise trigger: 0.4 s to compile).
+        for setting in ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan"):
+            session.execute(text(f"SET LOCAL {setting} = off"))
+        session.execute(text("SET LOCAL enable_nestloop = off"))
+        session.execute(text("SET LOCAL jit = off"))
+        hits = (
+            "WITH hits AS MATERIALIZED (SELECT a.id, a.issue_id, a.position, i.published "
+            "FROM articles AS a JOIN issues AS i ON i.id = a.issue_id "
+            f"WHERE {DOCUMENT_FUNCTION}(a.text, a.issue_id) @@ CAST(:match AS tsquery) "
+            f"{body_checks}{one_paper}), "
+            "titled AS (SELECT a.id FROM articles AS a "
+            f"WHERE {DOCUMENT_FUNCTION}(a.title, a.issue_id) @@ CAST(:match AS tsquery) "
+            f"{title_checks}) "
         )
+        order = "{0}in_title DESC, {0}published DESC, {0}issue_id DESC, {0}position"
         rows = session.execute(
             text(
-                "SELECT a.id, i.data -> 'issue', i.data -> 'articles' -> a.position, "
-                f"count(*) OVER () {joined}"
-                "ORDER BY s.document @@ CAST(:title AS tsquery) DESC, s.key DESC "
-                "LIMIT :limit OFFSET :offset"
+                f"{hits}SELECT page.id, i.data -> 'issue', i.data -> 'articles' -> page.position, "
+                "page.total FROM (SELECT h.*, (SELECT count(*) FROM hits) AS total, "
+                "h.id IN (SELECT id FROM titled) AS in_title FROM hits AS h "
+                f"ORDER BY {order.format('')} LIMIT :limit OFFSET :offset) AS page "
+                f"JOIN issues AS i ON i.id = page.issue_id ORDER BY {order.format('page.')}"
             ),
-            {**match, "title": tsquery(query, "A"), "limit": limit, "offset": offset},
+            {**params, "limit": limit, "offset": offset},
         ).all()
         if not rows:
-            total = session.scalar(text(f"SELECT count(*) {joined}"), match)
+            total = session.scalar(text(f"{hits}SELECT count(*) FROM hits"), params)
             return [], int(total or 0)
         page = [
             {"issue": head, "articles": [article]}
@@ -307,16 +341,16 @@ class ScanIndex:
             title_hits.append(f"lower(a.title) LIKE :w{n} ESCAPE '!'")
         rows = session.execute(
             text(
-                f"SELECT a.id, a.position, i.published, i.data, "
+                f"SELECT a.id, a.position, i.published, i.data, a.issue_id, "
                 f"CASE WHEN {' AND '.join(title_hits)} THEN 1 ELSE 0 END "
                 "FROM articles AS a JOIN issues AS i ON i.id = a.issue_id "
                 f"WHERE {' AND '.join(conditions)}"
             ),
             params,
         ).all()
-        ranked = sorted(rows, key=lambda r: (r[4], str(r[2]), -r[1]), reverse=True)
+        ranked = sorted(rows, key=lambda r: (r[5], str(r[2]), r[4], -r[1]), reverse=True)
         page = []
-        for article_id, _position, _published, data, _in_title in ranked[offset : offset + limit]:
+        for article_id, _, _, data, _, _ in ranked[offset : offset + limit]:
             issue = json.loads(data) if isinstance(data, str) else data
             articles = [a for a in issue["articles"] if a["id"] == article_id]
             page.append({"issue": issue["issue"], "articles": articles})
@@ -341,8 +375,8 @@ def search_index_for(dialect: str) -> SearchIndex:
 
 def fill_empty_search_index(connection: Connection) -> None:
     """Index the stored articles when the search index is empty but articles are stored (a
-    database a migration gave a new, empty index)."""
-    if connection.dialect.name not in ("sqlite", "postgresql"):
+    database a migration gave a new, empty index). Only SQLite's has rows to fill."""
+    if connection.dialect.name != "sqlite":
         return
     indexed = connection.execute(text(f"SELECT 1 FROM {SEARCH_TABLE} LIMIT 1")).first()
     stored = connection.execute(text("SELECT 1 FROM articles LIMIT 1")).first()

@@ -34,5 +34,8 @@ def is_model_table(name: str | None) -> bool:
 
 
 def include_name(name: str | None, type_: str, _parent: Any) -> bool:
-    """Alembic's filter for autogenerate: compare only the models' tables."""
+    """Alembic's filter for autogenerate: compare only the models' tables, and no index of the
+    search index's (PostgreSQL's are expression indexes on the articles table)."""
+    if type_ == "index":
+        return name is None or not name.startswith(SEARCH_PREFIX)
     return type_ != "table" or is_model_table(name)
