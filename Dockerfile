@@ -18,7 +18,7 @@ RUN useradd --create-home --uid 10001 --user-group tingbao \
     && chown tingbao:tingbao /data
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md NOTICE ./
 COPY tingbao ./tingbao
 RUN pip install --no-cache-dir .
 

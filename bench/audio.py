@@ -112,7 +112,10 @@ def show_loudness(svc: AudioService, issue: Issue) -> None:
 
 
 async def main() -> None:
-    settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=Path(tempfile.mkdtemp()))
+    settings = load_settings(
+        {"TINGBAO_TTS": "offline", "TINGBAO_OFFLINE_VOICE": "espeak"},
+        data_dir=Path(tempfile.mkdtemp()),
+    )
     issue = read_issue(SAMPLE, settings.paper, settings.reading).issue
     chars = sum(a.char_count for a in issue.articles)
     print(f"sample issue: {len(issue.articles)} articles, {chars} characters")

@@ -26,7 +26,8 @@ import audio as bench
 from tingbao.reading.reader import read_issue
 
 async def build() -> float:
-    settings = bench.load_settings({"TINGBAO_TTS": "offline"}, data_dir=Path(tempfile.mkdtemp()))
+    env = {"TINGBAO_TTS": "offline", "TINGBAO_OFFLINE_VOICE": "espeak"}
+    settings = bench.load_settings(env, data_dir=Path(tempfile.mkdtemp()))
     issue = read_issue(bench.SAMPLE, settings.paper, settings.reading).issue
     offline = bench.OfflineSynthesizer(workers=2)
     svc, _ = bench.service("offline", 2, bench.MemoryCache(), offline=offline)

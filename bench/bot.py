@@ -128,7 +128,9 @@ async def main() -> None:
     api = FakeBotApi()
     await api.start()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=Path(tmp)).with_overrides(
+        settings = load_settings(
+            {"TINGBAO_TTS": "offline", "TINGBAO_OFFLINE_VOICE": "espeak"}, data_dir=Path(tmp)
+        ).with_overrides(
             telegram_token=Secret(api.token),
             telegram_base_url=api.base_url,
             bot_user_messages_per_minute=10_000,

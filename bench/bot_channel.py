@@ -99,7 +99,11 @@ async def measure_channel_posting(latency_s: float = 0.0) -> dict[str, float]:
     """Post the sample issue to a fake channel unthrottled; return posts, seconds, resync seconds,
     the upload size, and the wall time the 20-a-minute pacing implies."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"TINGBAO_TTS": "offline", "TINGBAO_BASE_URL": "https://news.example/"}
+        env = {
+            "TINGBAO_TTS": "offline",
+            "TINGBAO_OFFLINE_VOICE": "espeak",
+            "TINGBAO_BASE_URL": "https://news.example/",
+        }
         settings = load_settings(env, data_dir=Path(tmp))
         db = Database(settings.database_url)
         create_schema(db)

@@ -24,7 +24,9 @@ SAMPLE = ROOT / "samples" / "jinhongqiao-2020-07.txt"
 
 
 def drop_and_run(label: str, data_dir: Path, text: str) -> None:
-    settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=data_dir)
+    settings = load_settings(
+        {"TINGBAO_TTS": "offline", "TINGBAO_OFFLINE_VOICE": "espeak"}, data_dir=data_dir
+    )
     settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     (settings.inbox_dir / SAMPLE.name).write_text(text, encoding="utf-8")

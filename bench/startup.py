@@ -113,7 +113,10 @@ def whole_build(rounds: int) -> None:
 
     env = {**os.environ, "TINGBAO_TTS": "offline", "TINGBAO_OFFLINE_VOICE": "espeak"}
     env.pop("DATABASE_URL", None)
-    settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=Path(tempfile.mkdtemp()))
+    settings = load_settings(
+        {"TINGBAO_TTS": "offline", "TINGBAO_OFFLINE_VOICE": "espeak"},
+        data_dir=Path(tempfile.mkdtemp()),
+    )
     issue = read_issue(AUDIO_SAMPLE, settings.paper, settings.reading).issue
     for n in range(1, rounds + 1):
         script = shell_pipeline(issue, settings)

@@ -44,7 +44,9 @@ SAID = ("最新", "1", "慢", "热线", "搜 垃圾分类", "2", "往期", "精�
 
 def store_archive(data_dir: Path, issues: int) -> None:
     """Store issues a week apart (the newest last), as the worker would."""
-    settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=data_dir)
+    settings = load_settings(
+        {"TINGBAO_TTS": "offline", "TINGBAO_OFFLINE_VOICE": "espeak"}, data_dir=data_dir
+    )
     data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
     create_schema(db)
@@ -108,6 +110,7 @@ def main() -> None:
         env = {
             **os.environ,
             "TINGBAO_TTS": "offline",
+            "TINGBAO_OFFLINE_VOICE": "espeak",
             "WECHAT_TOKEN": TOKEN,
             "WECHAT_AES_KEY": key,
             "WECHAT_APPID": APPID,

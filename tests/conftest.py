@@ -31,6 +31,10 @@ SAMPLE_TXT = SAMPLES / "jinhongqiao-2020-07.txt"
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
+# The neural offline voice has its own tests (tests/audio/test_kokoro.py); everywhere else the
+# offline voice is espeak-ng, a thousand times faster (child processes inherit this).
+os.environ.setdefault("TINGBAO_OFFLINE_VOICE", "espeak")
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # as the CLI exports it (cli/main.py)
 # As the CLI does at start-up: PTB 22 warns about integer durations unless PTB_TIMEDELTA opts in
 # to timedelta, and warnings are errors here.
 os.environ.update(ptb_environment(os.environ))
@@ -82,7 +86,11 @@ def settings(
 ) -> Settings:
     """Settings for a fresh data dir, offline voice, no bot token; on PostgreSQL, a fresh
     database named by DATABASE_URL in the settings and the environment."""
-    env = {"TINGBAO_TTS": "offline", "TINGBAO_BASE_URL": "http://127.0.0.1:8080/"}
+    env = {
+        "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
+        "TINGBAO_BASE_URL": "http://127.0.0.1:8080/",
+    }
     if database == "postgresql":
         env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
         monkeypatch.setenv("DATABASE_URL", env["DATABASE_URL"])
@@ -165,6 +173,6 @@ def sample_issue() -> Issue:
     """The real sample issue, parsed from samples/ by the paper part."""
     from tingbao.reading.reader import read_issue
 
-    env = {"TINGBAO_TTS": "offline"}
+    env = {"TINGBAO_TTS": "offline", "TINGBAO_OFFLINE_VOICE": "espeak"}
     settings = load_settings(env, data_dir=ROOT / "data-unused")
     return read_issue(SAMPLE_TXT, settings.paper, settings.reading).issue

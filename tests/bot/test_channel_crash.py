@@ -32,6 +32,7 @@ def bot_once(api: FakeBotApi, data_dir: Path) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
         "TINGBAO_BASE_URL": "http://127.0.0.1:8080/",
         "TELEGRAM_BOT_TOKEN": api.token,
         "TELEGRAM_BASE_URL": api.base_url,

@@ -48,6 +48,7 @@ def papers_settings(settings: Settings, api: FakeBotApi) -> Settings:
     path.write_text(PAPERS_TOML, encoding="utf-8")
     env = {
         "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
         "DATABASE_URL": settings.database_url,
         "TINGBAO_PAPERS": str(path),
         "TELEGRAM_BOT_TOKEN": api.token,

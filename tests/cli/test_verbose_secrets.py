@@ -27,6 +27,7 @@ def test_verbose_build_logs_no_credentials(tmp_path: Path, bucket_target: Publis
         **os.environ,
         **s3_env(bucket_target.endpoint_url, bucket_target.bucket, "news"),
         "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
         "TINGBAO_BASE_URL": "https://cdn.example.cn/news/",
         "AWS_SESSION_TOKEN": "tingbao-test-session-token",
     }

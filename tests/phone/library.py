@@ -49,7 +49,9 @@ class Prepared:
 def prepare_library(data: Path) -> tuple[Prepared, AudioService]:
     """Publish the phone issue's audio with the offline voice and prepare the library (close
     the returned service, and dispose the database, when done)."""
-    settings = load_settings({"TINGBAO_TTS": "offline"}, data_dir=data)
+    settings = load_settings(
+        {"TINGBAO_TTS": "offline", "TINGBAO_OFFLINE_VOICE": "espeak"}, data_dir=data
+    )
     data.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
     create_schema(db)

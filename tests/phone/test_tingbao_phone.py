@@ -45,6 +45,7 @@ def test_the_line_answers_a_call_and_stops_on_sigterm(
     env = {
         **os.environ,
         "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
         "TINGBAO_SIP_SERVER": f"127.0.0.1:{registrar.port}",
         "TINGBAO_SIP_USER": USER,
         "TINGBAO_SIP_PASSWORD": PASSWORD,

@@ -45,6 +45,7 @@ def test_tingbao_phone_on_a_closed_port_says_so_in_one_line_at_once(tmp_path: Pa
     env = {
         **os.environ,
         "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
         "TINGBAO_SIP_SERVER": f"127.0.0.1:{port}",
         "TINGBAO_SIP_PASSWORD": "line-secret-never-shown",
         "TINGBAO_SIP_LISTEN": f"127.0.0.1:{free_port()}",

@@ -38,6 +38,7 @@ def wechat_env(fake: FakeWechatApi, port: int, aes_key: str, **extra: str) -> di
     return {
         **os.environ,
         "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
         "TINGBAO_BASE_URL": "http://127.0.0.1:8080/",
         "WECHAT_TOKEN": TOKEN,
         "WECHAT_AES_KEY": aes_key,
@@ -176,6 +177,7 @@ def test_run_answers_wechat_when_a_token_is_set(
     env = {
         **os.environ,
         "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
         "WECHAT_TOKEN": TOKEN,
         "TINGBAO_WECHAT_PORT": str(port),
         "TINGBAO_HTTP_PORT": str(free_port()),

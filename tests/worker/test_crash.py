@@ -33,7 +33,12 @@ def database_env(database_url: str | None) -> dict[str, str]:
 def worker_once(
     data_dir: Path, fault: str | None = None, database_url: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TINGBAO_TTS": "offline", **database_env(database_url)}
+    env = {
+        **os.environ,
+        "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
+        **database_env(database_url),
+    }
     env.pop("TINGBAO_FAULT", None)
     if fault:
         env["TINGBAO_FAULT"] = fault
@@ -56,7 +61,11 @@ def worker_once(
 
 
 def assert_complete(data_dir: Path, database_url: str | None = None) -> None:
-    env = {"TINGBAO_TTS": "offline", **database_env(database_url)}
+    env = {
+        "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
+        **database_env(database_url),
+    }
     settings = load_settings(env, data_dir=data_dir)
     db = Database(settings.database_url)
     try:

@@ -44,6 +44,7 @@ def two_papers(settings: Settings) -> Settings:
     papers.write_text(PAPERS_TOML, encoding="utf-8")
     env = {
         "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
         "TINGBAO_BASE_URL": "http://127.0.0.1:8080/",
         "DATABASE_URL": settings.database_url,
         "TINGBAO_PAPERS": str(papers),
@@ -156,7 +157,11 @@ def test_each_paper_gets_its_own_voice(settings: Settings) -> None:
 async def test_one_paper_in_the_papers_file_takes_top_level_files(settings: Settings) -> None:
     one = settings.data_dir.parent / "one.toml"
     one.write_text(PAPERS_TOML.split("[[papers]]")[1].join(["[[papers]]", ""]), encoding="utf-8")
-    env = {"TINGBAO_TTS": "offline", "DATABASE_URL": settings.database_url}
+    env = {
+        "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
+        "DATABASE_URL": settings.database_url,
+    }
     settings = load_settings({**env, "TINGBAO_PAPERS": str(one)}, data_dir=settings.data_dir)
     drop(settings, "", "news-2021-07-02.txt")
     report = await run_pass(settings)

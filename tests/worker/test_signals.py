@@ -87,7 +87,12 @@ def long_issue(path: Path) -> Path:
 
 
 def start_worker(data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TINGBAO_TTS": "offline", "TINGBAO_INBOX_SETTLE": "0.1"}
+    env = {
+        **os.environ,
+        "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
+        "TINGBAO_INBOX_SETTLE": "0.1",
+    }
     env.pop("TINGBAO_FAULT", None)
     command = [sys.executable, "-m", "tingbao.cli.main", "--data-dir", str(data_dir), "worker"]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

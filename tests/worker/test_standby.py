@@ -273,6 +273,7 @@ def worker_env(database_url: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": database_url,
         "TINGBAO_TTS": "offline",
+        "TINGBAO_OFFLINE_VOICE": "espeak",
         "TINGBAO_INBOX_INTERVAL": "1",
     }
     env.pop("TINGBAO_FAULT", None)

@@ -1,7 +1,8 @@
-"""The audio part's settings: which voices speak (TINGBAO_TTS, TINGBAO_VOICE, TINGBAO_SLOW_RATE),
-how hard the engines are driven (TINGBAO_TTS_CONCURRENCY, TINGBAO_TTS_CHUNK_CHARS), and where
-synthesized pieces are cached (a folder of the data dir, chosen by the worker). A paper of
-TINGBAO_PAPERS may have its own `voice`.
+"""The audio part's settings: which voices speak (TINGBAO_TTS, TINGBAO_VOICE, TINGBAO_SLOW_RATE,
+TINGBAO_OFFLINE_VOICE: the neural `kokoro` voice or `espeak`), how hard the engines are driven
+(TINGBAO_TTS_CONCURRENCY, TINGBAO_TTS_CHUNK_CHARS), and where synthesized pieces are cached (a
+folder of the data dir, chosen by the worker). A paper of TINGBAO_PAPERS may have its own
+`voice`; the offline voice follows it (a man's online voice is read by the male neural voice).
 
 Loaded once by the worker's `load_settings`; see README.md (Configuration) and .env.example.
 """
@@ -18,6 +19,7 @@ from tingbao.paper.errors import SettingsError
 from tingbao.paper.settings import PaperTable, env_int
 
 TtsMode = Literal["edge", "offline", "auto"]
+OfflineVoice = Literal["kokoro", "espeak"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,13 @@ class AudioSettings:
     tts_concurrency: int = 2
     tts_chunk_chars: int = 1000
     paper_voices: tuple[tuple[str, str], ...] = ()  # (slug, voice): papers with their own voice
+    offline_voice: OfflineVoice = "kokoro"  # the neural voice, or espeak-ng (fast, robotic)
+
+    @property
+    def models_dir(self) -> Path:
+        """Return the folder of the neural voice's model (assembled there once), beside the
+        piece cache in the data dir."""
+        return self.cache_dir.parent / "models"
 
     def for_paper(self, slug: str) -> AudioSettings:
         """Return these settings with the paper's own voice, if it has one."""
@@ -47,11 +56,14 @@ def _rate(raw: str) -> str:
 def load_audio_settings(
     env: Mapping[str, str], *, cache_dir: Path, papers: Sequence[PaperTable] = ()
 ) -> AudioSettings:
-    """Return the audio settings from TINGBAO_TTS, _VOICE, _SLOW_RATE and TINGBAO_TTS_*, and the
-    `voice` of each paper in the TINGBAO_PAPERS tables."""
+    """Return the audio settings from TINGBAO_TTS, _VOICE, _SLOW_RATE, _OFFLINE_VOICE and
+    TINGBAO_TTS_*, and the `voice` of each paper in the TINGBAO_PAPERS tables."""
     tts = (env.get("TINGBAO_TTS") or "auto").strip().lower()
     if tts not in ("edge", "offline", "auto"):
         raise SettingsError(f"TINGBAO_TTS={tts!r} must be edge, offline or auto")
+    offline_voice = (env.get("TINGBAO_OFFLINE_VOICE") or "kokoro").strip().lower()
+    if offline_voice not in ("kokoro", "espeak"):
+        raise SettingsError(f"TINGBAO_OFFLINE_VOICE={offline_voice!r} must be kokoro or espeak")
     return AudioSettings(
         cache_dir=cache_dir,
         tts=cast(TtsMode, tts),
@@ -60,4 +72,5 @@ def load_audio_settings(
         tts_concurrency=env_int(env, "TINGBAO_TTS_CONCURRENCY", 2, minimum=1),
         tts_chunk_chars=env_int(env, "TINGBAO_TTS_CHUNK_CHARS", 1000, minimum=50),
         paper_voices=tuple((t["slug"], t["voice"].strip()) for t in papers if t.get("voice")),
+        offline_voice=cast(OfflineVoice, offline_voice),
     )

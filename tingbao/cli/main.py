@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
     Command = Callable[[argparse.Namespace, Settings], int]
 
+# What onnxruntime (OCR, the neural voice) reads from the environment as it loads (FACTS.md).
+ONNX_ENVIRONMENT = {"ORT_DISABLE_TELEMETRY": "1"}
+
 log = logging.getLogger("tingbao")
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 
@@ -463,6 +466,9 @@ def main(
     try:
         # python-telegram-bot reads PTB_TIMEDELTA itself: export it before any bot starts.
         os.environ.update(ptb_environment(os.environ))
+        # onnxruntime (OCR, the neural voice) phones home as it loads unless this is set; the
+        # voice's and the reader's child processes inherit it.
+        os.environ.update(ONNX_ENVIRONMENT)
         settings = load_settings(os.environ, data_dir=args.data_dir)
         if adjust is not None:
             settings = adjust(settings)
