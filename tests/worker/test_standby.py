@@ -22,7 +22,7 @@ from sqlalchemy import NullPool, create_engine, func, select, text
 from tests.worker.conftest import write_small_issue
 from tingbao.chat.subscribers import SubscriberStore
 from tingbao.chat.tables import OutboxRow
-from tingbao.store.assets import AssetRow, AssetStore
+from tingbao.store.assets import ARTICLE_VOICE, AssetRow, AssetStore
 from tingbao.store.engine import Database
 from tingbao.store.issues import IssueStore
 from tingbao.worker.errors import (
@@ -356,7 +356,9 @@ def test_standby_finishes_the_issue_of_a_killed_leader(
         assets = AssetStore(db).for_issue(ISSUE)
         public = settings.public_dir
         # Nothing lost: every file of every article and of the issue, whole, linked by the feed.
-        assert len(assets) == 3 * len(issue.articles) + 3  # voice notes come on request
+        # Voice notes are made in the background once the issue is out, so some may be there.
+        readings = [asset for asset in assets if asset.role != ARTICLE_VOICE]
+        assert len(readings) == 3 * len(issue.articles) + 3
         for asset in assets:
             assert (public / asset.path).stat().st_size == asset.size > 0
         feed = (public / "feed.xml").read_text(encoding="utf-8")
