@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tingbao.chinese.lexicon import DEFAULT_ENTRIES, Entry, Lexicon
-from tingbao.store.clock import Clock, utc_now
+from tingbao.store.clock import Clock, utc, utc_now
 from tingbao.store.engine import Base, Database
 
 
@@ -50,11 +50,6 @@ class LexiconRow:
     def entry(self) -> Entry | None:
         """Return the row's entry, or None for a removed shipped entry."""
         return None if self.removed else Entry(self.word, self.homophone, self.pinyin)
-
-
-def utc(moment: datetime) -> datetime:
-    """Return a stored time as UTC: SQLite gives it back without its time zone."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class LexiconStore:

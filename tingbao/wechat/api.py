@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import update
@@ -29,7 +29,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from tingbao.chat.leases import give_back_lease, take_lease
 from tingbao.paper.errors import SettingsError
-from tingbao.store.clock import Clock, utc_now
+from tingbao.store.clock import Clock, utc, utc_now
 from tingbao.store.engine import Database
 from tingbao.wechat.errors import (
     InvalidTokenError,
@@ -97,10 +97,6 @@ class _Client(WeChatClient):  # type: ignore[misc]
         raise NotImplementedError
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite: naive
-
-
 class WechatApi:
     """The account's API calls; `holder` names this process in the token's lease."""
 
@@ -138,7 +134,7 @@ class WechatApi:
             row = session.get(AccessTokenRow, self.settings.appid)
             if row is None or not row.token:
                 return None
-            return row.token, _aware(row.expires_at)
+            return row.token, utc(row.expires_at)
 
     def _fresh(self, row: tuple[str, datetime]) -> bool:
         return row[1] - self.clock() > timedelta(seconds=REFRESH_AHEAD_S)

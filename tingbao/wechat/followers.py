@@ -12,23 +12,18 @@ within about fifteen seconds, and a retry must get the same reply without doing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from tingbao.store.clock import Clock, utc_now
+from tingbao.store.clock import Clock, utc, utc_now
 from tingbao.store.engine import Database
 from tingbao.wechat.tables import AnsweredRow, FollowerRow
 
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=48)
 ANSWERS_KEPT = timedelta(days=1)
 HEARD_PRECISION = timedelta(minutes=5)  # when a follower last wrote is kept to within this
-
-
-def _utc(moment: datetime) -> datetime:
-    """Return a stored time as UTC: SQLite gives it back without its time zone."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -72,7 +67,7 @@ class FollowerStore:
                 session.add(row)
             else:
                 # Only a stale time is written: a follower's every message need not be a write.
-                if now - _utc(row.heard_at) > HEARD_PRECISION:
+                if now - utc(row.heard_at) > HEARD_PRECISION:
                     row.heard_at = now
                 if following is not None and row.following != following:
                     row.following = following
@@ -105,7 +100,7 @@ class FollowerStore:
             row = session.get(FollowerRow, openid)
             if row is None or not row.following:
                 return False
-            return self.clock() - _utc(row.heard_at) < CUSTOMER_SERVICE_WINDOW - HEARD_PRECISION
+            return self.clock() - utc(row.heard_at) < CUSTOMER_SERVICE_WINDOW - HEARD_PRECISION
 
     def count(self) -> int:
         """Return how many followers the account has heard from and who still follow."""
